@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs'
+import { parseDocument } from 'yaml'
+import { ConfigError } from '../errors.ts'
+import { substituteTree } from './env.ts'
+import { validate, type Spec } from './schema.ts'
+
+/** Parses YAML text, substitutes `${VAR}` and validates it against `spec`. Pure: touches no files. */
+export function parseConfig<T>(spec: Spec, text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): T {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!
+    throw new ConfigError('', `${source}: YAML syntax error: ${e.message.split('\n')[0]}`)
+  }
+  const raw = doc.toJS() ?? {}
+  return validate<T>(spec, substituteTree(raw, '', env))
+}
+
+/** Reads and validates a config file. Missing or unreadable files are ConfigErrors (exit 2). */
+export function loadConfigFile<T>(spec: Spec, file: string, env: NodeJS.ProcessEnv = process.env): T {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError('', `cannot read config file ${file} (${code ?? String(err)}); pass --config with a readable YAML file`, { cause: err })
+  }
+  return parseConfig<T>(spec, text, file, env)
+}

@@ -1,0 +1,88 @@
+import type { LogEvent } from './event.ts'
+
+// Field references as operators write them: Logstash style `[log][file][path]`
+// or dotted `log.file.path`. Parsed once at config time into a path array.
+
+export type FieldPath = readonly string[]
+
+const cache = new Map<string, FieldPath>()
+
+export function parseFieldRef(ref: string): FieldPath {
+  let hit = cache.get(ref)
+  if (hit) return hit
+  const text = ref.trim()
+  if (text.startsWith('[')) {
+    const parts: string[] = []
+    const re = /\[([^\]]*)\]/y
+    let pos = 0
+    while (pos < text.length) {
+      re.lastIndex = pos
+      const m = re.exec(text)
+      if (!m) throw new RangeError(`bad field reference ${JSON.stringify(ref)}: expected [a][b] form`)
+      parts.push(m[1]!)
+      pos = re.lastIndex
+    }
+    hit = parts
+  } else {
+    // `@metadata` and other keys containing no dot stay whole.
+    hit = text === '' ? [] : text.split('.')
+  }
+  if (hit.length === 0 || hit.some((p) => p === '')) throw new RangeError(`bad field reference ${JSON.stringify(ref)}`)
+  Object.freeze(hit)
+  cache.set(ref, hit)
+  return hit
+}
+
+export function getField(event: LogEvent, path: FieldPath): unknown {
+  let cur: unknown = event
+  for (let i = 0; i < path.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[path[i]!]
+  }
+  return cur
+}
+
+export function setField(event: LogEvent, path: FieldPath, value: unknown): void {
+  let cur: Record<string, unknown> = event
+  const last = path.length - 1
+  for (let i = 0; i < last; i++) {
+    const key = path[i]!
+    let next = cur[key]
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      next = {}
+      cur[key] = next
+    }
+    cur = next as Record<string, unknown>
+  }
+  cur[path[last]!] = value
+}
+
+export function deleteField(event: LogEvent, path: FieldPath): unknown {
+  let cur: unknown = event
+  const last = path.length - 1
+  for (let i = 0; i < last; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[path[i]!]
+  }
+  if (cur === null || typeof cur !== 'object') return undefined
+  const obj = cur as Record<string, unknown>
+  const old = obj[path[last]!]
+  delete obj[path[last]!]
+  return old
+}
+
+export function addTag(event: LogEvent, tag: string): void {
+  const tags = event.tags
+  if (Array.isArray(tags)) {
+    if (!tags.includes(tag)) tags.push(tag)
+  } else if (typeof tags === 'string') {
+    event.tags = tags === tag ? [tags] : [tags, tag]
+  } else {
+    event.tags = [tag]
+  }
+}
+
+export function hasTag(event: LogEvent, tag: string): boolean {
+  const tags = event.tags
+  return Array.isArray(tags) ? tags.includes(tag) : tags === tag
+}
