@@ -1,0 +1,36 @@
+import t from 'tap'
+import { addTag, deleteField, getField, hasTag, parseFieldRef, setField } from '../../core/fields.ts'
+
+t.test('field references in both spellings', async (t) => {
+  t.same(parseFieldRef('[http][response][status_code]'), ['http', 'response', 'status_code'])
+  t.same(parseFieldRef('log.file.path'), ['log', 'file', 'path'])
+  t.same(parseFieldRef('@metadata'), ['@metadata'])
+  t.throws(() => parseFieldRef('[a]b'), /bad field reference/)
+  t.throws(() => parseFieldRef('a..b'), /bad field reference/)
+  t.equal(parseFieldRef('[x][y]'), parseFieldRef('[x][y]'), 'cached: same frozen array')
+})
+
+t.test('get, set, delete nested fields', async (t) => {
+  const e: Record<string, unknown> = { log: { file: { path: '/var/log/a' } }, message: 'm' }
+  t.equal(getField(e, parseFieldRef('log.file.path')), '/var/log/a')
+  t.equal(getField(e, parseFieldRef('message.length')), undefined, 'no walking into strings')
+  setField(e, parseFieldRef('[http][response][status_code]'), 200)
+  t.same(e.http, { response: { status_code: 200 } })
+  setField(e, parseFieldRef('message.x'), 1)
+  t.same(e.message, { x: 1 }, 'a scalar in the way is replaced by an object')
+  t.equal(deleteField(e, parseFieldRef('log.file.path')), '/var/log/a')
+  t.same(e.log, { file: {} })
+  t.equal(deleteField(e, parseFieldRef('nope.deeper')), undefined)
+})
+
+t.test('tags', async (t) => {
+  const e: Record<string, unknown> = {}
+  addTag(e, 'a')
+  addTag(e, 'a')
+  t.same(e.tags, ['a'])
+  e.tags = 'x'
+  addTag(e, 'y')
+  t.same(e.tags, ['x', 'y'])
+  t.ok(hasTag(e, 'y'))
+  t.notOk(hasTag({ tags: 'z' }, 'y'))
+})
