@@ -1,0 +1,134 @@
+import { ConfigError } from '../../core/errors.ts'
+import { validate } from '../../core/config/schema.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
+import type { LogEvent } from '../../core/event.ts'
+import type { Stage, StageModule } from './stage.ts'
+import { compileCondition, type Condition } from './condition.ts'
+
+// The pipeline: an ordered list of `{when?, <type>: options}` items. Checking
+// the list is pure (validatePipeline); building it creates the stages
+// (buildPipeline — grok compiles its patterns here, so --check-config runs it).
+//
+// A stage with a `when:` sees only the events that match; the others pass by
+// untouched and keep their place in the batch.
+
+export interface StageDefinition {
+  index: number
+  type: string
+  /** `2:grok` — the label used in metrics and logs. */
+  id: string
+  module: StageModule
+  options: unknown
+  when: Condition | undefined
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Validates the `pipeline:` list against the stage modules. Throws ConfigError naming the index. */
+export function validatePipeline(items: readonly unknown[], modules: readonly StageModule[], path = 'pipeline'): StageDefinition[] {
+  const byType = new Map(modules.map((m) => [m.type, m]))
+  const known = [...byType.keys()].join(', ')
+  return items.map((item, index) => {
+    const p = `${path}[${index}]`
+    if (!isMapping(item)) throw new ConfigError(p, `must be a mapping like {grok: {...}} with one stage type (${known}), got ${JSON.stringify(item)}`)
+    const types = Object.keys(item).filter((k) => k !== 'when')
+    if (types.length !== 1) {
+      throw new ConfigError(p, types.length === 0 ? `names no stage; add one of: ${known}` : `names ${types.length} stages (${types.join(', ')}); put each in its own list item`)
+    }
+    const type = types[0]!
+    const module = byType.get(type)
+    if (!module) throw new ConfigError(`${p}.${type}`, `unknown stage type "${type}"; known types: ${known}`)
+    const when = item.when === undefined || item.when === null ? undefined : compileCondition(item.when, `${p}.when`)
+    const options = validate(module.spec, item[type], `${p}.${type}`)
+    return { index, type, id: `${index}:${type}`, module, options, when }
+  })
+}
+
+export interface PipelineContext {
+  logger: Logger
+  metrics: MetricsRegistry
+  patternsDir: string
+}
+
+interface Step {
+  stage: Stage
+  when: Condition | undefined
+  in: Counter
+  out: Counter
+  dropped: Counter
+}
+
+export class Pipeline {
+  readonly #steps: Step[]
+  #closed = false
+
+  constructor(steps: Step[]) {
+    this.#steps = steps
+  }
+
+  get length(): number {
+    return this.#steps.length
+  }
+
+  /** Runs every stage over the batch; resolves with the events to keep, in order. */
+  async run(events: LogEvent[]): Promise<LogEvent[]> {
+    let batch = events
+    for (let i = 0; i < this.#steps.length && batch.length > 0; i++) {
+      const step = this.#steps[i]!
+      batch = step.when === undefined ? await this.#runAll(step, batch) : await this.#runSome(step, batch, step.when)
+    }
+    return batch
+  }
+
+  async #runAll(step: Step, batch: LogEvent[]): Promise<LogEvent[]> {
+    step.in.inc(batch.length)
+    const r = step.stage.run(batch)
+    const out = r instanceof Promise ? await r : r
+    step.out.inc(out.length)
+    if (out.length !== batch.length) step.dropped.inc(batch.length - out.length)
+    return out
+  }
+
+  async #runSome(step: Step, batch: LogEvent[], when: Condition): Promise<LogEvent[]> {
+    const selected: LogEvent[] = []
+    for (let i = 0; i < batch.length; i++) if (when(batch[i]!)) selected.push(batch[i]!)
+    if (selected.length === 0) return batch
+    if (selected.length === batch.length) return this.#runAll(step, batch)
+    const out = await this.#runAll(step, selected)
+    if (out.length === selected.length) return batch // stages mutate in place
+    const kept = new Set(out)
+    const matched = new Set(selected)
+    return batch.filter((e) => !matched.has(e) || kept.has(e))
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const step of this.#steps) await step.stage.close?.()
+  }
+}
+
+/** Creates every stage (compiling grok patterns, date formats…). */
+export async function buildPipeline(definitions: readonly StageDefinition[], ctx: PipelineContext): Promise<Pipeline> {
+  const steps: Step[] = []
+  for (const def of definitions) {
+    const labels = { stage: def.id }
+    const stage = await def.module.create(def.options, { logger: ctx.logger.child({ stage: def.id }), metrics: ctx.metrics, id: def.id, patternsDir: ctx.patternsDir })
+    steps.push({
+      stage,
+      when: def.when,
+      in: ctx.metrics.counter('pipeline_stage_events_in_total', 'Events entering a pipeline stage', labels),
+      out: ctx.metrics.counter('pipeline_stage_events_out_total', 'Events leaving a pipeline stage', labels),
+      dropped: ctx.metrics.counter('pipeline_stage_events_dropped_total', 'Events a pipeline stage dropped', labels),
+    })
+  }
+  return new Pipeline(steps)
+}
+
+/** A failure counter every stage shares the name of: `logyard_pipeline_stage_events_failed_total{stage}`. */
+export function failureCounter(metrics: MetricsRegistry, id: string): Counter {
+  return metrics.counter('pipeline_stage_events_failed_total', 'Events a pipeline stage could not process (tagged, passed on)', { stage: id })
+}
