@@ -1,0 +1,165 @@
+import { toRegExpDetails, EmulatedRegExp } from 'oniguruma-to-es'
+import { ConfigError } from '../../../core/errors.ts'
+import { parseFieldRef, setField } from '../../../core/fields.ts'
+import type { FieldPath } from '../../../core/fields.ts'
+import { engineCaptureCount, scanCaptures } from './capture-index.ts'
+import type { CaptureType, Expansion } from './expand.ts'
+
+// A compiled grok pattern: ONE RegExp plus a table of fields. Per match the
+// work is regex.exec() and copying the captures out by index.
+
+export interface GrokMatcher {
+  readonly pattern: string
+  /** One native RegExp (an EmulatedRegExp subclass only when oniguruma-to-es needs one). */
+  readonly regex: RegExp
+  /** The distinct fields this pattern can capture, in order of first appearance. */
+  readonly fields: readonly GrokField[]
+  /** Static-analysis findings (catastrophic backtracking risks); empty when clean. */
+  readonly warnings: readonly string[]
+  /** Nested captures, or null when the pattern does not match. */
+  match(text: string): Record<string, unknown> | null
+  /** Captures aligned with `fields` (undefined where nothing was captured), or null. */
+  values(text: string): unknown[] | null
+}
+
+export interface GrokField {
+  /** The field as written in the pattern: `clientip`, `[http][version]`. */
+  readonly name: string
+  /** Where it lands: `['http','version']`. Bracket references nest; other names stay one key. */
+  readonly path: FieldPath
+  readonly type: CaptureType
+}
+
+export interface MatcherOptions {
+  keepEmptyCaptures: boolean
+}
+
+/** `[a][b]` nests; anything else (including `a.b`, like Logstash) is one literal key. */
+export function fieldPath(name: string): FieldPath {
+  if (name.startsWith('[')) {
+    try {
+      return parseFieldRef(name)
+    } catch {
+      throw new ConfigError('grok', `bad field reference ${JSON.stringify(name)}: expected [a][b] form`)
+    }
+  }
+  return Object.freeze([name])
+}
+
+// Oniguruma options: ASCII \d \s \w and word boundaries, as in Ruby/Joni (what
+// Logstash runs); `singleline` makes ^ mean start of text, $ end of text
+// (optionally before a final newline), so a multiline event is matched as one
+// text rather than line by line.
+const kTranspile = { flags: 'DSW', rules: { singleline: true, asciiWordBoundaries: true } } as const
+
+export function transpile(source: string, pattern: string): { regex: RegExp; emulated: boolean } {
+  let details: ReturnType<typeof toRegExpDetails>
+  try {
+    details = toRegExpDetails(source, kTranspile)
+  } catch (err) {
+    throw new ConfigError('grok', `bad regex in pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`)
+  }
+  const o = details.options
+  const emulated = o !== undefined && (o.strategy != null || (o.transfers !== undefined && o.transfers.length > 0) || o.lazyCompile === true)
+  try {
+    const regex = emulated ? new EmulatedRegExp(details.pattern, details.flags, o) : new RegExp(details.pattern, details.flags)
+    return { regex, emulated }
+  } catch (err) {
+    throw new ConfigError('grok', `bad regex in pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`)
+  }
+}
+
+export class CompiledGrok implements GrokMatcher {
+  readonly pattern: string
+  readonly regex: RegExp
+  readonly fields: readonly GrokField[]
+  readonly warnings: readonly string[]
+  /** For capture k (in pattern order): its field slot. */
+  readonly #slot: Int32Array
+  /** For capture k: its 1-based index in the exec() array, or -1 to read m.groups. */
+  readonly #index: Int32Array
+  readonly #groupNames: string[]
+  readonly #types: Uint8Array // per slot: 0 string, 1 int, 2 float
+  readonly #keepEmpty: boolean
+  readonly #sticky: boolean
+
+  constructor(pattern: string, expansion: Expansion, warnings: string[], options: MatcherOptions) {
+    this.pattern = pattern
+    const { regex, emulated } = transpile(expansion.source, pattern)
+    this.regex = regex
+    this.warnings = Object.freeze(warnings)
+    this.#keepEmpty = options.keepEmptyCaptures
+    this.#sticky = regex.sticky || regex.global
+
+    const fields: GrokField[] = []
+    const slotOf = new Map<string, number>()
+    const n = expansion.captures.length
+    this.#slot = new Int32Array(n)
+    this.#index = new Int32Array(n)
+    this.#groupNames = expansion.captures.map((c) => c.group)
+    for (let k = 0; k < n; k++) {
+      const c = expansion.captures[k]!
+      let slot = slotOf.get(c.field)
+      if (slot === undefined) {
+        slot = fields.length
+        slotOf.set(c.field, slot)
+        fields.push(Object.freeze({ name: c.field, path: fieldPath(c.field), type: c.type }))
+      } else if (fields[slot]!.type === 'string' && c.type !== 'string') {
+        fields[slot] = Object.freeze({ ...fields[slot]!, type: c.type })
+      }
+      this.#slot[k] = slot
+    }
+    this.fields = Object.freeze(fields)
+    this.#types = Uint8Array.from(fields, (f) => (f.type === 'int' ? 1 : f.type === 'float' ? 2 : 0))
+
+    // Map generated group names to exec() indices; fall back to m.groups if
+    // the scan and the engine disagree or the regex is an emulating subclass.
+    const scan = scanCaptures(regex.source)
+    const indexed = !emulated && scan.count === engineCaptureCount(regex)
+    for (let k = 0; k < n; k++) {
+      const idx = indexed ? scan.names.get(this.#groupNames[k]!) : undefined
+      this.#index[k] = idx ?? -1
+    }
+  }
+
+  #exec(text: string): RegExpExecArray | null {
+    if (this.#sticky) this.regex.lastIndex = 0
+    return this.regex.exec(text)
+  }
+
+  values(text: string): unknown[] | null {
+    const m = this.#exec(text)
+    if (m === null) return null
+    const out = new Array<unknown>(this.fields.length)
+    const slots = this.#slot
+    const index = this.#index
+    const keepEmpty = this.#keepEmpty
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k]!
+      if (out[slot] !== undefined) continue // same field twice: first non-undefined wins
+      const i = index[k]!
+      const v = i >= 0 ? m[i] : m.groups?.[this.#groupNames[k]!]
+      if (v === undefined || (v === '' && !keepEmpty)) continue
+      out[slot] = convert(v, this.#types[slot]!)
+    }
+    return out
+  }
+
+  match(text: string): Record<string, unknown> | null {
+    const values = this.values(text)
+    if (values === null) return null
+    const out: Record<string, unknown> = {}
+    for (let s = 0; s < values.length; s++) {
+      const v = values[s]
+      if (v !== undefined) setField(out, this.fields[s]!.path, v)
+    }
+    return out
+  }
+}
+
+function convert(v: string, type: number): unknown {
+  if (type === 0) return v
+  const n = type === 1 ? Number.parseInt(v, 10) : Number.parseFloat(v)
+  // A value that is no number stays the string it was (Logstash would give 0).
+  return Number.isNaN(n) ? v : n
+}
