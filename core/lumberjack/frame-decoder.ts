@@ -1,0 +1,303 @@
+import { inflateSync } from 'node:zlib'
+import { LimitError, ProtocolError, type LogyardError } from '../errors.ts'
+import {
+  COMPRESSED_HEADER_BYTES,
+  DATA_HEADER_BYTES,
+  describeBadVersion,
+  FrameType,
+  JSON_HEADER_BYTES,
+  Version,
+  WINDOW_FRAME_BYTES,
+} from './frame-types.ts'
+
+// Reader side of Lumberjack v1/v2 (protocols.md §A.2, §A.6). Streaming: bytes
+// arrive in chunks split anywhere; chunks are only collected (not copied)
+// until the next frame is complete, then joined once. Every length is checked
+// against a limit before anything is allocated for it, and a `C` frame is
+// inflated with a hard output cap, so one connection can hold at most
+// ~maxFrameBytes buffered plus maxInflatedBytes inflated.
+//
+// Accepted, as Logstash does: `W`, `J`, `C` (zlib; inside it any run of
+// complete frames, including `W` and a nested `C`), v1 `D`; raw and compressed
+// frames mixed in one window; sequence numbers that do not start at 1 (the
+// batch reports the highest seq seen). `W 0` yields an empty batch (answer A 0).
+// Rejected with ProtocolError: bad version byte, unknown/`A` frame types, J
+// with length 0 or a payload that is not a JSON object, D with 0 pairs, data
+// outside a window, a new `W` before the previous window was complete, J in a
+// v1 batch or D in a v2 batch, a `C` that is not zlib or ends inside a frame.
+// Rejected with LimitError: window > maxWindow, frame > maxFrameBytes, inflated
+// > maxInflatedBytes, batch payload bytes > maxBatchBytes.
+
+export interface DecoderLimits {
+  /** Largest `J`/`C`/`D` frame accepted (payload bytes). */
+  maxFrameBytes: number
+  /** Largest total output of inflating one top-level `C` frame (nested ones included). */
+  maxInflatedBytes: number
+  /** Largest window (`W` count) accepted; Beats sends ≤ bulk_max_size (2048). */
+  maxWindow: number
+  /** Largest sum of event payload bytes in one batch. */
+  maxBatchBytes: number
+}
+
+export const defaultDecoderLimits: Readonly<DecoderLimits> = Object.freeze({
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxInflatedBytes: 64 * 1024 * 1024,
+  maxWindow: 65536,
+  maxBatchBytes: 64 * 1024 * 1024,
+})
+
+export interface DecodedBatch {
+  version: 1 | 2
+  events: Record<string, unknown>[]
+  highestSeq: number
+  /** Sum of the event payload bytes (J payloads, D frame bodies). */
+  bytes: number
+}
+
+interface OpenBatch {
+  batch: DecodedBatch
+  window: number
+}
+
+const kMaxNesting = 3 // C inside C inside C …
+const kMaxPairs = 65536 // v1 D frame key/value pairs
+
+function frameTypeName(t: number): string {
+  return t >= 0x20 && t < 0x7f ? `'${String.fromCharCode(t)}' (${t})` : String(t)
+}
+
+export class FrameDecoder {
+  readonly #limits: DecoderLimits
+  #chunks: Buffer[] = []
+  #have = 0
+  /** Bytes that must be buffered before parsing can progress. */
+  #need = 2
+  /** Stream offset of the first buffered byte. */
+  #offset = 0
+  #open: OpenBatch | undefined
+  #inflateBudget = 0
+  #failed: LogyardError | undefined
+
+  constructor(limits: Partial<DecoderLimits> = {}) {
+    this.#limits = { ...defaultDecoderLimits, ...limits }
+  }
+
+  get limits(): Readonly<DecoderLimits> {
+    return this.#limits
+  }
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get buffered(): number {
+    return this.#have
+  }
+
+  /** True while a window has been announced and not all of its frames arrived. */
+  get inWindow(): boolean {
+    return this.#open !== undefined
+  }
+
+  /** Feeds bytes; returns the batches completed by them. Throws ProtocolError | LimitError (and keeps throwing it). */
+  push(chunk: Buffer): DecodedBatch[] {
+    if (this.#failed) throw this.#failed
+    if (chunk.length === 0) return []
+    this.#chunks.push(chunk)
+    this.#have += chunk.length
+    if (this.#have < this.#need) return []
+    const buf = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#have)
+    const out: DecodedBatch[] = []
+    let used: number
+    try {
+      used = this.#parse(buf, 0, out, 0)
+    } catch (err) {
+      this.#failed = err as LogyardError
+      this.#chunks = []
+      this.#have = 0
+      throw err
+    }
+    this.#offset += used
+    if (used === buf.length) {
+      this.#chunks = []
+      this.#have = 0
+    } else {
+      const rest = buf.subarray(used)
+      this.#chunks = [rest]
+      this.#have = rest.length
+    }
+    return out
+  }
+
+  /**
+   * Parses complete frames from `buf[start..]`. At depth 0 returns where the
+   * first incomplete frame starts and sets #need; inside a C frame an
+   * incomplete frame is an error.
+   */
+  #parse(buf: Buffer, start: number, out: DecodedBatch[], depth: number): number {
+    const end = buf.length
+    let p = start
+    for (;;) {
+      const avail = end - p
+      if (avail === 0) {
+        this.#need = 2
+        return p
+      }
+      const version = buf[p]!
+      if (version !== Version.v2 && version !== Version.v1) throw new ProtocolError(describeBadVersion(version), { offset: this.#at(p, depth) })
+      if (avail < 2) return this.#incomplete(p, 2, depth)
+      const type = buf[p + 1]!
+      switch (type) {
+        case FrameType.window: {
+          if (avail < WINDOW_FRAME_BYTES) return this.#incomplete(p, WINDOW_FRAME_BYTES, depth)
+          this.#window(version, buf.readUInt32BE(p + 2), out, this.#at(p, depth))
+          p += WINDOW_FRAME_BYTES
+          break
+        }
+        case FrameType.json: {
+          if (avail < JSON_HEADER_BYTES) return this.#incomplete(p, JSON_HEADER_BYTES, depth)
+          const len = buf.readUInt32BE(p + 6)
+          if (len === 0) throw new ProtocolError('JSON frame with length 0', { offset: this.#at(p, depth) })
+          if (len > this.#limits.maxFrameBytes) throw new LimitError(`JSON frame of ${len} bytes exceeds max_frame_bytes ${this.#limits.maxFrameBytes}`, { offset: this.#at(p, depth) })
+          if (avail < JSON_HEADER_BYTES + len) return this.#incomplete(p, JSON_HEADER_BYTES + len, depth)
+          this.#json(version, buf.readUInt32BE(p + 2), buf, p + JSON_HEADER_BYTES, len, out, this.#at(p, depth))
+          p += JSON_HEADER_BYTES + len
+          break
+        }
+        case FrameType.compressed: {
+          if (avail < COMPRESSED_HEADER_BYTES) return this.#incomplete(p, COMPRESSED_HEADER_BYTES, depth)
+          const len = buf.readUInt32BE(p + 2)
+          if (len === 0) throw new ProtocolError('compressed frame with length 0', { offset: this.#at(p, depth) })
+          if (len > this.#limits.maxFrameBytes) throw new LimitError(`compressed frame of ${len} bytes exceeds max_frame_bytes ${this.#limits.maxFrameBytes}`, { offset: this.#at(p, depth) })
+          if (avail < COMPRESSED_HEADER_BYTES + len) return this.#incomplete(p, COMPRESSED_HEADER_BYTES + len, depth)
+          if (depth >= kMaxNesting) throw new ProtocolError(`compressed frames nested deeper than ${kMaxNesting}`, { offset: this.#at(p, depth) })
+          if (depth === 0) this.#inflateBudget = this.#limits.maxInflatedBytes
+          const inner = this.#inflate(buf.subarray(p + COMPRESSED_HEADER_BYTES, p + COMPRESSED_HEADER_BYTES + len), this.#at(p, depth))
+          this.#parse(inner, 0, out, depth + 1)
+          p += COMPRESSED_HEADER_BYTES + len
+          break
+        }
+        case FrameType.data: {
+          if (avail < DATA_HEADER_BYTES) return this.#incomplete(p, DATA_HEADER_BYTES, depth)
+          const size = this.#dataFrameSize(buf, p)
+          if (size < 0) return this.#incomplete(p, -size, depth)
+          this.#data(version, buf, p, size, out, this.#at(p, depth))
+          p += size
+          break
+        }
+        case FrameType.ack:
+          throw new ProtocolError('ACK frame received from a writer', { offset: this.#at(p, depth) })
+        default:
+          throw new ProtocolError(`invalid frame type ${frameTypeName(type)}`, { offset: this.#at(p, depth) })
+      }
+    }
+  }
+
+  #at(p: number, depth: number): number | undefined {
+    return depth === 0 ? this.#offset + p : undefined
+  }
+
+  #incomplete(p: number, need: number, depth: number): number {
+    if (depth > 0) throw new ProtocolError('insufficient bytes in compressed content: it ends inside a frame')
+    this.#need = need
+    return p
+  }
+
+  #inflate(data: Buffer, offset: number | undefined): Buffer {
+    const budget = this.#inflateBudget
+    if (budget <= 0) throw new LimitError(`compressed frame inflates to more than max_inflated_bytes ${this.#limits.maxInflatedBytes}`, { offset })
+    let out: Buffer
+    try {
+      out = inflateSync(data, { maxOutputLength: budget })
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new LimitError(`compressed frame inflates to more than max_inflated_bytes ${this.#limits.maxInflatedBytes}`, { offset })
+      }
+      const hint = data[0] === 0x1f && data[1] === 0x8b ? ' (a gzip stream; Lumberjack needs zlib)' : ''
+      throw new ProtocolError(`compressed frame is not a valid zlib stream${hint}: ${(err as Error).message}`, { offset })
+    }
+    this.#inflateBudget = budget - out.length
+    return out
+  }
+
+  #window(version: number, count: number, out: DecodedBatch[], offset: number | undefined): void {
+    if (count > this.#limits.maxWindow) throw new LimitError(`window of ${count} events exceeds max_window ${this.#limits.maxWindow}`, { offset })
+    const open = this.#open
+    if (open && open.batch.events.length > 0) {
+      throw new ProtocolError(`window frame after ${open.batch.events.length} of ${open.window} announced events`, { offset })
+    }
+    const batch: DecodedBatch = { version: version === Version.v1 ? 1 : 2, events: [], highestSeq: 0, bytes: 0 }
+    if (count === 0) {
+      this.#open = undefined
+      out.push(batch)
+      return
+    }
+    this.#open = { batch, window: count }
+  }
+
+  #add(open: OpenBatch, seq: number, event: Record<string, unknown>, bytes: number, out: DecodedBatch[], offset: number | undefined): void {
+    const batch = open.batch
+    batch.bytes += bytes
+    if (batch.bytes > this.#limits.maxBatchBytes) throw new LimitError(`batch exceeds max_batch_bytes ${this.#limits.maxBatchBytes}`, { offset })
+    batch.events.push(event)
+    if (seq > batch.highestSeq) batch.highestSeq = seq
+    if (batch.events.length === open.window) {
+      this.#open = undefined
+      out.push(batch)
+    }
+  }
+
+  #json(version: number, seq: number, buf: Buffer, start: number, len: number, out: DecodedBatch[], offset: number | undefined): void {
+    const open = this.#open
+    if (!open) throw new ProtocolError('JSON frame outside a window (no W frame before it)', { offset })
+    if (version !== Version.v2 || open.batch.version !== 2) throw new ProtocolError('JSON frame in a v1 batch', { offset })
+    // Logstash reads every payload into a Map: it must be an object. Check the
+    // first non-blank byte before paying for JSON.parse.
+    let i = start
+    const end = start + len
+    while (i < end && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++
+    if (buf[i] !== 0x7b) throw new ProtocolError('JSON frame payload is not a JSON object', { offset })
+    let event: Record<string, unknown>
+    try {
+      event = JSON.parse(buf.toString('utf8', start, end)) as Record<string, unknown>
+    } catch (err) {
+      throw new ProtocolError(`JSON frame payload is not valid JSON: ${(err as Error).message}`, { offset })
+    }
+    this.#add(open, seq, event, len, out, offset)
+  }
+
+  /** Total size of the D frame at p, or −(bytes needed) when incomplete. */
+  #dataFrameSize(buf: Buffer, p: number): number {
+    const pairs = buf.readUInt32BE(p + 6)
+    if (pairs === 0) throw new ProtocolError('data frame with 0 key/value pairs', { offset: this.#at(p, 0) })
+    if (pairs > kMaxPairs) throw new LimitError(`data frame with ${pairs} pairs exceeds ${kMaxPairs}`, { offset: this.#at(p, 0) })
+    const end = buf.length
+    let q = p + DATA_HEADER_BYTES
+    for (let k = 0; k < pairs * 2; k++) {
+      if (end - q < 4) return -(q - p + 4)
+      const len = buf.readUInt32BE(q)
+      if (q - p + 4 + len > this.#limits.maxFrameBytes) throw new LimitError(`data frame exceeds max_frame_bytes ${this.#limits.maxFrameBytes}`, { offset: this.#at(p, 0) })
+      if (end - q - 4 < len) return -(q - p + 4 + len)
+      q += 4 + len
+    }
+    return q - p
+  }
+
+  #data(version: number, buf: Buffer, p: number, size: number, out: DecodedBatch[], offset: number | undefined): void {
+    const open = this.#open
+    if (!open) throw new ProtocolError('data frame outside a window (no W frame before it)', { offset })
+    if (version !== Version.v1 || open.batch.version !== 1) throw new ProtocolError('data (D) frame in a v2 batch', { offset })
+    const seq = buf.readUInt32BE(p + 2)
+    const pairs = buf.readUInt32BE(p + 6)
+    const event: Record<string, unknown> = {}
+    let q = p + DATA_HEADER_BYTES
+    for (let k = 0; k < pairs; k++) {
+      const kl = buf.readUInt32BE(q)
+      const key = buf.toString('utf8', q + 4, q + 4 + kl)
+      q += 4 + kl
+      const vl = buf.readUInt32BE(q)
+      const value = buf.toString('utf8', q + 4, q + 4 + vl)
+      if (key === '__proto__') Object.defineProperty(event, key, { value, enumerable: true, writable: true, configurable: true })
+      else event[key] = value
+      q += 4 + vl
+    }
+    this.#add(open, seq, event, size - DATA_HEADER_BYTES, out, offset)
+  }
+}

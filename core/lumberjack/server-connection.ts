@@ -1,0 +1,237 @@
+import type { Socket } from 'node:net'
+import type { Logger } from '../logger.ts'
+import { LogyardError, ProtocolError } from '../errors.ts'
+import { FrameDecoder, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
+import { ackFrame, Version } from './frame-types.ts'
+import type { ServerCounters } from './server-counters.ts'
+
+// One accepted Lumberjack connection on the reader side (protocols.md §A.6):
+// bytes → FrameDecoder → an ordered queue of batches → onBatch one at a time →
+// `A(highestSeq)` with the batch's version byte. While a batch waits, `2A 0`
+// keep-alives go out whenever nothing was written for keepaliveInterval
+// (Logstash's writer-idle rule). The socket is paused while the queue holds
+// maxPending batches, while the whole server is paused, or while closing, so a
+// slow consumer throttles the writer through TCP.
+
+export interface PeerInfo {
+  remoteAddress: string
+  id: number
+  tlsSubject?: string
+}
+
+export type BatchHandler = (batch: DecodedBatch, peer: PeerInfo) => Promise<void>
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly logger: Logger
+  readonly counters: ServerCounters
+  readonly onBatch: BatchHandler
+  readonly limits: Partial<DecoderLimits>
+  readonly keepaliveInterval: number
+  readonly idleTimeout: number
+  readonly maxPending: number
+  isPaused(): boolean
+  connectionClosed(connection: ServerConnection, reason: LogyardError | undefined): void
+}
+
+const keepaliveFrame = ackFrame(0, Version.v2)
+
+export class ServerConnection {
+  readonly peer: PeerInfo
+  readonly #socket: Socket
+  readonly #host: ConnectionHost
+  readonly #decoder: FrameDecoder
+  readonly #queue: DecodedBatch[] = []
+  #inHandler = false
+  #paused = false
+  #closing = false
+  #closed = false
+  #reason: LogyardError | undefined
+  #keepalive: NodeJS.Timeout | undefined
+  readonly #onKeepalive = (): void => this.#sendKeepalive()
+  readonly #onAcked = (): void => this.#acked()
+  readonly #onRejected = (err: unknown): void => this.#rejected(err)
+
+  constructor(socket: Socket, peer: PeerInfo, host: ConnectionHost) {
+    this.#socket = socket
+    this.peer = peer
+    this.#host = host
+    this.#decoder = new FrameDecoder(host.limits)
+    socket.setNoDelay(true)
+    if (host.idleTimeout > 0) socket.setTimeout(host.idleTimeout)
+    socket.on('data', (chunk: Buffer) => this.#data(chunk))
+    socket.on('timeout', () => this.#idle())
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      host.logger.debug({ peer: peer.remoteAddress, conn: peer.id, err: err.message, errno: err.code }, 'lumberjack connection error')
+    })
+    socket.on('close', () => this.#onClose())
+    this.#updateFlow()
+  }
+
+  /** Batches decoded and not yet acknowledged (including the one in onBatch). */
+  get pending(): number {
+    return this.#queue.length
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Re-evaluates pause/resume (server-wide pause changed). */
+  updateFlow(): void {
+    this.#updateFlow()
+  }
+
+  /** Stop reading; end the connection once every queued batch has been acknowledged. */
+  shutdown(): void {
+    this.#closing = true
+    this.#updateFlow()
+    if (this.#queue.length === 0) this.#end()
+  }
+
+  destroy(): void {
+    this.#socket.destroy()
+  }
+
+  #data(chunk: Buffer): void {
+    const counters = this.#host.counters
+    counters.bytesRead.inc(chunk.length)
+    let batches: DecodedBatch[]
+    try {
+      batches = this.#decoder.push(chunk)
+    } catch (err) {
+      this.#fail(err)
+      return
+    }
+    if (batches.length === 0) return
+    for (const batch of batches) {
+      counters.batches.inc()
+      counters.events.inc(batch.events.length)
+      counters.payloadBytes.inc(batch.bytes)
+      this.#queue.push(batch)
+    }
+    this.#updateFlow()
+    this.#pump()
+  }
+
+  #pump(): void {
+    while (!this.#inHandler && !this.#closed && this.#queue.length > 0) {
+      const batch = this.#queue[0]!
+      if (batch.events.length === 0) {
+        // W 0: no events to hand over; answer A 0 in order (Logstash ≥ 6.7).
+        this.#queue.shift()
+        this.#write(ackFrame(0, batch.version === 1 ? Version.v1 : Version.v2))
+        this.#host.counters.acks.inc()
+        continue
+      }
+      this.#inHandler = true
+      this.#armKeepalive()
+      let pending: Promise<void>
+      try {
+        pending = this.#host.onBatch(batch, this.peer)
+      } catch (err) {
+        pending = Promise.reject(err)
+      }
+      pending.then(this.#onAcked, this.#onRejected)
+    }
+    if (this.#closing && this.#queue.length === 0 && !this.#inHandler) this.#end()
+  }
+
+  #acked(): void {
+    this.#inHandler = false
+    const batch = this.#queue.shift()
+    if (batch && !this.#closed) {
+      this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
+      this.#host.counters.acks.inc()
+    }
+    if (this.#queue.length === 0) this.#disarmKeepalive()
+    this.#updateFlow()
+    this.#pump()
+  }
+
+  #rejected(err: unknown): void {
+    this.#inHandler = false
+    this.#host.counters.batchesRejected.inc()
+    if (this.#closed) return
+    this.#host.logger.warn(
+      { peer: this.peer.remoteAddress, conn: this.peer.id, err: err instanceof Error ? err.message : String(err), code: LogyardError.is(err) ? err.code : undefined },
+      'batch not accepted downstream; closing the connection without ACK so the sender retries',
+    )
+    this.#queue.length = 0
+    this.#socket.destroy()
+  }
+
+  #write(frame: Buffer): void {
+    if (this.#closed || this.#socket.destroyed) return
+    this.#socket.write(frame)
+    if (this.#keepalive) this.#keepalive.refresh()
+  }
+
+  #armKeepalive(): void {
+    if (this.#host.keepaliveInterval <= 0) return
+    if (this.#keepalive) this.#keepalive.refresh()
+    else this.#keepalive = setTimeout(this.#onKeepalive, this.#host.keepaliveInterval)
+  }
+
+  #disarmKeepalive(): void {
+    if (this.#keepalive) {
+      clearTimeout(this.#keepalive)
+      this.#keepalive = undefined
+    }
+  }
+
+  #sendKeepalive(): void {
+    this.#keepalive = undefined
+    if (this.#closed || (this.#queue.length === 0 && !this.#inHandler)) return
+    this.#host.counters.keepalives.inc()
+    this.#write(keepaliveFrame)
+    this.#armKeepalive()
+  }
+
+  #updateFlow(): void {
+    if (this.#closed) return
+    const pause = this.#closing || this.#host.isPaused() || this.#queue.length >= this.#host.maxPending
+    if (pause && !this.#paused) {
+      this.#paused = true
+      this.#socket.pause()
+    } else if (!pause && this.#paused) {
+      this.#paused = false
+      this.#socket.resume()
+    }
+  }
+
+  #idle(): void {
+    // Keep-alives count as writes, so a connection with a batch pending does
+    // not reach here; close only really idle connections (Logstash: 60 s).
+    if (this.#queue.length > 0 || this.#inHandler) return
+    this.#host.counters.idleClosed.inc()
+    this.#host.logger.debug({ peer: this.peer.remoteAddress, conn: this.peer.id }, 'closing idle lumberjack connection')
+    this.#socket.destroy()
+  }
+
+  #fail(err: unknown): void {
+    const e = LogyardError.is(err) ? err : new ProtocolError(`decoder failed: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+    this.#reason = e
+    if (e.code === 'LY_LIMIT') this.#host.counters.limitErrors.inc()
+    else this.#host.counters.protocolErrors.inc()
+    this.#host.logger.warn({ peer: this.peer.remoteAddress, conn: this.peer.id, code: e.code, offset: e.offset, reason: e.message }, 'closing lumberjack connection: ' + e.message)
+    this.#queue.length = 0
+    this.#socket.destroy()
+  }
+
+  #end(): void {
+    if (this.#closed) return
+    const socket = this.#socket
+    socket.end()
+    // Do not wait for the peer's FIN: once our last ACK is flushed, we're done.
+    if (socket.writableFinished) socket.destroy()
+    else socket.once('finish', () => socket.destroy())
+  }
+
+  #onClose(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#disarmKeepalive()
+    this.#host.connectionClosed(this, this.#reason)
+  }
+}

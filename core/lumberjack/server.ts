@@ -1,0 +1,290 @@
+import { EventEmitter } from 'node:events'
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import { createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls'
+import type { Spec } from '../config/schema.ts'
+import { TlsError, type LogyardError } from '../errors.ts'
+import { parseListen } from '../http-server.ts'
+import type { Logger } from '../logger.ts'
+import type { MetricsRegistry } from '../metrics.ts'
+import { defaultDecoderLimits, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
+import { readPem, readPemList } from './pem.ts'
+import { ServerConnection, type ConnectionHost, type PeerInfo } from './server-connection.ts'
+import { createServerCounters, type ServerCounters } from './server-counters.ts'
+
+// Lumberjack v2 reader (the aggregator's `inputs.beats`): plain TCP or TLS
+// with optional/required client certificates, a connection cap, handshake and
+// idle timeouts, per-connection ordered batch handling with keep-alives, and
+// server-wide pause/resume for pipeline backpressure. See server-connection.ts
+// for the per-connection rules. Events: 'connection' (PeerInfo),
+// 'connectionClosed' (PeerInfo, LogyardError | undefined).
+
+export const clientAuthModes = ['none', 'optional', 'required'] as const
+export type ClientAuth = (typeof clientAuthModes)[number]
+
+export interface ServerTlsOptions {
+  /** Server certificate chain: a PEM file path or inline PEM. */
+  cert: string
+  key: string
+  /** CA(s) that sign client certificates. */
+  client_ca?: readonly string[]
+  client_auth: ClientAuth
+  min_version: 'TLSv1.2' | 'TLSv1.3'
+}
+
+export interface ServerOptions {
+  listen: string
+  tls?: ServerTlsOptions
+  max_connections: number
+  handshake_timeout: number
+  idle_timeout: number
+  keepalive_interval: number
+  max_window: number
+  max_frame_bytes: number
+  max_inflated_bytes: number
+  max_batch_bytes: number
+  max_pending_batches: number
+}
+
+export const lumberjackServerSpec: Spec = {
+  type: 'object',
+  doc: 'Lumberjack v2 (Beats protocol) listener',
+  fields: {
+    listen: { type: 'string', default: '0.0.0.0:5044', doc: 'host:port to listen on (Beats default port 5044)', check: (v: string) => checkListen(v) },
+    tls: {
+      type: 'object',
+      optional: true,
+      doc: 'serve TLS; absent means plain TCP',
+      check: (v: ServerTlsOptions) => (v.client_auth !== 'none' && !v.client_ca?.length ? `client_auth ${v.client_auth} needs client_ca` : undefined),
+      fields: {
+        cert: { type: 'string', required: true, nonEmpty: true, doc: 'server certificate (PEM file path or inline PEM)' },
+        key: { type: 'string', required: true, nonEmpty: true, doc: 'server private key (PEM file path or inline PEM)' },
+        client_ca: { type: 'list', coerce: true, of: { type: 'string', nonEmpty: true, doc: 'CA certificate' }, doc: 'CA certificates that sign client certificates' },
+        client_auth: { type: 'enum', values: clientAuthModes, default: 'none', doc: 'client certificates: none | optional (verified when presented) | required' },
+        min_version: { type: 'enum', values: ['TLSv1.2', 'TLSv1.3'], default: 'TLSv1.2', doc: 'lowest TLS version accepted' },
+      },
+    },
+    max_connections: { type: 'int', min: 1, default: 1000, doc: 'connections beyond this are closed at once' },
+    handshake_timeout: { type: 'duration', min: 100, default: 10_000, doc: 'TLS handshake deadline' },
+    idle_timeout: { type: 'duration', min: 0, default: 60_000, doc: 'close a connection with no traffic and no pending batch after this (0 = never)' },
+    keepalive_interval: { type: 'duration', min: 10, default: 5_000, doc: 'send A 0 when nothing was written for this long while a batch waits' },
+    max_window: { type: 'int', min: 10_000, max: 2 ** 31 - 1, default: defaultDecoderLimits.maxWindow, doc: 'largest window (events per batch) accepted' },
+    max_frame_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxFrameBytes, doc: 'largest J/C/D frame accepted' },
+    max_inflated_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxInflatedBytes, doc: 'largest output of inflating one compressed frame' },
+    max_batch_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxBatchBytes, doc: 'largest sum of event bytes in one batch' },
+    max_pending_batches: { type: 'int', min: 1, max: 64, default: 2, doc: 'decoded batches waiting per connection before its socket is paused' },
+  },
+}
+
+function checkListen(v: string): string | undefined {
+  try {
+    parseListen(v)
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
+export interface LumberjackServerInit extends Partial<ServerOptions> {
+  logger: Logger
+  metrics?: MetricsRegistry
+  /** Extra labels on every metric series (e.g. { input: 'beats' }). */
+  metricLabels?: Record<string, string>
+  onBatch: (batch: DecodedBatch, peer: PeerInfo) => Promise<void>
+}
+
+function subjectText(cert: PeerCertificate): string | undefined {
+  const s = cert.subject as unknown as Record<string, string | string[]> | undefined
+  if (!s) return undefined
+  return Object.entries(s)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(',')
+}
+
+export class LumberjackServer extends EventEmitter {
+  readonly #options: ServerOptions
+  readonly #host: ConnectionHost
+  readonly #counters: ServerCounters
+  readonly #logger: Logger
+  readonly #server: NetServer
+  readonly #tls: boolean
+  readonly #connections = new Set<ServerConnection>()
+  readonly #rawSockets = new Set<Socket>()
+  #nextId = 1
+  #paused = false
+  #closing: Promise<void> | undefined
+
+  constructor(init: LumberjackServerInit) {
+    super()
+    const o: ServerOptions = {
+      listen: init.listen ?? '127.0.0.1:0',
+      max_connections: init.max_connections ?? 1000,
+      handshake_timeout: init.handshake_timeout ?? 10_000,
+      idle_timeout: init.idle_timeout ?? 60_000,
+      keepalive_interval: init.keepalive_interval ?? 5_000,
+      max_window: init.max_window ?? defaultDecoderLimits.maxWindow,
+      max_frame_bytes: init.max_frame_bytes ?? defaultDecoderLimits.maxFrameBytes,
+      max_inflated_bytes: init.max_inflated_bytes ?? defaultDecoderLimits.maxInflatedBytes,
+      max_batch_bytes: init.max_batch_bytes ?? defaultDecoderLimits.maxBatchBytes,
+      max_pending_batches: init.max_pending_batches ?? 2,
+    }
+    if (init.tls) o.tls = init.tls
+    this.#options = o
+    this.#logger = init.logger
+    this.#counters = createServerCounters(init.metrics, init.metricLabels)
+    init.metrics?.observe('lumberjack_connections', 'Open Lumberjack connections', 'gauge', () => this.#connections.size, init.metricLabels)
+    const self = this
+    this.#host = {
+      logger: init.logger,
+      counters: this.#counters,
+      onBatch: init.onBatch,
+      limits: { maxFrameBytes: o.max_frame_bytes, maxInflatedBytes: o.max_inflated_bytes, maxWindow: o.max_window, maxBatchBytes: o.max_batch_bytes } satisfies DecoderLimits,
+      keepaliveInterval: o.keepalive_interval,
+      idleTimeout: o.idle_timeout,
+      maxPending: o.max_pending_batches,
+      isPaused: () => self.#paused,
+      connectionClosed: (c, reason) => self.#closed(c, reason),
+    }
+
+    if (o.tls) {
+      const t = o.tls
+      const ca = readPemList(t.client_ca, 'tls.client_ca')
+      this.#tls = true
+      this.#server = createTlsServer({
+        cert: readPem(t.cert, 'tls.cert'),
+        key: readPem(t.key, 'tls.key'),
+        ...(ca ? { ca } : {}),
+        requestCert: t.client_auth !== 'none',
+        rejectUnauthorized: t.client_auth === 'required',
+        handshakeTimeout: o.handshake_timeout,
+        minVersion: t.min_version,
+      })
+      this.#server.on('secureConnection', (socket: TLSSocket) => this.#secure(socket))
+      this.#server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+        this.#counters.tlsErrors.inc()
+        const e = new TlsError(`TLS handshake failed: ${err.message}`, { cause: err })
+        this.#logger.warn({ peer: socket.remoteAddress, code: e.code, reason: err.message, errno: err.code }, e.message)
+        socket.destroy()
+      })
+    } else {
+      this.#tls = false
+      this.#server = createNetServer()
+    }
+    // Count and cap on the raw TCP connection, before any TLS work.
+    this.#server.on('connection', (socket: Socket) => this.#raw(socket))
+    this.#server.on('error', (err) => this.#logger.error({ err: err.message }, 'lumberjack listener error'))
+  }
+
+  /** Open connections (after the TLS handshake). */
+  get connections(): number {
+    return this.#connections.size
+  }
+
+  get counters(): Readonly<ServerCounters> {
+    return this.#counters
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    const { host, port } = parseListen(this.#options.listen)
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err)
+      this.#server.once('error', onError)
+      this.#server.listen({ host, port }, () => {
+        this.#server.off('error', onError)
+        const a = this.#server.address()
+        const bound = typeof a === 'object' && a ? { host: a.address, port: a.port } : { host, port }
+        this.#logger.info({ ...bound, tls: this.#tls, client_auth: this.#options.tls?.client_auth }, 'lumberjack listening')
+        resolve(bound)
+      })
+    })
+  }
+
+  /** Stop reading every socket (pipeline backpressure). */
+  pauseAll(): void {
+    if (this.#paused) return
+    this.#paused = true
+    for (const c of this.#connections) c.updateFlow()
+  }
+
+  resumeAll(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    for (const c of this.#connections) c.updateFlow()
+  }
+
+  /** Stop accepting; let batches already decoded finish and be ACKed until the deadline; then destroy what is left. */
+  close(deadlineMs = 10_000): Promise<void> {
+    this.#closing ??= this.#close(deadlineMs)
+    return this.#closing
+  }
+
+  async #close(deadlineMs: number): Promise<void> {
+    const listening = new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    for (const c of this.#connections) c.shutdown()
+    const drained = new Promise<void>((resolve) => {
+      if (this.#connections.size === 0) return resolve()
+      const check = (): void => {
+        if (this.#connections.size === 0) {
+          this.off('connectionClosed', check)
+          resolve()
+        }
+      }
+      this.on('connectionClosed', check)
+    })
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs)
+    })
+    await Promise.race([drained, deadline])
+    clearTimeout(timer)
+    for (const c of this.#connections) c.destroy()
+    for (const s of this.#rawSockets) s.destroy()
+    await listening
+    this.#logger.info({ counters: Object.fromEntries(Object.entries(this.#counters).map(([k, v]) => [k, v.value])) }, 'lumberjack listener closed')
+  }
+
+  #raw(socket: Socket): void {
+    if (this.#closing || this.#rawSockets.size >= this.#options.max_connections) {
+      this.#counters.connectionsRejected.inc()
+      this.#logger.warn({ peer: socket.remoteAddress, max_connections: this.#options.max_connections }, 'lumberjack connection refused: max_connections reached')
+      socket.destroy()
+      return
+    }
+    this.#rawSockets.add(socket)
+    socket.once('close', () => this.#rawSockets.delete(socket))
+    if (!this.#tls) this.#accept(socket, undefined)
+  }
+
+  #secure(socket: TLSSocket): void {
+    let subject: string | undefined
+    if (this.#options.tls?.client_auth !== 'none') {
+      const cert = socket.getPeerCertificate()
+      const presented = cert && Object.keys(cert).length > 0
+      if (presented && !socket.authorized) {
+        // optional mode: a presented certificate must still verify
+        this.#counters.tlsErrors.inc()
+        const e = new TlsError(`client certificate rejected: ${String(socket.authorizationError)}`)
+        this.#logger.warn({ peer: socket.remoteAddress, code: e.code, reason: e.message }, e.message)
+        socket.destroy()
+        return
+      }
+      if (presented) subject = subjectText(cert)
+    }
+    this.#accept(socket, subject)
+  }
+
+  #accept(socket: Socket, tlsSubject: string | undefined): void {
+    const peer: PeerInfo = { remoteAddress: socket.remoteAddress ?? '', id: this.#nextId++ }
+    if (tlsSubject !== undefined) peer.tlsSubject = tlsSubject
+    this.#counters.connections.inc()
+    const conn = new ServerConnection(socket, peer, this.#host)
+    this.#connections.add(conn)
+    this.#logger.debug({ peer: peer.remoteAddress, conn: peer.id, tls_subject: tlsSubject }, 'lumberjack connection')
+    this.emit('connection', peer)
+    if (this.#closing) conn.shutdown()
+  }
+
+  #closed(conn: ServerConnection, reason: LogyardError | undefined): void {
+    this.#connections.delete(conn)
+    this.emit('connectionClosed', conn.peer, reason)
+  }
+}
