@@ -44,7 +44,10 @@ export function readUint64(buf: Buffer, off: number): number | ExactInteger {
 /** Reads a signed (two's complement) big-endian 64-bit integer: a number when exact, else an ExactInteger. */
 export function readInt64(buf: Buffer, off: number): number | ExactInteger {
   const hi = buf.readInt32BE(off)
-  // hi·2^32 + lo with lo ∈ [0, 2^32): exact when −2^21 ≤ hi ≤ 2^21 − 1, except hi = −2^21, lo = 0 which is −2^53.
-  if (hi <= SAFE_HI && hi > -SAFE_HI - 1) return hi * TWO32 + buf.readUInt32BE(off + 4)
+  // |hi·2^32 + lo| < 2^53 needs −2^21 ≤ hi < 2^21; in that range the double arithmetic is exact.
+  if (hi <= SAFE_HI && hi >= -SAFE_HI - 1) {
+    const n = hi * TWO32 + buf.readUInt32BE(off + 4)
+    if (n >= -Number.MAX_SAFE_INTEGER) return n
+  }
   return new ExactInteger(buf.readBigInt64BE(off))
 }
