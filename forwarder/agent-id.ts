@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeAtomic } from './registry.ts'
+
+// agent.id: a UUID made on the first start and kept in data_dir/agent.json,
+// like Filebeat's meta.json, so the same host keeps the same id.
+
+export function loadAgentId(dataDir: string): string {
+  const file = join(dataDir, 'agent.json')
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { id?: unknown }
+    if (typeof data.id === 'string' && data.id.length > 0) return data.id
+  } catch {
+    /* absent or unreadable: make a new one */
+  }
+  const id = randomUUID()
+  writeAtomic(dataDir, file, file + '.new', JSON.stringify({ id, created: new Date().toISOString() }) + '\n')
+  return id
+}

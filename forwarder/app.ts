@@ -1,0 +1,152 @@
+import type { Server } from 'node:http'
+import { hostname } from 'node:os'
+import { errorCodes } from '../core/errors.ts'
+import { startOpsServer, type Health } from '../core/http-server.ts'
+import type { Logger } from '../core/logger.ts'
+import { MetricsRegistry } from '../core/metrics.ts'
+import { packageVersion } from '../core/cli.ts'
+import { loadAgentId } from './agent-id.ts'
+import type { ForwarderConfig } from './config.ts'
+import { Registry } from './registry.ts'
+import { Batcher } from './ship/batcher.ts'
+import type { Publisher } from './ship/publisher.ts'
+import { Tailer, TailStats } from './tail/tailer.ts'
+
+// Wires the forwarder: registry → tailer → batcher → publisher, the registry
+// flush timer, the ops endpoint and the graceful stop.
+
+export interface ForwarderAppOptions {
+  config: ForwarderConfig
+  logger: Logger
+  /** Builds the output; called once the agent identity is known. */
+  publisher: (metrics: MetricsRegistry) => Publisher | Promise<Publisher>
+  metrics?: MetricsRegistry
+  /** Watch with chokidar (default true); tests may turn it off to exercise rescans. */
+  watch?: boolean
+}
+
+export class ForwarderApp {
+  readonly #o: ForwarderAppOptions
+  readonly #log: Logger
+  readonly metrics: MetricsRegistry
+  readonly stats = new TailStats()
+  readonly registry: Registry
+  #publisher: Publisher | undefined
+  #batcher: Batcher | undefined
+  #tailer: Tailer | undefined
+  #flushTimer: NodeJS.Timeout | undefined
+  #ops: Server | undefined
+  #state: 'new' | 'running' | 'draining' | 'stopped' = 'new'
+  #stopping: Promise<boolean> | undefined
+
+  constructor(options: ForwarderAppOptions) {
+    this.#o = options
+    this.#log = options.logger
+    this.metrics = options.metrics ?? new MetricsRegistry()
+    this.registry = new Registry(options.config.data_dir, options.logger.child({ component: 'registry' }))
+  }
+
+  get tailer(): Tailer | undefined {
+    return this.#tailer
+  }
+
+  get batcher(): Batcher | undefined {
+    return this.#batcher
+  }
+
+  async start(): Promise<void> {
+    const c = this.#o.config
+    this.registry.load()
+    const agentId = loadAgentId(c.data_dir)
+    const name = c.name ?? hostname()
+    this.#publisher = await this.#o.publisher(this.metrics)
+    this.#batcher = new Batcher(this.#publisher, { batchSize: Number(c.output.batch_size), batchBytes: c.batch_bytes, linger: c.batch_linger, logger: this.#log.child({ component: 'batcher' }) })
+    this.#tailer = new Tailer({
+      config: c,
+      registry: this.registry,
+      batcher: this.#batcher,
+      agent: { name, id: agentId, version: packageVersion() },
+      logger: this.#log.child({ component: 'tail' }),
+      stats: this.stats,
+      watch: this.#o.watch,
+    })
+    this.#registerMetrics()
+    if (c.http) {
+      this.#ops = await startOpsServer({ listen: c.http.listen, health: () => this.health(), metrics: () => this.metrics.render(), logger: this.#log })
+    }
+    await this.#tailer.start()
+    this.#flushTimer = setInterval(() => this.registry.flush(), c.registry_flush)
+    this.#state = 'running'
+    this.#log.info({ agent_id: agentId, name, registry: this.registry.path, registry_state: this.registry.loadedFrom, files: this.#tailer.knownFiles }, 'forwarder started')
+  }
+
+  health(): Health {
+    const ok = this.#state === 'running'
+    return {
+      ok,
+      status: this.#state,
+      details: { files_open: this.stats.filesOpen, batches_in_flight: this.#batcher?.inflight ?? 0, reading_paused: this.#batcher?.blocked ?? false },
+    }
+  }
+
+  #registerMetrics(): void {
+    const m = this.metrics
+    const s = this.stats
+    const b = this.#batcher!
+    const t = this.#tailer!
+    m.observe('forwarder_files_open', 'Files held open', 'gauge', () => t.openFiles)
+    m.observe('forwarder_files_known', 'Files being tracked', 'gauge', () => t.knownFiles)
+    m.observe('forwarder_lines_read_total', 'Lines read from files', 'counter', () => t.linesRead)
+    m.observe('forwarder_bytes_read_total', 'Bytes read from files', 'counter', () => s.bytesRead)
+    m.observe('forwarder_events_total', 'Events built (after multiline)', 'counter', () => t.eventsRead)
+    m.observe('forwarder_events_sent_total', 'Events handed to the output', 'counter', () => b.eventsSent)
+    m.observe('forwarder_events_acked_total', 'Events acknowledged by an aggregator', 'counter', () => b.eventsAcked)
+    m.observe('forwarder_lines_truncated_total', 'Lines longer than max_line_bytes', 'counter', () => {
+      let n = 0
+      for (const h of t.harvesters()) n += h.splitter.truncatedLines
+      return n + s.truncatedForgotten
+    })
+    m.observe('forwarder_registry_writes_total', 'Registry writes', 'counter', () => this.registry.writes)
+    m.observe('forwarder_batches_in_flight', 'Windows sent and not yet acknowledged', 'gauge', () => b.inflight)
+    m.observe('forwarder_batches_queued', 'Windows waiting for the output', 'gauge', () => b.queued)
+    m.observe('forwarder_file_truncations_total', 'Truncations (copytruncate) detected', 'counter', () => s.truncations)
+    m.observe('forwarder_file_renames_total', 'Renames detected', 'counter', () => s.rotations)
+    for (const code of errorCodes) {
+      m.observe('forwarder_errors_total', 'Errors by code', 'counter', () => (s.errors.get(code) ?? 0) + (code === 'LY_CHECKPOINT' ? this.registry.failures : 0) + (code === 'LY_CONNECTION' ? b.sendErrors : 0), { code })
+    }
+  }
+
+  /**
+   * Graceful stop: stop reading, send held events, wait for acks until
+   * shutdown_timeout, write the registry. Resolves true when every window was
+   * acknowledged.
+   */
+  stop(): Promise<boolean> {
+    this.#stopping ??= this.#stop()
+    return this.#stopping
+  }
+
+  async #stop(): Promise<boolean> {
+    if (this.#state === 'new') {
+      this.#state = 'stopped'
+      return true
+    }
+    this.#state = 'draining'
+    const deadline = Date.now() + this.#o.config.shutdown_timeout
+    await this.#tailer?.stop()
+    const drained = (await this.#batcher?.drain(deadline)) ?? true
+    if (!drained) this.#log.warn({ in_flight: this.#batcher?.inflight, queued: this.#batcher?.queued }, 'shutdown_timeout: some windows were not acknowledged; they are read again after restart')
+    clearInterval(this.#flushTimer)
+    this.registry.flush(true)
+    this.#batcher?.close()
+    try {
+      await this.#publisher?.close(Math.max(0, deadline - Date.now()))
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'output close failed')
+    }
+    if (this.#ops) await new Promise<void>((resolve) => this.#ops!.close(() => resolve()))
+    this.#state = 'stopped'
+    this.#log.info({ drained, registry_writes: this.registry.writes }, 'forwarder stopped')
+    return drained
+  }
+}

@@ -1,0 +1,110 @@
+import type { Spec } from '../core/config/schema.ts'
+import { outputSpec, type OutputOptions } from './ship/output-spec.ts'
+
+// The forwarder's whole option table. Config keys are the property names of
+// ForwarderConfig; validate() returns a frozen, fully defaulted copy.
+
+export const readFromValues = ['beginning', 'end'] as const
+export type ReadFrom = (typeof readFromValues)[number]
+
+export const multilineMatchValues = ['after', 'before'] as const
+export type MultilineMatch = (typeof multilineMatchValues)[number]
+
+function checkRegExp(value: string): string | void {
+  try {
+    new RegExp(value)
+  } catch (err) {
+    return `is not a valid regular expression (${(err as Error).message})`
+  }
+}
+
+const multilineSpec: Spec = {
+  type: 'object',
+  optional: true,
+  doc: 'join continuation lines (stack traces) into one event',
+  fields: {
+    pattern: { type: 'string', required: true, nonEmpty: true, doc: 'regular expression tested against each line', check: checkRegExp },
+    negate: { type: 'bool', default: false, doc: 'true: lines that do NOT match the pattern are continuation lines' },
+    match: { type: 'enum', values: multilineMatchValues, default: 'after', doc: 'after: continuation lines join the previous line; before: they join the next line' },
+    max_lines: { type: 'int', min: 1, default: 500, doc: 'lines kept per event; further lines are dropped from the message (offsets still advance)' },
+    max_bytes: { type: 'size', min: 1, default: '10mb', doc: 'bytes kept per joined message; the rest is cut' },
+    timeout: { type: 'duration', min: 1, default: '5s', doc: 'a pending event is sent after this long without a new line' },
+  },
+}
+
+export const inputSpec: Spec = {
+  type: 'object',
+  doc: 'one group of files tailed the same way',
+  fields: {
+    paths: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'absolute glob; * ? [..] {a,b} and ** are supported' }, coerce: true, required: true, minItems: 1, doc: 'glob patterns of files to tail', check: (list: string[]) => { const bad = list.find((p) => !p.startsWith('/')); if (bad !== undefined) return `paths must be absolute, got ${JSON.stringify(bad)}` } },
+    exclude: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'glob' }, coerce: true, default: [], doc: 'globs of files never tailed; a pattern without / is matched against the file name' },
+    fields: { type: 'map', of: { type: 'any', doc: 'value' }, default: {}, doc: 'extra fields added under `fields`' },
+    tags: { type: 'list', of: { type: 'string', doc: 'tag' }, coerce: true, default: [], doc: 'tags added to every event' },
+    read_from: { type: 'enum', values: readFromValues, default: 'end', doc: 'where to start in files present at the first start and never seen before (files appearing later are read from the beginning)' },
+    multiline: multilineSpec,
+    max_line_bytes: { type: 'size', min: 16, default: '1mb', doc: 'longest line kept; the rest of a longer line is skipped and counted' },
+    close_inactive: { type: 'duration', min: 1, default: '5m', doc: 'close a file handle after this long without new data (reopened when it grows)' },
+    ignore_older: { type: 'duration', default: 0, doc: 'skip files whose modification time is older than this (0 = off)' },
+    clean_removed: { type: 'bool', default: true, doc: 'forget registry entries of files that no longer exist' },
+    scan_frequency: { type: 'duration', min: 100, default: '10s', doc: 'full rescan interval, the safety net behind file-system events' },
+    encoding: { type: 'enum', values: ['utf-8', 'utf8'], default: 'utf-8', doc: 'file encoding; invalid bytes become U+FFFD in the message' },
+  },
+}
+
+export const forwarderSpec: Spec = {
+  type: 'object',
+  doc: 'logyard-forwarder configuration',
+  fields: {
+    name: { type: 'string', doc: 'host.name and agent.name of the events (default: the hostname)' },
+    data_dir: { type: 'string', nonEmpty: true, default: '/var/lib/logyard', doc: 'directory of the registry and the agent id' },
+    inputs: { type: 'list', of: inputSpec, required: true, minItems: 1, doc: 'file groups to tail' },
+    output: outputSpec,
+    max_open_files: { type: 'int', min: 1, default: 1024, doc: 'files held open at once; others wait their turn' },
+    registry_flush: { type: 'duration', min: 100, default: '1s', doc: 'shortest interval between registry writes' },
+    shutdown_timeout: { type: 'duration', default: '10s', doc: 'on SIGTERM, wait this long for in-flight batches to be acknowledged' },
+    max_pending_bytes: { type: 'size', min: 65536, default: '8mb', doc: 'encoded event bytes held before a batch is handed to the output; reading pauses above it' },
+    batch_linger: { type: 'duration', default: '100ms', doc: 'a partial batch is sent after this long' },
+    batch_bytes: { type: 'size', min: 1024, default: '4mb', doc: 'a batch is cut at this many encoded bytes' },
+    http: { type: 'object', optional: true, doc: 'operations endpoint', fields: { listen: { type: 'string', required: true, doc: 'host:port for /healthz and /metrics, e.g. 127.0.0.1:5066' } } },
+    logging: { type: 'object', doc: 'log output (JSON lines on stdout)', fields: { level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', doc: 'log level' } } },
+  },
+}
+
+export interface MultilineConfig {
+  readonly pattern: string
+  readonly negate: boolean
+  readonly match: MultilineMatch
+  readonly max_lines: number
+  readonly max_bytes: number
+  readonly timeout: number
+}
+
+export interface InputConfig {
+  readonly paths: readonly string[]
+  readonly exclude: readonly string[]
+  readonly fields: Readonly<Record<string, unknown>>
+  readonly tags: readonly string[]
+  readonly read_from: ReadFrom
+  readonly multiline?: MultilineConfig
+  readonly max_line_bytes: number
+  readonly close_inactive: number
+  readonly ignore_older: number
+  readonly clean_removed: boolean
+  readonly scan_frequency: number
+  readonly encoding: string
+}
+
+export interface ForwarderConfig {
+  readonly name?: string
+  readonly data_dir: string
+  readonly inputs: readonly InputConfig[]
+  readonly output: OutputOptions
+  readonly max_open_files: number
+  readonly registry_flush: number
+  readonly shutdown_timeout: number
+  readonly max_pending_bytes: number
+  readonly batch_linger: number
+  readonly batch_bytes: number
+  readonly http?: { readonly listen: string }
+  readonly logging: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' }
+}

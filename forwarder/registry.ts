@@ -1,0 +1,206 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync, mkdirSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { CheckpointError } from '../core/errors.ts'
+import type { Logger } from '../core/logger.ts'
+import type { Fingerprint } from './tail/fingerprint.ts'
+
+// The registry: where each file has been read to AND acknowledged. Human
+// readable JSON in data_dir, keyed by file identity (device:inode), with the
+// path for people. Written atomically: registry.json.new, fsync, rename over
+// registry.json, fsync of the directory. On start the .new file is tried
+// first (a crash between fsync and rename leaves a complete, newer copy
+// there); a registry that does not parse is renamed aside to
+// registry.json.corrupt-<time> and the forwarder starts from read_from.
+
+export const REGISTRY_FILE = 'registry.json'
+export const REGISTRY_VERSION = 1
+
+export interface RegistryEntry {
+  /** device:inode */
+  key: string
+  /** stable id prefix for @metadata._id */
+  id: string
+  path: string
+  /** acknowledged offset: every byte before it has been delivered */
+  offset: number
+  fingerprint: Fingerprint
+  /** ISO time of the last change of this entry */
+  updated: string
+  /** the path no longer leads to this file (rename rotation) */
+  rotated?: boolean
+}
+
+export interface RegistryFile {
+  version: number
+  written: string
+  files: RegistryEntry[]
+}
+
+export class Registry {
+  readonly #dir: string
+  readonly #file: string
+  readonly #tmp: string
+  readonly #logger: Logger
+  readonly #entries = new Map<string, RegistryEntry>()
+  #dirty = false
+  /** Successful writes so far. */
+  writes = 0
+  /** Failed writes so far (full disk, permissions). */
+  failures = 0
+  /** How the registry was found at load: 'empty' | 'loaded' | 'recovered-tmp' | 'corrupt'. */
+  loadedFrom = 'empty'
+
+  constructor(dataDir: string, logger: Logger) {
+    this.#dir = dataDir
+    this.#file = join(dataDir, REGISTRY_FILE)
+    this.#tmp = this.#file + '.new'
+    this.#logger = logger
+  }
+
+  get path(): string {
+    return this.#file
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  get dirty(): boolean {
+    return this.#dirty
+  }
+
+  /** Reads the registry. Never throws for bad content: corrupt files are moved aside and logged. */
+  load(): void {
+    mkdirSync(this.#dir, { recursive: true })
+    if (existsSync(this.#tmp)) {
+      const parsed = this.#parse(this.#tmp)
+      if (parsed) {
+        this.#adopt(parsed)
+        this.loadedFrom = 'recovered-tmp'
+        this.#logger.warn({ file: this.#tmp }, 'registry: using the newer copy left by an interrupted write')
+        try {
+          renameSync(this.#tmp, this.#file)
+        } catch {
+          /* keep reading from tmp next time */
+        }
+        return
+      }
+      try {
+        unlinkSync(this.#tmp)
+      } catch {
+        /* ignore */
+      }
+    }
+    if (!existsSync(this.#file)) return
+    const parsed = this.#parse(this.#file)
+    if (parsed) {
+      this.#adopt(parsed)
+      this.loadedFrom = 'loaded'
+      return
+    }
+    const aside = `${this.#file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    try {
+      renameSync(this.#file, aside)
+    } catch {
+      /* ignore: we still start without it */
+    }
+    this.loadedFrom = 'corrupt'
+    const err = new CheckpointError(`registry ${this.#file} is corrupt; kept aside as ${aside}; files start from read_from`, { path: this.#file })
+    this.#logger.error({ code: err.code, err: err.message, aside }, 'registry corrupt')
+  }
+
+  #parse(file: string): RegistryFile | undefined {
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as RegistryFile
+      if (typeof data !== 'object' || data === null || !Array.isArray(data.files)) return undefined
+      for (const e of data.files) {
+        if (typeof e?.key !== 'string' || typeof e.offset !== 'number' || !(e.offset >= 0) || typeof e.id !== 'string' || typeof e.fingerprint?.sha1 !== 'string' || typeof e.fingerprint.length !== 'number') return undefined
+      }
+      return data
+    } catch {
+      return undefined
+    }
+  }
+
+  #adopt(data: RegistryFile): void {
+    this.#entries.clear()
+    for (const e of data.files) this.#entries.set(e.key, e)
+  }
+
+  get(key: string): RegistryEntry | undefined {
+    return this.#entries.get(key)
+  }
+
+  entries(): IterableIterator<RegistryEntry> {
+    return this.#entries.values()
+  }
+
+  set(entry: RegistryEntry): void {
+    this.#entries.set(entry.key, entry)
+    this.#dirty = true
+  }
+
+  /** Moves an entry's acknowledged offset (and path) forward. */
+  update(key: string, offset: number, path: string, fingerprint: Fingerprint): void {
+    const e = this.#entries.get(key)
+    if (!e) return
+    if (e.offset === offset && e.path === path && e.fingerprint.length === fingerprint.length) return
+    e.offset = offset
+    e.path = path
+    e.fingerprint = fingerprint
+    e.updated = new Date().toISOString()
+    this.#dirty = true
+  }
+
+  delete(key: string): void {
+    if (this.#entries.delete(key)) this.#dirty = true
+  }
+
+  markDirty(): void {
+    this.#dirty = true
+  }
+
+  /** Writes the registry if it changed. Returns false (logged, counted) when the write failed. */
+  flush(force = false): boolean {
+    if (!this.#dirty && !force) return true
+    const body: RegistryFile = { version: REGISTRY_VERSION, written: new Date().toISOString(), files: [...this.#entries.values()] }
+    const text = JSON.stringify(body, null, 1) + '\n'
+    try {
+      writeAtomic(this.#dir, this.#file, this.#tmp, text)
+      this.#dirty = false
+      this.writes++
+      return true
+    } catch (cause) {
+      this.failures++
+      const code = (cause as NodeJS.ErrnoException).code
+      const err = new CheckpointError(`cannot write registry ${this.#file} (${code ?? String(cause)}); offsets are kept in memory and the write is retried`, { path: this.#file, cause })
+      this.#logger.error({ code: err.code, errno: code, err: err.message }, 'registry write failed')
+      try {
+        unlinkSync(this.#tmp)
+      } catch {
+        /* ignore */
+      }
+      return false
+    }
+  }
+}
+
+/** temp file + fsync + rename + directory fsync. Throws the fs error. */
+export function writeAtomic(dir: string, file: string, tmp: string, text: string): void {
+  const fd = openSync(tmp, 'w', 0o640)
+  try {
+    const buf = Buffer.from(text, 'utf8')
+    let off = 0
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, file)
+  const dfd = openSync(dir, 'r')
+  try {
+    fsyncSync(dfd)
+  } finally {
+    closeSync(dfd)
+  }
+}

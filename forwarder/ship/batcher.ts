@@ -1,0 +1,162 @@
+import type { Logger } from '../../core/logger.ts'
+import { LogyardError } from '../../core/errors.ts'
+import type { AckTarget } from './acker.ts'
+import type { Publisher } from './publisher.ts'
+
+// Cuts encoded events into windows (batch_size events, batch_bytes bytes, or
+// batch_linger after the first event) and hands them to the publisher while it
+// is not busy. A cut batch waits in a short queue while the publisher is
+// busy; `blocked` is then true and the tailer stops reading (style.md §F):
+// the logs wait on disk, memory stays flat.
+
+export interface BatcherOptions {
+  batchSize: number
+  batchBytes: number
+  linger: number
+  logger: Logger
+}
+
+export class Batch {
+  readonly payloads: string[] = []
+  readonly targets: AckTarget[] = []
+  bytes = 0
+  done = false
+  created = 0
+}
+
+export class Batcher {
+  readonly #publisher: Publisher
+  readonly #o: BatcherOptions
+  #current = new Batch()
+  readonly #queue: Batch[] = []
+  #inflight = 0
+  #closed = false
+  readonly #onDrain: () => void
+  readonly #idleWaiters: (() => void)[] = []
+  /** Called after a batch was acknowledged and its files' checkpoints moved. */
+  onAcked: (batch: Batch) => void = () => {}
+  /** Called when `blocked` turns false. */
+  onUnblocked: () => void = () => {}
+  eventsSent = 0
+  eventsAcked = 0
+  batchesAcked = 0
+  sendErrors = 0
+
+  constructor(publisher: Publisher, options: BatcherOptions) {
+    this.#publisher = publisher
+    this.#o = options
+    this.#onDrain = this.#pumpQueue.bind(this)
+    publisher.on('drain', this.#onDrain)
+  }
+
+  /** Batches handed to the publisher and not yet acknowledged. */
+  get inflight(): number {
+    return this.#inflight
+  }
+
+  /** Cut batches waiting for the publisher. */
+  get queued(): number {
+    return this.#queue.length
+  }
+
+  /** True → stop reading files until onUnblocked. */
+  get blocked(): boolean {
+    return this.#queue.length > 0
+  }
+
+  add(payload: string, target: AckTarget, end: number): void {
+    const b = this.#current
+    if (b.payloads.length === 0) b.created = Date.now()
+    b.payloads.push(payload)
+    b.bytes += payload.length
+    if (target.acks.add(b, end)) b.targets.push(target)
+    if (b.payloads.length >= this.#o.batchSize || b.bytes >= this.#o.batchBytes) this.cut()
+  }
+
+  /** Closes the current batch and sends it (or queues it while the publisher is busy). */
+  cut(): void {
+    const b = this.#current
+    if (b.payloads.length === 0) return
+    this.#current = new Batch()
+    this.#queue.push(b)
+    this.#pumpQueue()
+  }
+
+  /** Coarse tick: sends a partial batch older than the linger time. */
+  tick(now: number): void {
+    if (this.#current.payloads.length > 0 && now - this.#current.created >= this.#o.linger) this.cut()
+  }
+
+  #pumpQueue(): void {
+    const wasBlocked = this.#queue.length > 0
+    while (this.#queue.length > 0 && !this.#publisher.busy && !this.#closedHard) {
+      const b = this.#queue.shift()!
+      this.#send(b)
+    }
+    if (wasBlocked && this.#queue.length === 0) this.onUnblocked()
+  }
+
+  #closedHard = false
+
+  #send(b: Batch): void {
+    this.#inflight++
+    this.eventsSent += b.payloads.length
+    this.#publisher.send(b.payloads).then(
+      () => this.#acked(b),
+      (err: unknown) => this.#failed(b, err),
+    )
+  }
+
+  #acked(b: Batch): void {
+    this.#inflight--
+    b.done = true
+    this.eventsAcked += b.payloads.length
+    this.batchesAcked++
+    for (const t of b.targets) {
+      const end = t.acks.settle()
+      if (end >= 0) t.acked(end)
+    }
+    this.onAcked(b)
+    this.#checkIdle()
+    this.#pumpQueue()
+  }
+
+  #failed(b: Batch, err: unknown): void {
+    this.#inflight--
+    this.sendErrors++
+    // The window is not acknowledged: its files' checkpoints stay behind it, so
+    // the lines are read again after a restart. Only ClosedError is expected here.
+    const code = LogyardError.is(err) ? err.code : 'LY_CONNECTION'
+    this.#o.logger.warn({ code, err: (err as Error)?.message, events: b.payloads.length }, 'window not acknowledged')
+    this.#checkIdle()
+  }
+
+  #checkIdle(): void {
+    if (this.#inflight === 0 && this.#queue.length === 0) {
+      const waiters = this.#idleWaiters.splice(0)
+      for (const w of waiters) w()
+    }
+  }
+
+  /** Sends what is held and waits until every batch is acknowledged or `deadline` (ms since epoch) passes. Returns true when all were acked. */
+  async drain(deadline: number): Promise<boolean> {
+    this.cut()
+    if (this.#inflight === 0 && this.#queue.length === 0) return true
+    let timer: NodeJS.Timeout | undefined
+    const done = await Promise.race([
+      new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
+      }),
+    ])
+    clearTimeout(timer)
+    return done
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#closedHard = true
+    this.#publisher.off('drain', this.#onDrain)
+  }
+}

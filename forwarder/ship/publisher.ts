@@ -1,0 +1,13 @@
+import type { EventEmitter } from 'node:events'
+
+// What the forwarder needs from its output: the shape of
+// core/lumberjack/client.ts's LumberjackClient, kept small so tests can run
+// against anything that acknowledges windows.
+
+export interface Publisher extends EventEmitter {
+  /** Sends one window; resolves when every event in it has been acknowledged. */
+  send(payloads: readonly (string | Buffer)[]): Promise<void>
+  /** True while no further window may be started; wait for 'drain'. */
+  readonly busy: boolean
+  close(deadlineMs?: number): Promise<void>
+}

@@ -1,0 +1,126 @@
+import type { InputConfig } from '../config.ts'
+import type { EventEncoder } from '../event-encoder.ts'
+import { OrderedAcks, type AckTarget } from '../ship/acker.ts'
+import type { Batcher } from '../ship/batcher.ts'
+import type { Fingerprint } from './fingerprint.ts'
+import { LineSplitter, type LineSink } from './line-splitter.ts'
+import { Multiline, type EventSink } from './multiline.ts'
+
+// The state of one tailed file: its identity, handle, read position, line
+// splitter, multiline joiner and acknowledgement order. The tailer does the
+// I/O; a harvester turns the bytes it is given into events.
+
+export interface HarvesterCounters {
+  lines: number
+  events: number
+}
+
+export class Harvester implements LineSink, EventSink, AckTarget {
+  readonly key: string
+  readonly input: InputConfig
+  readonly inputIndex: number
+  readonly encoder: EventEncoder
+  readonly acks = new OrderedAcks()
+  readonly splitter: LineSplitter
+  readonly multiline: Multiline | undefined
+  readonly #batcher: Batcher
+  readonly #counters: HarvesterCounters
+  readonly #onAcked: (h: Harvester, end: number) => void
+  path: string
+  fingerprint: Fingerprint
+  fd = -1
+  /** Offset of the next read. */
+  readOffset: number
+  /** Checkpoint: every byte before it is acknowledged. */
+  ackedOffset: number
+  atEof = false
+  lastData = Date.now()
+  nextPoll = 0
+  pollDelay = 1000
+  lastHeadCheck = 0
+  /** Sitting in the tailer's ready queue. */
+  queued = false
+  /** The file is gone (deleted) or no longer matched; forget it once closed. */
+  removed = false
+  size = 0
+  #timestamp = ''
+
+  constructor(init: {
+    key: string
+    path: string
+    input: InputConfig
+    inputIndex: number
+    fingerprint: Fingerprint
+    offset: number
+    encoder: EventEncoder
+    batcher: Batcher
+    counters: HarvesterCounters
+    onAcked: (h: Harvester, end: number) => void
+  }) {
+    this.key = init.key
+    this.path = init.path
+    this.input = init.input
+    this.inputIndex = init.inputIndex
+    this.fingerprint = init.fingerprint
+    this.readOffset = init.offset
+    this.ackedOffset = init.offset
+    this.encoder = init.encoder
+    this.#batcher = init.batcher
+    this.#counters = init.counters
+    this.#onAcked = init.onAcked
+    this.splitter = new LineSplitter(init.input.max_line_bytes, init.offset)
+    this.multiline = init.input.multiline ? new Multiline(init.input.multiline) : undefined
+  }
+
+  get isOpen(): boolean {
+    return this.fd >= 0
+  }
+
+  /** Feeds bytes read at readOffset. `timestamp` is shared by every event of this read. */
+  consume(chunk: Buffer, timestamp: string): void {
+    this.#timestamp = timestamp
+    this.readOffset += chunk.length
+    this.lastData = Date.now()
+    this.splitter.push(chunk, this)
+  }
+
+  line(bytes: Buffer, offset: number, end: number, truncated: boolean): void {
+    this.#counters.lines++
+    const message = bytes.toString('utf8', 0, bytes.length)
+    if (this.multiline) this.multiline.push(message, bytes.length, offset, end, truncated, this, this.lastData)
+    else this.event(message, offset, end, 1, truncated)
+  }
+
+  event(message: string, offset: number, end: number, lines: number, truncated: boolean): void {
+    this.#counters.events++
+    this.#batcher.add(this.encoder.encode(this.#timestamp || new Date().toISOString(), message, offset, lines > 1, truncated), this, end)
+  }
+
+  /** Sends a held multiline event (timeout, close, shutdown). */
+  flushMultiline(timestamp: string): void {
+    if (this.multiline?.pending) {
+      this.#timestamp = timestamp
+      this.multiline.flush(this)
+    }
+  }
+
+  /** The file was truncated (copytruncate) or replaced: start again at 0. */
+  restart(offset = 0): void {
+    this.acks.reset()
+    this.multiline?.reset()
+    this.splitter.reset(offset)
+    this.readOffset = offset
+    this.ackedOffset = offset
+    this.atEof = false
+  }
+
+  /** Where reading resumes after the handle was closed (start of the unfinished line). */
+  get resumeOffset(): number {
+    return this.splitter.offset
+  }
+
+  acked(end: number): void {
+    this.ackedOffset = end
+    this.#onAcked(this, end)
+  }
+}

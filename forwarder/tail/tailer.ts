@@ -1,0 +1,496 @@
+import { close, fstat, open, read, stat, type Stats } from 'node:fs'
+import { promisify } from 'node:util'
+import { IoError } from '../../core/errors.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { ForwarderConfig } from '../config.ts'
+import { EventEncoder, type AgentInfo } from '../event-encoder.ts'
+import type { Registry } from '../registry.ts'
+import type { Batcher } from '../ship/batcher.ts'
+import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart } from './fingerprint.ts'
+import { Harvester } from './harvester.ts'
+import { PathMatcher } from './scanner.ts'
+import { Watcher } from './watcher.ts'
+
+// Discovery, reading and file lifecycle. One read at a time into one shared
+// buffer: harvesters wait in a ready queue and get one chunk per turn, so no
+// file starves the others and memory does not grow with the number of files.
+// Reading stops while the batcher is blocked (the output is busy), which is
+// the whole backpressure story: the logs wait on disk.
+
+const READ_CHUNK = 256 * 1024
+const TICK_MS = 250
+const MAX_POLL_DELAY = 10_000
+
+const fstatP = promisify(fstat)
+const statP = promisify(stat)
+const openP = promisify(open)
+const closeP = promisify(close)
+
+function readP(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))))
+}
+
+export class TailStats {
+  bytesRead = 0
+  linesRead = 0
+  eventsRead = 0
+  filesOpen = 0
+  filesKnown = 0
+  truncations = 0
+  rotations = 0
+  /** truncated-line counts of harvesters already forgotten */
+  truncatedForgotten = 0
+  readonly errors = new Map<string, number>()
+  countError(code: string): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1)
+  }
+}
+
+export interface TailerOptions {
+  config: ForwarderConfig
+  registry: Registry
+  batcher: Batcher
+  agent: AgentInfo
+  logger: Logger
+  stats: TailStats
+  /** Watch the file system with chokidar (default true). */
+  watch?: boolean
+}
+
+export class Tailer {
+  readonly #o: TailerOptions
+  readonly #log: Logger
+  readonly #matchers: PathMatcher[]
+  readonly #byKey = new Map<string, Harvester>()
+  readonly #byPath = new Map<string, Harvester>()
+  readonly #ready: Harvester[] = []
+  readonly #waiting = new Map<string, boolean>() // path → initial; files over max_open_files
+  readonly #discovering = new Set<string>()
+  readonly #reported = new Map<string, string>() // path → last logged errno
+  readonly #buf = Buffer.allocUnsafe(READ_CHUNK)
+  readonly #counters: { lines: number; events: number }
+  readonly #onAcked: (h: Harvester, end: number) => void
+  #open = 0
+  #wakeFn: (() => void) | undefined
+  #stopping = false
+  #pump: Promise<void> | undefined
+  #tick: NodeJS.Timeout | undefined
+  #scanTimer: NodeJS.Timeout | undefined
+  #scanning = false
+  #watcher: Watcher | undefined
+  #scanEvery: number
+
+  constructor(options: TailerOptions) {
+    this.#o = options
+    this.#log = options.logger
+    this.#matchers = options.config.inputs.map((i) => new PathMatcher(i.paths, i.exclude))
+    this.#counters = { lines: 0, events: 0 }
+    this.#scanEvery = Math.min(...options.config.inputs.map((i) => i.scan_frequency))
+    this.#onAcked = (h, end) => options.registry.update(h.key, end, h.path, h.fingerprint)
+    options.batcher.onUnblocked = () => this.wake()
+  }
+
+  get openFiles(): number {
+    return this.#open
+  }
+
+  get knownFiles(): number {
+    return this.#byKey.size
+  }
+
+  get linesRead(): number {
+    return this.#counters.lines
+  }
+
+  get eventsRead(): number {
+    return this.#counters.events
+  }
+
+  harvesters(): IterableIterator<Harvester> {
+    return this.#byKey.values()
+  }
+
+  async start(): Promise<void> {
+    await this.rescan(true)
+    if (this.#o.watch !== false) {
+      const sink = {
+        added: (p: string) => void this.#discover(p, false),
+        changed: (p: string) => this.#pathChanged(p),
+        removed: (p: string) => this.#pathChanged(p),
+      }
+      this.#watcher = new Watcher(this.#matchers, sink, this.#log.child({ component: 'watcher' }))
+      await this.#watcher.ready()
+      // Files created while the watcher was starting.
+      await this.rescan(false)
+    }
+    this.#tick = setInterval(() => this.#onTick(), TICK_MS)
+    this.#scanTimer = setInterval(() => void this.rescan(false), this.#scanEvery)
+    this.#pump = this.#run()
+  }
+
+  /** Stops reading; flushes held multiline events into the batcher; closes handles. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return
+    this.#stopping = true
+    clearInterval(this.#tick)
+    clearInterval(this.#scanTimer)
+    this.wake()
+    await this.#pump
+    await this.#watcher?.close()
+    const ts = new Date().toISOString()
+    for (const h of this.#byKey.values()) {
+      h.flushMultiline(ts)
+      if (h.isOpen) this.#closeFd(h)
+    }
+  }
+
+  wake(): void {
+    const f = this.#wakeFn
+    if (f) {
+      this.#wakeFn = undefined
+      f()
+    }
+  }
+
+  #enqueue(h: Harvester): void {
+    if (h.queued || this.#stopping) return
+    h.queued = true
+    this.#ready.push(h)
+    this.wake()
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      if (this.#o.batcher.blocked || this.#ready.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.#wakeFn = resolve
+        })
+        continue
+      }
+      const h = this.#ready.shift()!
+      h.queued = false
+      if (h.removed) continue
+      try {
+        await this.#readOnce(h)
+      } catch (err) {
+        this.#ioError(h.path, err, 'read')
+        if (h.isOpen) this.#closeFd(h)
+      }
+    }
+  }
+
+  async #readOnce(h: Harvester): Promise<void> {
+    if (!h.isOpen && !(await this.#reopen(h))) return
+    const n = await readP(h.fd, this.#buf, h.readOffset)
+    if (n > 0) {
+      this.#o.stats.bytesRead += n
+      h.atEof = false
+      h.pollDelay = 1000
+      h.consume(this.#buf.subarray(0, n), new Date().toISOString())
+      this.#o.stats.linesRead = this.#counters.lines
+      this.#o.stats.eventsRead = this.#counters.events
+      this.#enqueue(h)
+      return
+    }
+    h.atEof = true
+    await this.#checkAtEof(h)
+  }
+
+  // At the end of what could be read: truncated? replaced? deleted? grown meanwhile?
+  async #checkAtEof(h: Harvester): Promise<void> {
+    if (!h.isOpen) return
+    const st = await fstatP(h.fd)
+    h.size = st.size
+    const now = Date.now()
+    if (st.size < h.readOffset) {
+      this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
+      return
+    }
+    if ((h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length) || now - h.lastHeadCheck >= this.#scanEvery) {
+      h.lastHeadCheck = now
+      const head = await readHead(h.fd)
+      if (!sameStart(h.fingerprint, head)) {
+        this.#truncated(h, 'first bytes changed')
+        h.fingerprint = fingerprintOf(head)
+        return
+      }
+      if (head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
+    }
+    if (st.nlink === 0) {
+      // Deleted and read to the end: release the disk space.
+      this.#log.info({ path: h.path, offset: h.readOffset }, 'file deleted and read to the end; closing')
+      this.#forget(h)
+      return
+    }
+    if (st.size > h.readOffset) {
+      this.#enqueue(h)
+      return
+    }
+    h.nextPoll = now + h.pollDelay
+    h.pollDelay = Math.min(h.pollDelay * 2, MAX_POLL_DELAY)
+  }
+
+  #truncated(h: Harvester, why: string): void {
+    this.#o.stats.truncations++
+    this.#log.info({ path: h.path, offset: h.readOffset, why }, 'file truncated or replaced in place; reading again from offset 0')
+    h.restart(0)
+    this.#o.registry.update(h.key, 0, h.path, h.fingerprint)
+    this.#enqueue(h)
+  }
+
+  #onTick(): void {
+    const now = Date.now()
+    this.#o.batcher.tick(now)
+    let ts: string | undefined
+    for (const h of this.#byKey.values()) {
+      const ml = h.multiline
+      if (ml?.pending && now - ml.lastPush >= ml.timeout) h.flushMultiline((ts ??= new Date(now).toISOString()))
+      if (h.isOpen && h.atEof && !h.queued) {
+        if (now - h.lastData >= h.input.close_inactive) {
+          this.#log.debug({ path: h.path }, 'close_inactive: closing idle file')
+          h.flushMultiline((ts ??= new Date(now).toISOString()))
+          this.#closeFd(h)
+          if (h.removed) this.#forget(h)
+        } else if (now >= h.nextPoll) {
+          this.#enqueue(h)
+        }
+      }
+    }
+  }
+
+  #pathChanged(path: string): void {
+    const h = this.#byPath.get(path)
+    if (!h) {
+      if (this.#matchers.some((m) => m.matches(path))) void this.#discover(path, false)
+      return
+    }
+    if (h.isOpen) {
+      h.pollDelay = 1000
+      this.#enqueue(h)
+    } else {
+      void this.#discover(path, false)
+    }
+  }
+
+  /** Full glob scan: new files, renames, closed files that grew, forgotten files. */
+  async rescan(initial: boolean): Promise<void> {
+    if (this.#scanning || this.#stopping) return
+    this.#scanning = true
+    try {
+      const seen = new Set<string>()
+      const done = new Set<string>()
+      for (let i = 0; i < this.#matchers.length; i++) {
+        for (const path of await this.#matchers[i]!.scan()) {
+          if (done.has(path)) continue
+          done.add(path)
+          let st: Stats
+          try {
+            st = await statP(path)
+          } catch (err) {
+            this.#ioError(path, err, 'stat')
+            continue
+          }
+          if (!st.isFile()) continue
+          const key = fileKey(st.dev, st.ino)
+          seen.add(key)
+          await this.#consider(path, key, st, i, initial)
+        }
+      }
+      if (this.#stopping) return
+      for (const h of [...this.#byKey.values()]) {
+        if (seen.has(h.key)) continue
+        if (!h.isOpen) this.#forget(h)
+        else h.removed = true // no longer matched (renamed away or deleted): forget once closed
+      }
+      for (const e of [...this.#o.registry.entries()]) {
+        if (!seen.has(e.key) && !this.#byKey.has(e.key) && this.#o.config.inputs.some((i) => i.clean_removed)) this.#o.registry.delete(e.key)
+      }
+      for (const [path, init] of [...this.#waiting]) {
+        if (this.#open >= this.#o.config.max_open_files) break
+        this.#waiting.delete(path)
+        await this.#discover(path, init)
+      }
+    } catch (err) {
+      this.#ioError('(scan)', err, 'scan')
+    } finally {
+      this.#scanning = false
+    }
+  }
+
+  async #consider(path: string, key: string, st: Stats, inputIndex: number, initial: boolean): Promise<void> {
+    const h = this.#byKey.get(key)
+    if (!h) {
+      await this.#discover(path, initial, inputIndex)
+      return
+    }
+    h.removed = false
+    if (h.path !== path) this.#renamed(h, path)
+    if (!h.isOpen) {
+      if (st.size !== h.readOffset) this.#enqueue(h) // reopened by the read (truncation is found there)
+    } else if (h.atEof && !h.queued && st.size !== h.size) {
+      this.#enqueue(h)
+    }
+  }
+
+  #renamed(h: Harvester, path: string): void {
+    this.#o.stats.rotations++
+    this.#log.info({ from: h.path, to: path }, 'file renamed')
+    if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
+    h.path = path
+    h.encoder.setPath(path)
+    this.#byPath.set(path, h)
+    this.#o.registry.update(h.key, h.ackedOffset, path, h.fingerprint)
+  }
+
+  async #discover(path: string, initial: boolean, inputIndex = -1): Promise<void> {
+    if (this.#stopping || this.#discovering.has(path)) return
+    if (inputIndex < 0) inputIndex = this.#matchers.findIndex((m) => m.matches(path))
+    const input = this.#o.config.inputs[inputIndex]
+    if (!input) return
+    this.#discovering.add(path)
+    let fd = -1
+    try {
+      const st0 = await statP(path).catch((err: unknown) => {
+        this.#ioError(path, err, 'stat')
+        return undefined
+      })
+      if (!st0 || !st0.isFile()) return
+      const key0 = fileKey(st0.dev, st0.ino)
+      const known = this.#byKey.get(key0)
+      if (known) {
+        known.removed = false
+        if (known.path !== path) this.#renamed(known, path)
+        if (this.#byPath.get(path) !== known) this.#byPath.set(path, known)
+        this.#enqueue(known)
+        return
+      }
+      if (input.ignore_older > 0 && st0.mtimeMs < Date.now() - input.ignore_older && !this.#o.registry.get(key0)) return
+      if (this.#open >= this.#o.config.max_open_files) {
+        if (!this.#waiting.has(path)) this.#log.debug({ path }, 'max_open_files reached; file waits')
+        this.#waiting.set(path, initial)
+        return
+      }
+      try {
+        fd = await openP(path, 'r')
+      } catch (err) {
+        this.#ioError(path, err, 'open')
+        return
+      }
+      const st = await fstatP(fd)
+      const key = fileKey(st.dev, st.ino)
+      if (this.#byKey.has(key)) return // raced with another discovery
+      const head = await readHead(fd)
+      const registry = this.#o.registry
+      const entry = registry.get(key)
+      let offset: number
+      let id: string
+      if (entry && entry.fingerprint.length <= head.length && sameStart(entry.fingerprint, head) && entry.offset <= st.size) {
+        offset = entry.offset
+        id = entry.id
+      } else {
+        if (entry) this.#log.info({ path, key, was: entry.path }, 'known inode holds different content (inode reuse or truncation while stopped); reading from 0')
+        offset = initial && input.read_from === 'end' && !entry ? st.size : 0
+        id = fileId(key, st.birthtimeMs, head)
+        registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString() })
+      }
+      const h = new Harvester({
+        key,
+        path,
+        input,
+        inputIndex,
+        fingerprint: fingerprintOf(head),
+        offset,
+        encoder: new EventEncoder(this.#o.agent, input, path, id),
+        batcher: this.#o.batcher,
+        counters: this.#counters,
+        onAcked: this.#onAcked,
+      })
+      h.fd = fd
+      h.size = st.size
+      h.lastHeadCheck = Date.now()
+      fd = -1
+      this.#open++
+      this.#o.stats.filesOpen = this.#open
+      const prev = this.#byPath.get(path)
+      if (prev && prev !== h) prev.removed = true // the path now leads to a new file (rotation)
+      this.#byKey.set(key, h)
+      this.#byPath.set(path, h)
+      this.#reported.delete(path)
+      this.#log.info({ path, key, offset, size: st.size }, 'tailing file')
+      this.#enqueue(h)
+    } catch (err) {
+      this.#ioError(path, err, 'open')
+    } finally {
+      if (fd >= 0) close(fd, () => {})
+      this.#discovering.delete(path)
+    }
+  }
+
+  // Reopens a file closed by close_inactive. False when it cannot be read now.
+  async #reopen(h: Harvester): Promise<boolean> {
+    if (this.#open >= this.#o.config.max_open_files) {
+      this.#waiting.set(h.path, false)
+      return false
+    }
+    let fd: number
+    try {
+      fd = await openP(h.path, 'r')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#forget(h)
+      else this.#ioError(h.path, err, 'open')
+      return false
+    }
+    const st = await fstatP(fd)
+    if (fileKey(st.dev, st.ino) !== h.key) {
+      // The path leads to another file now; this one is gone from our view.
+      await closeP(fd)
+      const path = h.path
+      this.#forget(h)
+      void this.#discover(path, false)
+      return false
+    }
+    h.fd = fd
+    this.#open++
+    this.#o.stats.filesOpen = this.#open
+    h.lastData = Date.now()
+    if (st.size < h.readOffset) this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
+    return true
+  }
+
+  #closeFd(h: Harvester): void {
+    if (!h.isOpen) return
+    close(h.fd, () => {})
+    h.fd = -1
+    this.#open--
+    this.#o.stats.filesOpen = this.#open
+    // A partial last line is read again on reopen.
+    h.splitter.reset(h.resumeOffset)
+    h.readOffset = h.resumeOffset
+    h.atEof = false
+    if (this.#waiting.size > 0 && !this.#stopping) {
+      const [path, init] = this.#waiting.entries().next().value!
+      this.#waiting.delete(path)
+      void this.#discover(path, init)
+    }
+  }
+
+  #forget(h: Harvester): void {
+    h.flushMultiline(new Date().toISOString())
+    this.#closeFd(h)
+    h.removed = true
+    this.#o.stats.truncatedForgotten += h.splitter.truncatedLines
+    this.#byKey.delete(h.key)
+    if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
+    if (h.input.clean_removed) this.#o.registry.delete(h.key)
+  }
+
+  #ioError(path: string, err: unknown, op: string): void {
+    const errno = (err as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN'
+    if (errno === 'ENOENT' && op === 'stat') return // vanished between listing and stat: normal churn
+    this.#o.stats.countError('LY_IO')
+    if (this.#reported.get(path) === errno) return
+    this.#reported.set(path, errno)
+    const e = new IoError(`cannot ${op} ${path} (${errno}); the file is skipped and retried on the next scan`, { path, cause: err })
+    this.#log.error({ code: e.code, errno, path, op, err: e.message }, 'file error')
+  }
+}

@@ -1,0 +1,52 @@
+import { watch, type FSWatcher } from 'chokidar'
+import type { Logger } from '../../core/logger.ts'
+import { globBase, globDepth, type PathMatcher } from './scanner.ts'
+
+// File-system events (chokidar over inotify) so a new file is picked up
+// within a second and a growing file is read at once. The periodic rescan in
+// the tailer stays the safety net for anything an event misses.
+
+export interface WatchSink {
+  added(path: string): void
+  changed(path: string): void
+  removed(path: string): void
+}
+
+export class Watcher {
+  readonly #watcher: FSWatcher
+  #ready: Promise<void>
+
+  constructor(matchers: readonly PathMatcher[], sink: WatchSink, logger: Logger) {
+    const bases = new Set<string>()
+    let depth: number | undefined = 0
+    for (const m of matchers) {
+      for (const p of m.patterns) {
+        bases.add(globBase(p))
+        const d = globDepth(p)
+        depth = d === undefined || depth === undefined ? undefined : Math.max(depth, d)
+      }
+    }
+    const wanted = (path: string): boolean => matchers.some((m) => m.matches(path))
+    this.#watcher = watch([...bases], {
+      ignoreInitial: true,
+      persistent: true,
+      depth,
+      ignored: (path, stats) => stats !== undefined && stats.isFile() && !wanted(path),
+    })
+    this.#watcher.on('add', (p) => {
+      if (wanted(p)) sink.added(p)
+    })
+    this.#watcher.on('change', (p) => sink.changed(p))
+    this.#watcher.on('unlink', (p) => sink.removed(p))
+    this.#watcher.on('error', (err) => logger.warn({ code: 'LY_IO', err: (err as Error).message }, 'file watcher error; rescans continue'))
+    this.#ready = new Promise((resolve) => this.#watcher.once('ready', () => resolve()))
+  }
+
+  ready(): Promise<void> {
+    return this.#ready
+  }
+
+  close(): Promise<void> {
+    return this.#watcher.close()
+  }
+}
