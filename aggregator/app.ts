@@ -1,0 +1,186 @@
+import type { Health } from '../core/http-server.ts'
+import type { LogEvent } from '../core/event.ts'
+import type { Logger } from '../core/logger.ts'
+import type { Counter, MetricsRegistry } from '../core/metrics.ts'
+import { ClosedError } from '../core/errors.ts'
+import type { Output } from './output/output.ts'
+import type { Pipeline } from './pipeline/pipeline.ts'
+
+// One aggregator process (or cluster worker): inputs → pipeline → output.
+//
+// deliver(events) is what every input calls. It resolves when the output has
+// made every kept event safe, so the beats input ACKs only then. Two pause
+// flags stop the pausable inputs from reading their sockets: the output is
+// busy, or too many batches are in the pipeline; they resume only when both
+// are clear. stop() stops accepting, lets in-flight batches finish up to the
+// deadline, then closes the output and the stages.
+
+/** An input as the aggregator drives it; built by a factory that gets `deliver`. */
+export interface AggregatorInput {
+  readonly name: string
+  /** Opens sockets; resolves with what it bound (logged, reported to the primary). */
+  start(): Promise<Record<string, unknown>>
+  /** Stops accepting; in-flight batches may finish until the deadline (ms). */
+  close(deadlineMs: number): Promise<void>
+  pause?(): void
+  resume?(): void
+}
+
+export type Deliver = (events: LogEvent[]) => Promise<void>
+export type InputFactory = (deliver: Deliver) => AggregatorInput
+
+export interface AggregatorInit {
+  logger: Logger
+  metrics: MetricsRegistry
+  pipeline: Pipeline
+  output: Output
+  inputs: InputFactory[]
+  /** Batches allowed in the pipeline+output at once before inputs pause. */
+  maxInflightBatches: number
+  /** Deadline for stop() (ms). */
+  shutdownTimeout: number
+}
+
+export class Aggregator {
+  readonly #logger: Logger
+  readonly #pipeline: Pipeline
+  readonly #output: Output
+  readonly #inputs: AggregatorInput[]
+  readonly #maxInflight: number
+  readonly #shutdownTimeout: number
+  #inflight = 0
+  #paused = false
+  #draining = false
+  #closed = false
+  #stopped: Promise<void> | undefined
+  readonly #idleWaiters: (() => void)[] = []
+  readonly #eventsIn: Counter
+  readonly #eventsOut: Counter
+  readonly #eventsDropped: Counter
+  readonly #batchesFailed: Counter
+  readonly #pauses: Counter
+  readonly #onDrain = (): void => this.#updateFlow()
+  readonly deliver: Deliver = (events) => this.#deliver(events)
+
+  constructor(init: AggregatorInit) {
+    this.#logger = init.logger
+    this.#pipeline = init.pipeline
+    this.#output = init.output
+    this.#maxInflight = init.maxInflightBatches
+    this.#shutdownTimeout = init.shutdownTimeout
+    const m = init.metrics
+    this.#eventsIn = m.counter('pipeline_events_in_total', 'Events entering the pipeline')
+    this.#eventsOut = m.counter('pipeline_events_out_total', 'Events the output made safe (indexed or dead-lettered)')
+    this.#eventsDropped = m.counter('pipeline_events_dropped_total', 'Events the pipeline dropped on purpose (drop stage)')
+    this.#batchesFailed = m.counter('pipeline_batches_failed_total', 'Batches that failed in the pipeline or output (not acknowledged)')
+    this.#pauses = m.counter('inputs_paused_total', 'Times the inputs were paused for backpressure')
+    m.observe('pipeline_batches_in_flight', 'Batches in the pipeline or output now', 'gauge', () => this.#inflight)
+    m.observe('inputs_paused', '1 while the inputs are paused for backpressure', 'gauge', () => (this.#paused ? 1 : 0))
+    m.observe('draining', '1 while shutting down', 'gauge', () => (this.#draining ? 1 : 0))
+    m.observe('output_healthy', '1 while the output reaches its destination', 'gauge', () => (this.#output.healthy() ? 1 : 0))
+    this.#output.on('drain', this.#onDrain)
+    this.#inputs = init.inputs.map((f) => f(this.deliver))
+  }
+
+  get inflight(): number {
+    return this.#inflight
+  }
+
+  get paused(): boolean {
+    return this.#paused
+  }
+
+  get draining(): boolean {
+    return this.#draining
+  }
+
+  /** Starts every input; resolves with what each one bound, by input name. */
+  async start(): Promise<Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, unknown>> = {}
+    for (const input of this.#inputs) out[input.name] = await input.start()
+    return out
+  }
+
+  health(): Health {
+    if (this.#draining) return { ok: false, status: 'draining' }
+    if (!this.#output.healthy()) return { ok: false, status: 'output unhealthy (elasticsearch unreachable?)' }
+    return { ok: true, status: 'ok', details: { inflight_batches: this.#inflight, paused: this.#paused } }
+  }
+
+  async #deliver(events: LogEvent[]): Promise<void> {
+    if (this.#closed) throw new ClosedError('aggregator stopped')
+    this.#inflight++
+    this.#updateFlow()
+    try {
+      this.#eventsIn.inc(events.length)
+      const kept = await this.#pipeline.run(events)
+      if (kept.length !== events.length) this.#eventsDropped.inc(events.length - kept.length)
+      if (kept.length > 0) await this.#output.write(kept)
+      this.#eventsOut.inc(kept.length)
+    } catch (err) {
+      this.#batchesFailed.inc()
+      const e = err as { code?: string; message?: string }
+      this.#logger.error({ code: e.code, err: e.message, events: events.length }, 'batch failed in the pipeline or output; not acknowledged')
+      throw err
+    } finally {
+      this.#inflight--
+      this.#updateFlow()
+      if (this.#inflight === 0) for (const w of this.#idleWaiters.splice(0)) w()
+    }
+  }
+
+  #updateFlow(): void {
+    const shouldPause = this.#output.busy || this.#inflight >= this.#maxInflight
+    if (shouldPause === this.#paused) return
+    this.#paused = shouldPause
+    if (shouldPause) this.#pauses.inc()
+    for (const input of this.#inputs) {
+      if (shouldPause) input.pause?.()
+      else input.resume?.()
+    }
+  }
+
+  /** Graceful stop: stop accepting, finish in-flight batches up to the deadline, close output and stages. */
+  stop(deadlineMs = this.#shutdownTimeout): Promise<void> {
+    this.#stopped ??= this.#stop(deadlineMs)
+    return this.#stopped
+  }
+
+  async #stop(deadlineMs: number): Promise<void> {
+    this.#draining = true
+    const t0 = Date.now()
+    this.#logger.info({ inflight_batches: this.#inflight, deadline_ms: deadlineMs }, 'draining: no new connections, finishing in-flight batches')
+    await Promise.all(this.#inputs.map((i) => i.close(deadlineMs).catch((err: unknown) => {
+      this.#logger.warn({ input: i.name, err: (err as Error).message }, 'input close failed')
+    })))
+    if (this.#inflight > 0) {
+      const left = Math.max(0, deadlineMs - (Date.now() - t0))
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, left) }),
+      ])
+      clearTimeout(timer)
+    }
+    const left = Math.max(1000, deadlineMs - (Date.now() - t0))
+    this.#closed = true
+    this.#output.off('drain', this.#onDrain)
+    await this.#output.close(left)
+    await this.#pipeline.close()
+    this.#logger.info({ unfinished_batches: this.#inflight, ms: Date.now() - t0 }, 'stopped')
+  }
+}
+
+/** Adapts the beats input to the aggregator's input interface. */
+export function beatsInputFactory(create: (deliver: Deliver) => { listen(): Promise<{ host: string; port: number }>; close(ms: number): Promise<void>; pause(): void; resume(): void }): InputFactory {
+  return (deliver) => {
+    const input = create(deliver)
+    return {
+      name: 'beats',
+      start: async () => ({ ...(await input.listen()) }),
+      close: (ms) => input.close(ms),
+      pause: () => input.pause(),
+      resume: () => input.resume(),
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import cluster, { type Worker } from 'node:cluster'
+import type { Server } from 'node:http'
+import { Backoff } from '../core/backoff.ts'
+import type { Health } from '../core/http-server.ts'
+import type { Logger } from '../core/logger.ts'
+import { MetricsRegistry, type MetricsSnapshot } from '../core/metrics.ts'
+import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } from './ops.ts'
+
+// `workers: N`: the primary forks N workers (node:cluster), each a full
+// aggregator sharing the listening sockets. The primary owns no pipeline: it
+// restarts a dead worker with capped jittered backoff, serves /healthz and
+// /metrics by asking every worker over IPC, and on SIGTERM tells the workers
+// to drain, waits for them up to the deadline, then exits.
+
+/** IPC messages, primary ⇄ worker. */
+export const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready' } as const
+
+interface ReportRequest { type: typeof Msg.report; id: number }
+interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot }
+interface ReadyMessage { type: typeof Msg.ready; listening: Record<string, unknown> }
+interface StopMessage { type: typeof Msg.stop }
+type WorkerMessage = ReportReply | ReadyMessage
+
+export interface PrimaryOptions {
+  workers: number
+  logger: Logger
+  /** HTTP ops listen address; unset → no endpoint. */
+  http: string | undefined
+  /** How long workers get to drain on stop (ms). */
+  shutdownTimeout: number
+  restartBackoff?: { initial: number; max: number }
+  /** How long to wait for a worker's report (ms). */
+  reportTimeout?: number
+}
+
+interface Slot {
+  index: number
+  worker: Worker | undefined
+  startedAt: number
+  backoff: Backoff
+  timer: NodeJS.Timeout | undefined
+}
+
+export class ClusterPrimary {
+  readonly #options: PrimaryOptions
+  readonly #logger: Logger
+  readonly #metrics = new MetricsRegistry()
+  readonly #slots: Slot[] = []
+  readonly #pending = new Map<number, { resolve: (r: ReportReply | undefined) => void }>()
+  #nextId = 1
+  #stopping = false
+  #ops: Server | undefined
+  readonly #restarts
+
+  constructor(options: PrimaryOptions) {
+    this.#options = options
+    this.#logger = options.logger
+    this.#restarts = this.#metrics.counter('cluster_worker_restarts_total', 'Workers the primary restarted after they died')
+    this.#metrics.observe('cluster_workers', 'Workers currently running', 'gauge', () => this.#slots.filter((s) => s.worker !== undefined && !s.worker.isDead()).length)
+  }
+
+  get stopping(): boolean {
+    return this.#stopping
+  }
+
+  /** Live worker processes (pid per slot; undefined while a slot waits to restart). */
+  pids(): (number | undefined)[] {
+    return this.#slots.map((s) => s.worker?.process.pid)
+  }
+
+  async start(): Promise<void> {
+    const b = this.#options.restartBackoff ?? { initial: 500, max: 30_000 }
+    for (let i = 0; i < this.#options.workers; i++) {
+      const slot: Slot = { index: i, worker: undefined, startedAt: 0, backoff: new Backoff({ initial: b.initial, max: b.max }), timer: undefined }
+      this.#slots.push(slot)
+      this.#fork(slot)
+    }
+    if (this.#options.http !== undefined) {
+      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText() }, this.#logger)
+      this.#refreshHealth()
+    }
+  }
+
+  // /healthz must answer synchronously (core/http-server.ts), so the primary
+  // polls its workers every second and serves the last combined answer.
+  #cachedHealth: Health = { ok: false, status: 'starting' }
+  #healthTimer: NodeJS.Timeout | undefined
+
+  #refreshHealth(): void {
+    void this.reports().then((reports) => {
+      this.#cachedHealth = combineHealth(reports, this.#options.workers, this.#stopping)
+      if (!this.#stopping && this.#ops) {
+        this.#healthTimer = setTimeout(() => this.#refreshHealth(), 1000)
+        this.#healthTimer.unref()
+      }
+    })
+  }
+
+  #fork(slot: Slot): void {
+    slot.timer = undefined
+    if (this.#stopping) return
+    const worker = cluster.fork({ LOGYARD_WORKER_ID: String(slot.index) })
+    slot.worker = worker
+    slot.startedAt = Date.now()
+    worker.on('message', (msg: WorkerMessage) => this.#onMessage(slot, msg))
+    worker.on('exit', (code, signal) => this.#onExit(slot, worker, code, signal))
+  }
+
+  #onMessage(slot: Slot, msg: WorkerMessage): void {
+    if (msg?.type === Msg.reportReply) {
+      const p = this.#pending.get(msg.id)
+      if (p) {
+        this.#pending.delete(msg.id)
+        p.resolve(msg)
+      }
+    } else if (msg?.type === Msg.ready) {
+      this.#logger.info({ worker: slot.index, pid: slot.worker?.process.pid, listening: msg.listening }, 'worker ready')
+    }
+  }
+
+  #onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
+    if (slot.worker !== worker) return
+    slot.worker = undefined
+    if (this.#stopping) {
+      this.#logger.info({ worker: slot.index, code, signal }, 'worker stopped')
+      return
+    }
+    // A worker that ran a while is healthy again: start its backoff over.
+    if (Date.now() - slot.startedAt > 60_000) slot.backoff.reset()
+    const delay = slot.backoff.next()
+    this.#restarts.inc()
+    this.#logger.warn({ worker: slot.index, pid: worker.process.pid, code, signal, restart_in_ms: delay }, 'worker died; restarting')
+    slot.timer = setTimeout(() => this.#fork(slot), delay)
+  }
+
+  /** Asks every live worker for its health and metrics; workers that do not answer in time are left out. */
+  async reports(): Promise<WorkerReport[]> {
+    const timeout = this.#options.reportTimeout ?? 2000
+    const asks = this.#slots.map((slot) => {
+      const worker = slot.worker
+      if (!worker || worker.isDead() || !worker.isConnected()) return Promise.resolve(undefined)
+      const id = this.#nextId++
+      return new Promise<ReportReply | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#pending.delete(id)
+          resolve(undefined)
+        }, timeout)
+        this.#pending.set(id, { resolve: (r) => { clearTimeout(timer); resolve(r) } })
+        const req: ReportRequest = { type: Msg.report, id }
+        try {
+          worker.send(req)
+        } catch {
+          clearTimeout(timer)
+          this.#pending.delete(id)
+          resolve(undefined)
+        }
+      }).then((r) => (r ? { worker: slot.index, health: r.health, snapshot: r.snapshot } : undefined))
+    })
+    return (await Promise.all(asks)).filter((r): r is WorkerReport => r !== undefined)
+  }
+
+  async metricsText(): Promise<string> {
+    return combineMetrics(await this.reports(), this.#metrics.snapshot())
+  }
+
+  async health(): Promise<Health> {
+    return combineHealth(await this.reports(), this.#options.workers, this.#stopping)
+  }
+
+  /** Tells every worker to drain, waits up to the shutdown timeout (plus a margin), then kills stragglers. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return
+    this.#stopping = true
+    this.#cachedHealth = { ok: false, status: 'draining' }
+    if (this.#healthTimer) clearTimeout(this.#healthTimer)
+    for (const slot of this.#slots) if (slot.timer) clearTimeout(slot.timer)
+    const live = this.#slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && !w.isDead())
+    const exits = live.map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) return resolve()
+      w.once('exit', () => resolve())
+    }))
+    const stop: StopMessage = { type: Msg.stop }
+    for (const w of live) {
+      try {
+        w.send(stop)
+      } catch {
+        w.process.kill('SIGTERM')
+      }
+    }
+    const deadline = setTimeout(() => {
+      for (const w of live) {
+        if (!w.isDead()) {
+          this.#logger.warn({ pid: w.process.pid }, 'worker did not stop in time; killing it')
+          w.process.kill('SIGKILL')
+        }
+      }
+    }, this.#options.shutdownTimeout + 5000)
+    await Promise.all(exits)
+    clearTimeout(deadline)
+    if (this.#ops) await new Promise<void>((resolve) => this.#ops!.close(() => resolve()))
+    this.#ops?.closeAllConnections()
+  }
+}
+
+export interface WorkerHooks {
+  report(): { health: Health; snapshot: MetricsSnapshot }
+  stop(): void
+}
+
+/** Worker side of the IPC: answers report requests and drains on `stop` or when the primary goes away. */
+export function attachWorkerIpc(hooks: WorkerHooks): void {
+  process.on('message', (msg: ReportRequest | StopMessage) => {
+    if (msg?.type === Msg.report) {
+      const r = hooks.report()
+      const reply: ReportReply = { type: Msg.reportReply, id: msg.id, health: r.health, snapshot: r.snapshot }
+      process.send?.(reply)
+    } else if (msg?.type === Msg.stop) {
+      hooks.stop()
+    }
+  })
+  process.on('disconnect', () => hooks.stop())
+}
+
+export function announceReady(listening: Record<string, unknown>): void {
+  const msg: ReadyMessage = { type: Msg.ready, listening }
+  process.send?.(msg)
+}
