@@ -42,6 +42,8 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */
   removed = false
+  /** Dropped from the tailer: never read again. */
+  forgotten = false
   size = 0
   #timestamp = ''
 

@@ -169,7 +169,7 @@ export class Tailer {
       }
       const h = this.#ready.shift()!
       h.queued = false
-      if (h.removed) continue
+      if (h.forgotten) continue
       try {
         await this.#readOnce(h)
       } catch (err) {
@@ -227,7 +227,8 @@ export class Tailer {
       return
     }
     h.nextPoll = now + h.pollDelay
-    h.pollDelay = Math.min(h.pollDelay * 2, MAX_POLL_DELAY)
+    // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
+    if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 2, MAX_POLL_DELAY)
   }
 
   #truncated(h: Harvester, why: string): void {
@@ -258,18 +259,17 @@ export class Tailer {
     }
   }
 
+  // A file-system event for `path`: the file there grew, was replaced or went
+  // away. discover() stats it: a known file is queued for reading, a new
+  // inode at the path (rename rotation) becomes a new harvester and the old
+  // one is finished promptly.
   #pathChanged(path: string): void {
     const h = this.#byPath.get(path)
-    if (!h) {
-      if (this.#matchers.some((m) => m.matches(path))) void this.#discover(path, false)
-      return
-    }
-    if (h.isOpen) {
+    if (h?.isOpen) {
       h.pollDelay = 1000
       this.#enqueue(h)
-    } else {
-      void this.#discover(path, false)
     }
+    if (h || this.#matchers.some((m) => m.matches(path))) void this.#discover(path, false)
   }
 
   /** Full glob scan: new files, renames, closed files that grew, forgotten files. */
@@ -412,7 +412,12 @@ export class Tailer {
       this.#open++
       this.#o.stats.filesOpen = this.#open
       const prev = this.#byPath.get(path)
-      if (prev && prev !== h) prev.removed = true // the path now leads to a new file (rotation)
+      if (prev && prev !== h) {
+        // The path now leads to a new file (rename rotation): finish the old one promptly.
+        prev.removed = true
+        prev.pollDelay = 1000
+        this.#enqueue(prev)
+      }
       this.#byKey.set(key, h)
       this.#byPath.set(path, h)
       this.#reported.delete(path)
@@ -478,6 +483,7 @@ export class Tailer {
     h.flushMultiline(new Date().toISOString())
     this.#closeFd(h)
     h.removed = true
+    h.forgotten = true
     this.#o.stats.truncatedForgotten += h.splitter.truncatedLines
     this.#byKey.delete(h.key)
     if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)

@@ -31,6 +31,7 @@ export class Watcher {
       ignoreInitial: true,
       persistent: true,
       depth,
+      atomic: false, // a rename rotation must surface as unlink + add, not as a change
       ignored: (path, stats) => stats !== undefined && stats.isFile() && !wanted(path),
     })
     this.#watcher.on('add', (p) => {

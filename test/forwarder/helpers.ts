@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { validate } from '../../core/config/schema.ts'
+import { silentLogger } from '../../core/logger.ts'
+import { ForwarderApp } from '../../forwarder/app.ts'
+import { forwarderSpec, type ForwarderConfig } from '../../forwarder/config.ts'
+import type { Publisher } from '../../forwarder/ship/publisher.ts'
+
+// A Publisher that keeps what it is sent, for tests of the tailing logic
+// (the end-to-end tests use the real Lumberjack client and server instead).
+// `down()` holds every window unacknowledged until `up()`.
+export class MemoryPublisher extends EventEmitter implements Publisher {
+  readonly events: Record<string, any>[] = []
+  readonly #held: (() => void)[] = []
+  #inflight = 0
+  #down = false
+  maxInflight = 2
+  windows = 0
+
+  get busy(): boolean {
+    return this.#inflight >= this.maxInflight
+  }
+
+  get inflight(): number {
+    return this.#inflight
+  }
+
+  send(payloads: readonly (string | Buffer)[]): Promise<void> {
+    this.#inflight++
+    this.windows++
+    return new Promise((resolve) => {
+      const ack = (): void => {
+        for (const p of payloads) this.events.push(JSON.parse(String(p)))
+        this.#inflight--
+        resolve()
+        this.emit('drain')
+      }
+      if (this.#down) this.#held.push(ack)
+      else setImmediate(ack)
+    })
+  }
+
+  down(): void {
+    this.#down = true
+  }
+
+  up(): void {
+    this.#down = false
+    for (const a of this.#held.splice(0)) a()
+  }
+
+  async close(): Promise<void> {}
+
+  messages(path?: string): string[] {
+    return this.events.filter((e) => path === undefined || e.log.file.path === path).map((e) => e.message as string)
+  }
+}
+
+export function tmpDir(t: { teardown(fn: () => void): void }, prefix = 'logyard-fwd-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export function config(raw: Record<string, unknown>): ForwarderConfig {
+  return validate<ForwarderConfig>(forwarderSpec, { output: { hosts: ['127.0.0.1:1'] }, ...raw })
+}
+
+export async function startApp(t: { teardown(fn: () => Promise<unknown> | void): void }, raw: Record<string, unknown>, publisher = new MemoryPublisher(), watch = true): Promise<{ app: ForwarderApp; publisher: MemoryPublisher }> {
+  const app = new ForwarderApp({ config: config(raw), logger: silentLogger(), publisher: () => publisher, watch })
+  await app.start()
+  t.teardown(() => app.stop())
+  return { app, publisher }
+}
+
+/** Polls `cond` every 20 ms until it is true or `ms` pass. */
+export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

@@ -1,0 +1,189 @@
+import t from 'tap'
+import { appendFileSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs'
+import { join } from 'node:path'
+import { startApp, tmpDir, until } from '../helpers.ts'
+
+// Real files, real rotation, the real tailer and registry; the output is an
+// in-memory publisher that acknowledges everything.
+
+const lines = (prefix: string, from: number, to: number): string => {
+  let s = ''
+  for (let i = from; i < to; i++) s += `${prefix} line ${i}\n`
+  return s
+}
+
+t.test('events are Filebeat-shaped with exact offsets and deterministic ids', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, Buffer.concat([Buffer.from('first\r\nsecond é\n'), Buffer.from([0xff]), Buffer.from(' partial')]))
+  const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), name: 'web-1', inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', fields: { service: 'web' }, tags: ['nginx'] }] })
+  await until(() => publisher.events.length === 2, 5000, 'two events')
+  const [a, b] = publisher.events
+  t.match(a, {
+    message: 'first',
+    log: { offset: 0, file: { path: f } },
+    host: { name: 'web-1' },
+    agent: { type: 'logyard-forwarder', name: 'web-1' },
+    input: { type: 'log' },
+    ecs: { version: '8.0.0' },
+    fields: { service: 'web' },
+    tags: ['nginx'],
+    '@metadata': { beat: 'logyard', type: '_doc' },
+  })
+  t.match(a['@timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  t.equal(b.message, 'second é')
+  t.equal(b.log.offset, 7)
+  t.match(a['@metadata']._id, /^[0-9a-f]{16}-0$/)
+  t.equal(b['@metadata']._id, a['@metadata']._id.replace(/-0$/, '-7'))
+  t.match(a.agent.id, /^[0-9a-f-]{36}$/)
+  appendFileSync(f, '\n')
+  await until(() => publisher.events.length === 3, 5000, 'partial line completed')
+  t.equal(publisher.events[2].message, '\ufffd partial', 'invalid UTF-8 replaced')
+  t.equal(publisher.events[2].log.offset, 7 + Buffer.byteLength('second é\n'))
+  await app.stop()
+  const reg = JSON.parse(readFileSync(join(dir, 'data', 'registry.json'), 'utf8'))
+  t.equal(reg.files[0].offset, statSync(f).size, 'registry holds the acknowledged end')
+  t.equal(reg.files[0].path, f)
+})
+
+t.test('rename rotation: old file read to its end, new one from 0', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, lines('a', 0, 100))
+  const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] })
+  await until(() => publisher.events.length === 100)
+  // The writer still holds the old file open while logrotate renames it.
+  const fd = openSync(f, 'a')
+  renameSync(f, f + '.1')
+  writeSync(fd, lines('a', 100, 150)) // growing while renamed
+  closeSync(fd)
+  writeFileSync(f, lines('b', 0, 20))
+  await until(() => publisher.events.length === 170, 15_000, 'all 170 lines')
+  const msgs = publisher.messages()
+  t.same(msgs.filter((m) => m.startsWith('a ')), Array.from({ length: 150 }, (_, i) => `a line ${i}`))
+  t.same(msgs.filter((m) => m.startsWith('b ')), Array.from({ length: 20 }, (_, i) => `b line ${i}`))
+  const b0 = publisher.events.find((e) => e.message === 'b line 0')
+  t.equal(b0.log.offset, 0, 'new file from offset 0')
+})
+
+t.test('copytruncate: truncation detected, reading restarts at 0', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, lines('x', 0, 50))
+  const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] })
+  await until(() => publisher.events.length === 50)
+  writeFileSync(f + '.1', readFileSync(f))
+  truncateSync(f, 0)
+  appendFileSync(f, 'after truncate\n')
+  await until(() => publisher.messages().includes('after truncate'), 15_000, 'line after truncation')
+  const e = publisher.events.find((x) => x.message === 'after truncate')
+  t.equal(e.log.offset, 0)
+  t.equal(publisher.events.length, 51, 'nothing read twice')
+})
+
+t.test('delete while shipping: the file is read to its end and closed', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'gone.log')
+  writeFileSync(f, lines('d', 0, 3000))
+  const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] })
+  unlinkSync(f)
+  await until(() => publisher.events.length === 3000, 15_000, 'all lines of the deleted file')
+  await until(() => app.tailer!.openFiles === 0, 15_000, 'handle closed')
+  t.equal(app.tailer!.knownFiles, 0)
+  t.same(publisher.messages().slice(-1), ['d line 2999'])
+})
+
+t.test('inode reuse: a new file on a known inode is read from 0', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, lines('old', 0, 10))
+  const data = join(dir, 'data')
+  {
+    const { app, publisher } = await startApp(t, { data_dir: data, inputs: [{ paths: [f], read_from: 'beginning' }] })
+    await until(() => publisher.events.length === 10)
+    await app.stop()
+  }
+  const ino = statSync(f).ino
+  // Same inode, different content: rewrite in place to simulate the kernel reusing it.
+  writeFileSync(f, lines('new', 0, 12))
+  t.equal(statSync(f).ino, ino, 'same inode')
+  const { publisher } = await startApp(t, { data_dir: data, inputs: [{ paths: [f], read_from: 'end' }] })
+  await until(() => publisher.events.length === 12, 10_000, 'new content read from 0')
+  t.equal(publisher.events[0].message, 'new line 0')
+})
+
+t.test('restart resumes at the acknowledged offset', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  const data = join(dir, 'data')
+  writeFileSync(f, lines('r', 0, 10))
+  {
+    const { app, publisher } = await startApp(t, { data_dir: data, inputs: [{ paths: [f], read_from: 'beginning' }] })
+    await until(() => publisher.events.length === 10)
+    await app.stop()
+  }
+  appendFileSync(f, lines('r', 10, 15))
+  const { publisher } = await startApp(t, { data_dir: data, inputs: [{ paths: [f], read_from: 'beginning' }] })
+  await until(() => publisher.events.length === 5)
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(publisher.messages(), ['r line 10', 'r line 11', 'r line 12', 'r line 13', 'r line 14'])
+})
+
+t.test('read_from end skips what a file held at the first start; new files are read whole', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'a.log')
+  writeFileSync(f, lines('old', 0, 5))
+  const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(dir, '*.log')], read_from: 'end', exclude: ['skip*'] }] })
+  appendFileSync(f, 'fresh\n')
+  writeFileSync(join(dir, 'b.log'), 'b0\n')
+  writeFileSync(join(dir, 'skip.log'), 'never\n')
+  await until(() => publisher.events.length === 2, 5000, 'fresh + b0')
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(publisher.messages().sort(), ['b0', 'fresh'])
+})
+
+t.test('multiline: a stack trace is one event and the last one is flushed after the timeout', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'java.log')
+  writeFileSync(f, '2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)\n2024-01-01 INFO z\n')
+  const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning', multiline: { pattern: '^\\d{4}-', negate: true, match: 'after', timeout: '300ms' } }] })
+  await until(() => publisher.events.length === 2, 5000, 'two events after timeout')
+  t.equal(publisher.events[0].message, '2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)')
+  t.same(publisher.events[0].log.flags, ['multiline'])
+  t.equal(publisher.events[1].message, '2024-01-01 INFO z')
+  t.equal(publisher.events[1].log.offset, Buffer.byteLength('2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)\n'))
+})
+
+t.test('max_line_bytes: long lines cut on bytes and counted', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'long.log')
+  writeFileSync(f, 'x'.repeat(100) + '\nshort\n')
+  const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), http: { listen: '127.0.0.1:0' }, inputs: [{ paths: [f], read_from: 'beginning', max_line_bytes: 32 }] })
+  await until(() => publisher.events.length === 2)
+  t.equal(publisher.events[0].message, 'x'.repeat(32))
+  t.same(publisher.events[0].log.flags, ['truncated'])
+  t.equal(publisher.events[1].log.offset, 101)
+  t.match(app.metrics.render(), /logyard_forwarder_lines_truncated_total 1\n/)
+})
+
+t.test('10,000 lines across several rotations: every line delivered once', async (t) => {
+  const dir = tmpDir(t)
+  const f = join(dir, 'busy.log')
+  writeFileSync(f, '')
+  const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(dir, 'busy.log*')], read_from: 'beginning' }] })
+  let n = 0
+  for (let r = 0; r < 5; r++) {
+    for (let k = 0; k < 20; k++) {
+      appendFileSync(f, lines('z', n, n + 100).replace(/z line/g, 'z'))
+      n += 100
+      if (k % 5 === 0) await new Promise((res) => setTimeout(res, 5))
+    }
+    renameSync(f, `${f}.${r}`)
+    writeFileSync(f, '')
+  }
+  await until(() => publisher.events.length >= 10_000, 30_000, '10,000 events')
+  await new Promise((r) => setTimeout(r, 500))
+  const got = publisher.messages().map((m) => Number(m.slice(2)))
+  t.equal(got.length, 10_000, 'no duplicates')
+  t.equal(new Set(got).size, 10_000, 'every line once')
+})
