@@ -63,7 +63,7 @@ t.test('async stages are awaited and closed', async (t) => {
 
 t.test('config errors name the index and list the known types', async (t) => {
   const cases: [unknown[], RegExp][] = [
-    [[{ json: {} }, { grep: {} }], /^pipeline\[1\]\.grep: unknown stage type "grep"; known types: json, date, mutate, drop/],
+    [[{ json: {} }, { grep: {} }], /^pipeline\[1\]\.grep: unknown stage type "grep"; known types: grok, json, date, mutate, drop/],
     [[{ when: { tags: 'x' } }], /^pipeline\[0\]: names no stage/],
     [[{ json: {}, date: { field: 'a', formats: ['ISO8601'] } }], /^pipeline\[0\]: names 2 stages/],
     [[{ date: { formats: ['ISO8601'] } }], /^pipeline\[0\]\.date\.field: is required/],
@@ -81,4 +81,24 @@ t.test('config errors name the index and list the known types', async (t) => {
       t.match((err as Error).message, re)
     }
   }
+})
+
+t.test('grok, date and mutate together; the pipeline closes grok workers', async (t) => {
+  const defs = validatePipeline([
+    { when: { tags: 'nginx' }, grok: { field: 'message', patterns: ['%{COMBINEDAPACHELOG}'], ecs_compatibility: 'disabled' } },
+    { when: { exists: 'timestamp' }, date: { field: 'timestamp', formats: ['dd/MMM/yyyy:HH:mm:ss Z'] } },
+    { when: { exists: 'response' }, mutate: { convert: { response: 'integer' } } },
+  ], stageModules)
+  const pipeline = await buildPipeline(defs, { ...ctx(), patternsDir: new URL('../../../patterns', import.meta.url).pathname })
+  t.teardown(() => pipeline.close())
+  const out = await pipeline.run([
+    { message: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08"', tags: ['nginx'] },
+    { message: 'not an access log', tags: ['nginx'] },
+    { message: 'untouched', tags: ['app'] },
+  ])
+  t.equal(out[0]!['@timestamp'], '2000-10-10T20:55:36.000Z')
+  t.equal(out[0]!.response, 200)
+  t.equal(out[0]!.clientip, '127.0.0.1')
+  t.same(out[1]!.tags, ['nginx', '_grokparsefailure'])
+  t.same(out[2], { message: 'untouched', tags: ['app'] })
 })
