@@ -1,0 +1,41 @@
+import t from 'tap'
+import { inflateSync } from 'node:zlib'
+import { encodeJsonFrames, encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
+import { FrameDecoder } from '../../../core/lumberjack/frame-decoder.ts'
+import { L1, L2, L3 } from './vectors.ts'
+
+t.test('level 0: W then raw J frames, byte-exact with the vectors', async (t) => {
+  const w = encodeWindow(['{"message":"hello"}'], 0)
+  t.same(w, Buffer.concat([L1, L2]))
+  const two = encodeWindow(['{"message":"hello"}', Buffer.from('{"message":"world"}')], 0)
+  t.same(two.subarray(6), Buffer.concat([L2, L3]))
+  t.same(two.subarray(0, 6), Buffer.from('325700000002', 'hex'))
+})
+
+t.test('level 3: W then one C whose inflated bytes are exactly the J frames', async (t) => {
+  const w = encodeWindow(['{"message":"hello"}', '{"message":"world"}'], 3)
+  t.same(w.subarray(0, 6), Buffer.from('325700000002', 'hex'))
+  t.equal(w[6], 0x32)
+  t.equal(w[7], 0x43)
+  const len = w.readUInt32BE(8)
+  t.equal(len, w.length - 12, 'C length covers the rest')
+  t.equal(w[12], 0x78, 'zlib header (RFC 1950), not gzip or raw deflate')
+  t.same(inflateSync(w.subarray(12)), Buffer.concat([L2, L3]))
+})
+
+t.test('multi-byte UTF-8 lengths are byte lengths; seq runs 1..N', async (t) => {
+  const frames = encodeJsonFrames(['{"m":"é😀"}', '{"m":"b"}', '{"m":"c"}'])
+  t.equal(frames.readUInt32BE(6), Buffer.byteLength('{"m":"é😀"}'))
+  const d = new FrameDecoder()
+  const [batch] = d.push(encodeWindow(['{"m":"é😀"}', '{"m":"b"}', '{"m":"c"}'], 1))
+  t.same(batch?.events, [{ m: 'é😀' }, { m: 'b' }, { m: 'c' }])
+  t.equal(batch?.highestSeq, 3)
+})
+
+t.test('every level round-trips through the decoder', async (t) => {
+  const payloads = Array.from({ length: 50 }, (_, i) => JSON.stringify({ message: `line ${i} `.repeat(i % 7), n: i }))
+  for (const level of [0, 1, 3, 6, 9]) {
+    const [batch] = new FrameDecoder().push(encodeWindow(payloads, level))
+    t.same(batch?.events, payloads.map((p) => JSON.parse(p)), `level ${level}`)
+  }
+})
