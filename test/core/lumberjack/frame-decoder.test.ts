@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { deflateSync, gzipSync, inflateSync } from 'node:zlib'
 import { LimitError, ProtocolError } from '../../../core/errors.ts'
 import { FrameDecoder, type DecodedBatch } from '../../../core/lumberjack/frame-decoder.ts'
@@ -98,7 +98,7 @@ t.test('nested C and W inside C are accepted (as Logstash does)', async (t) => {
   t.same(b?.events, [hello])
 })
 
-function fails(t: Tap.Test, chunks: Buffer[], type: typeof ProtocolError | typeof LimitError, pattern: RegExp, limits = {}): void {
+function fails(t: Test, chunks: Buffer[], type: typeof ProtocolError | typeof LimitError, pattern: RegExp, limits = {}): void {
   const d = new FrameDecoder(limits)
   let err: unknown
   try {
