@@ -58,9 +58,9 @@ export class ForwarderApp {
     const c = this.#o.config
     this.registry.load()
     const agentId = loadAgentId(c.data_dir)
-    const name = c.name ?? hostname()
+    const name = c.name || hostname()
     this.#publisher = await this.#o.publisher(this.metrics)
-    this.#batcher = new Batcher(this.#publisher, { batchSize: Number(c.output.batch_size), batchBytes: c.batch_bytes, linger: c.batch_linger, logger: this.#log.child({ component: 'batcher' }) })
+    this.#batcher = new Batcher(this.#publisher, { batchSize: c.output.batch_size, batchBytes: c.batch_bytes, linger: c.batch_linger, logger: this.#log.child({ component: 'batcher' }) })
     this.#tailer = new Tailer({
       config: c,
       registry: this.registry,

@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/forwarder.yml'
   const config = loadConfigFile<ForwarderConfig>(forwarderSpec, file)
   if (args.flags['check-config']) {
-    process.stdout.write(`${file}: configuration ok (${config.inputs.length} input(s), ${String((config.output as { hosts?: unknown[] }).hosts?.length ?? 0)} host(s))\n`)
+    process.stdout.write(`${file}: configuration ok (${config.inputs.length} input(s), ${config.output.hosts.length} host(s))\n`)
     return ExitCode.ok
   }
   const logger = createLogger({ name: PROGRAM, level: config.logging.level })

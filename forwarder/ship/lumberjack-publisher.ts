@@ -1,11 +1,11 @@
 import type { Logger } from '../../core/logger.ts'
 import type { MetricsRegistry } from '../../core/metrics.ts'
+import { LumberjackClient } from '../../core/lumberjack/client.ts'
 import type { OutputOptions } from './output-spec.ts'
 import type { Publisher } from './publisher.ts'
 
-// The production output: core/lumberjack/client.ts's LumberjackClient.
-export async function createLumberjackPublisher(options: OutputOptions, logger: Logger, metrics: MetricsRegistry): Promise<Publisher> {
-  const specifier = '../../core/lumberjack/client.ts'
-  const mod = (await import(specifier)) as { LumberjackClient: new (o: unknown) => Publisher }
-  return new mod.LumberjackClient({ ...options, logger, metrics })
+// The production output: the Lumberjack v2 client (TLS, compression,
+// pipelining, failover/loadbalance), which already has the Publisher shape.
+export function createLumberjackPublisher(options: OutputOptions, logger: Logger, metrics: MetricsRegistry): Publisher {
+  return new LumberjackClient({ ...options, logger, metrics })
 }

@@ -18,7 +18,8 @@ t.test('events are Filebeat-shaped with exact offsets and deterministic ids', as
   writeFileSync(f, Buffer.concat([Buffer.from('first\r\nsecond é\n'), Buffer.from([0xff]), Buffer.from(' partial')]))
   const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), name: 'web-1', inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', fields: { service: 'web' }, tags: ['nginx'] }] })
   await until(() => publisher.events.length === 2, 5000, 'two events')
-  const [a, b] = publisher.events
+  const a = publisher.events[0]!
+  const b = publisher.events[1]!
   t.match(a, {
     message: 'first',
     log: { offset: 0, file: { path: f } },
@@ -38,8 +39,8 @@ t.test('events are Filebeat-shaped with exact offsets and deterministic ids', as
   t.match(a.agent.id, /^[0-9a-f-]{36}$/)
   appendFileSync(f, '\n')
   await until(() => publisher.events.length === 3, 5000, 'partial line completed')
-  t.equal(publisher.events[2].message, '\ufffd partial', 'invalid UTF-8 replaced')
-  t.equal(publisher.events[2].log.offset, 7 + Buffer.byteLength('second é\n'))
+  t.equal(publisher.events[2]!.message, '\ufffd partial', 'invalid UTF-8 replaced')
+  t.equal(publisher.events[2]!.log.offset, 7 + Buffer.byteLength('second é\n'))
   await app.stop()
   const reg = JSON.parse(readFileSync(join(dir, 'data', 'registry.json'), 'utf8'))
   t.equal(reg.files[0].offset, statSync(f).size, 'registry holds the acknowledged end')
@@ -62,7 +63,7 @@ t.test('rename rotation: old file read to its end, new one from 0', async (t) =>
   const msgs = publisher.messages()
   t.same(msgs.filter((m) => m.startsWith('a ')), Array.from({ length: 150 }, (_, i) => `a line ${i}`))
   t.same(msgs.filter((m) => m.startsWith('b ')), Array.from({ length: 20 }, (_, i) => `b line ${i}`))
-  const b0 = publisher.events.find((e) => e.message === 'b line 0')
+  const b0 = publisher.events.find((e) => e.message === 'b line 0')!
   t.equal(b0.log.offset, 0, 'new file from offset 0')
 })
 
@@ -76,7 +77,7 @@ t.test('copytruncate: truncation detected, reading restarts at 0', async (t) => 
   truncateSync(f, 0)
   appendFileSync(f, 'after truncate\n')
   await until(() => publisher.messages().includes('after truncate'), 15_000, 'line after truncation')
-  const e = publisher.events.find((x) => x.message === 'after truncate')
+  const e = publisher.events.find((x) => x.message === 'after truncate')!
   t.equal(e.log.offset, 0)
   t.equal(publisher.events.length, 51, 'nothing read twice')
 })
@@ -109,7 +110,7 @@ t.test('inode reuse: a new file on a known inode is read from 0', async (t) => {
   t.equal(statSync(f).ino, ino, 'same inode')
   const { publisher } = await startApp(t, { data_dir: data, inputs: [{ paths: [f], read_from: 'end' }] })
   await until(() => publisher.events.length === 12, 10_000, 'new content read from 0')
-  t.equal(publisher.events[0].message, 'new line 0')
+  t.equal(publisher.events[0]!.message, 'new line 0')
 })
 
 t.test('restart resumes at the acknowledged offset', async (t) => {
@@ -148,10 +149,10 @@ t.test('multiline: a stack trace is one event and the last one is flushed after 
   writeFileSync(f, '2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)\n2024-01-01 INFO z\n')
   const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning', multiline: { pattern: '^\\d{4}-', negate: true, match: 'after', timeout: '300ms' } }] })
   await until(() => publisher.events.length === 2, 5000, 'two events after timeout')
-  t.equal(publisher.events[0].message, '2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)')
-  t.same(publisher.events[0].log.flags, ['multiline'])
-  t.equal(publisher.events[1].message, '2024-01-01 INFO z')
-  t.equal(publisher.events[1].log.offset, Buffer.byteLength('2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)\n'))
+  t.equal(publisher.events[0]!.message, '2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)')
+  t.same(publisher.events[0]!.log.flags, ['multiline'])
+  t.equal(publisher.events[1]!.message, '2024-01-01 INFO z')
+  t.equal(publisher.events[1]!.log.offset, Buffer.byteLength('2024-01-01 ERROR x\njava.lang.RuntimeException: y\n\tat A.b(A.java:1)\n'))
 })
 
 t.test('max_line_bytes: long lines cut on bytes and counted', async (t) => {
@@ -160,9 +161,9 @@ t.test('max_line_bytes: long lines cut on bytes and counted', async (t) => {
   writeFileSync(f, 'x'.repeat(100) + '\nshort\n')
   const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), http: { listen: '127.0.0.1:0' }, inputs: [{ paths: [f], read_from: 'beginning', max_line_bytes: 32 }] })
   await until(() => publisher.events.length === 2)
-  t.equal(publisher.events[0].message, 'x'.repeat(32))
-  t.same(publisher.events[0].log.flags, ['truncated'])
-  t.equal(publisher.events[1].log.offset, 101)
+  t.equal(publisher.events[0]!.message, 'x'.repeat(32))
+  t.same(publisher.events[0]!.log.flags, ['truncated'])
+  t.equal(publisher.events[1]!.log.offset, 101)
   t.match(app.metrics.render(), /logyard_forwarder_lines_truncated_total 1\n/)
 })
 

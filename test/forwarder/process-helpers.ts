@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { silentLogger } from '../../core/logger.ts'
+import { LumberjackServer } from '../../core/lumberjack/server.ts'
+import { tlsMaterial } from '../helpers/tls.ts'
+
+// Real processes: the forwarder as a child (node forwarder/main.ts with a
+// real config file) and the real LumberjackServer as an ack-only receiver in
+// the test process.
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const nodeBin = process.execPath
+export const mainTs = join(repoRoot, 'forwarder/main.ts')
+
+export interface Received {
+  message: string
+  offset: number
+  path: string
+  id: string
+}
+
+export class Receiver {
+  readonly events: Received[] = []
+  port = 0
+  readonly tls: boolean
+  #server: LumberjackServer | undefined
+  batches = 0
+
+  constructor(tls = true) {
+    this.tls = tls
+  }
+
+  async start(port = this.port): Promise<number> {
+    const m = tlsMaterial()
+    this.#server = new LumberjackServer({
+      listen: `127.0.0.1:${port}`,
+      logger: silentLogger(),
+      ...(this.tls ? { tls: { cert: m.serverCertFile, key: m.serverKeyFile, client_ca: [m.caFile], client_auth: 'required', min_version: 'TLSv1.2' } } : {}),
+      onBatch: async (batch) => {
+        this.batches++
+        for (const e of batch.events as any[]) this.events.push({ message: e.message, offset: e.log?.offset, path: e.log?.file?.path, id: e['@metadata']?._id })
+      },
+    })
+    const addr = await this.#server.listen()
+    this.port = addr.port
+    return addr.port
+  }
+
+  async stop(): Promise<void> {
+    await this.#server?.close(1000)
+    this.#server = undefined
+  }
+
+  output(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const m = tlsMaterial()
+    return {
+      hosts: [`127.0.0.1:${this.port}`],
+      ...(this.tls ? { tls: { ca: m.caFile, cert: m.clientCertFile, key: m.clientKeyFile } } : {}),
+      backoff: { init: '100ms', max: '500ms' },
+      ...extra,
+    }
+  }
+
+  messages(): string[] {
+    return this.events.map((e) => e.message)
+  }
+}
+
+export interface ForwarderChild {
+  child: ChildProcess
+  /** Parsed JSON log lines so far. */
+  logs: () => Record<string, any>[]
+  stderr: () => string
+  exited: Promise<number | null>
+}
+
+export function writeConfig(dir: string, config: Record<string, unknown>, name = 'forwarder.yml'): string {
+  const file = join(dir, name)
+  writeFileSync(file, JSON.stringify(config, null, 1)) // JSON is YAML
+  return file
+}
+
+export function spawnForwarder(args: string[], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): ForwarderChild {
+  const child = spawn(nodeBin, [mainTs, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))))
+  return {
+    child,
+    logs: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, any>
+          } catch {
+            return {}
+          }
+        }),
+    stderr: () => err + out,
+    exited,
+  }
+}
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : 0
+}
+
+export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+export function lines(prefix: string, from: number, to: number): string {
+  let s = ''
+  for (let i = from; i < to; i++) s += `${prefix} ${i}\n`
+  return s
+}
