@@ -451,7 +451,6 @@ function encrypted(buf: Buffer, off: number, len: number, flags: number, ctx: De
 // legacy (Logstash codec names):
 //   { '@timestamp', host, plugin, plugin_instance?, collectd_type, type_instance?, value | <ds names>…, tags? }
 
-const ECS_EVENT_METRIC = { kind: 'metric', module: 'collectd', dataset: 'collectd' } as const
 const ECS_EVENT_ALERT = { kind: 'alert', module: 'collectd', dataset: 'collectd' } as const
 const severityNames: Record<number, string> = { 1: 'failure', 2: 'warning', 4: 'okay' }
 const severityLevels: Record<number, string> = { 1: 'error', 2: 'warning', 4: 'info' }
@@ -459,14 +458,16 @@ const severityLevels: Record<number, string> = { 1: 'error', 2: 'warning', 4: 'i
 function ecsValues(ctx: DecoderContext, s: State, vals: Value[], names: readonly string[], tagNan: boolean, res: DecodeResult): void {
   const fields: Record<string, Value> = {}
   for (let i = 0; i < vals.length; i++) fields[names[i] as string] = vals[i] as Value
+  const values: Record<string, Record<string, Value>> = {}
+  values[s.type] = fields
   const collectd: Record<string, unknown> = { plugin: s.plugin }
   if (s.pluginInstance !== '') collectd.plugin_instance = s.pluginInstance
   collectd.type = s.type
   if (s.typeInstance !== '') collectd.type_instance = s.typeInstance
   if (s.interval !== 0) collectd.interval = s.interval
   if (s.username !== undefined) collectd.username = s.username
-  collectd.values = { [s.type]: fields }
-  const event: LogEvent = { '@timestamp': timestampOf(s), host: { name: s.host }, event: { ...ECS_EVENT_METRIC }, collectd }
+  collectd.values = values
+  const event: LogEvent = { '@timestamp': timestampOf(s), host: { name: s.host }, event: { kind: 'metric', module: 'collectd', dataset: 'collectd' }, collectd }
   if (tagNan) event.tags = [ctx.nanTag]
   res.events.push(event)
 }
