@@ -1,0 +1,351 @@
+import t, { type Test } from 'tap'
+import { readFileSync } from 'node:fs'
+import { deflateSync, gzipSync } from 'node:zlib'
+import { validate } from '../../../core/config/schema.ts'
+import { ConfigError } from '../../../core/errors.ts'
+import type { LogyardError } from '../../../core/errors.ts'
+import { MetricsRegistry } from '../../../core/metrics.ts'
+import type { DecodedBatch } from '../../../core/lumberjack/frame-decoder.ts'
+import { encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
+import { LumberjackServer, lumberjackServerSpec, type LumberjackServerInit, type ServerOptions } from '../../../core/lumberjack/server.ts'
+import type { PeerInfo } from '../../../core/lumberjack/server-connection.ts'
+import { tlsMaterial } from '../../helpers/tls.ts'
+import { captureLogger, rawPeer, sleep, tlsPeer, until } from './peer.ts'
+import { jsonFrame, L1, L2, L4, L5, L6, L7, L8, windowFrame } from './vectors.ts'
+
+type Handler = (batch: DecodedBatch, peer: PeerInfo) => Promise<void>
+
+async function start(t: Test, extra: Partial<LumberjackServerInit> = {}, handler?: Handler) {
+  const cap = captureLogger()
+  const batches: DecodedBatch[] = []
+  const peers: PeerInfo[] = []
+  const server = new LumberjackServer({
+    logger: cap.logger,
+    onBatch: handler ?? (async (b, p) => {
+      batches.push(b)
+      peers.push(p)
+    }),
+    ...extra,
+  })
+  const closed: { peer: PeerInfo; reason: LogyardError | undefined }[] = []
+  server.on('connectionClosed', (peer: PeerInfo, reason: LogyardError | undefined) => closed.push({ peer, reason }))
+  const { port } = await server.listen()
+  t.teardown(() => server.close(500))
+  return { server, port, batches, peers, lines: cap.lines, closed }
+}
+
+t.test('option table: defaults, limits and errors', async (t) => {
+  const o = validate<ServerOptions>(lumberjackServerSpec, { listen: '127.0.0.1:5044', max_frame_bytes: '1mb', keepalive_interval: '2s' })
+  t.equal(o.max_window, 65536)
+  t.equal(o.max_frame_bytes, 1024 * 1024)
+  t.equal(o.keepalive_interval, 2000)
+  t.equal(o.idle_timeout, 60_000)
+  t.equal(o.tls, undefined)
+  t.throws(() => validate(lumberjackServerSpec, { max_window: 5000 }), ConfigError, 'windows of 10,000 must stay acceptable')
+  t.throws(() => validate(lumberjackServerSpec, { keepalive_intervall: '1s' }), /did you mean "keepalive_interval"/)
+  t.throws(() => validate(lumberjackServerSpec, { tls: { cert: 'c', key: 'k', client_auth: 'required' } }), /client_auth required needs client_ca/)
+  const tls = validate<ServerOptions>(lumberjackServerSpec, { tls: { cert: 'c', key: 'k', client_ca: 'ca.pem', client_auth: 'optional' } })
+  t.same(tls.tls?.client_ca, ['ca.pem'])
+})
+
+t.test('L1+L2 in one chunk, byte by byte, and compressed (L4): ACK L5', async (t) => {
+  const { port, batches } = await start(t)
+  const a = await rawPeer(port)
+  a.socket.write(Buffer.concat([L1, L2]))
+  t.same(await a.waitBytes(6), L5)
+  const b = await rawPeer(port)
+  for (const byte of Buffer.concat([L1, L2])) {
+    b.socket.write(Buffer.from([byte]))
+    await sleep(1)
+  }
+  t.same(await b.waitBytes(6), L5)
+  const c = await rawPeer(port)
+  c.socket.write(Buffer.concat([L1, L4.subarray(0, 9)]))
+  await sleep(20)
+  c.socket.write(L4.subarray(9))
+  t.same(await c.waitBytes(6), L5)
+  t.same(batches.map((x) => x.events), [[{ message: 'hello' }], [{ message: 'hello' }], [{ message: 'hello' }]])
+  for (const p of [a, b, c]) p.socket.destroy()
+})
+
+t.test('W 0 is answered with A 0; v1 L7 with L8; seq 101..102 with A 102', async (t) => {
+  const { port, batches } = await start(t)
+  const a = await rawPeer(port)
+  a.socket.write(windowFrame(0))
+  t.same(await a.waitBytes(6), L6)
+  t.equal(batches.length, 0, 'no empty batch reaches the consumer')
+  const v1 = await rawPeer(port)
+  v1.socket.write(L7)
+  t.same(await v1.waitBytes(6), L8)
+  t.same(batches[0]?.events, [{ line: 'hello', host: 'h1' }])
+  const s = await rawPeer(port)
+  s.socket.write(Buffer.concat([windowFrame(2), jsonFrame(101, '{"a":1}'), jsonFrame(102, '{"a":2}')]))
+  t.same(await s.waitBytes(6), Buffer.from('324100000066', 'hex'))
+  for (const p of [a, v1, s]) p.socket.destroy()
+})
+
+t.test('pipelined batches are handed over in order and ACKed in order', async (t) => {
+  const order: number[] = []
+  let first = true
+  const { port } = await start(t, {}, async (b) => {
+    const slow = first
+    first = false
+    if (slow) await sleep(150) // the first batch is slower; the second must still wait
+    order.push(b.highestSeq)
+  })
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2, windowFrame(2), jsonFrame(1, '{"a":1}'), jsonFrame(2, '{"a":2}')]))
+  t.same(await p.waitBytes(12), Buffer.concat([L5, Buffer.from('324100000002', 'hex')]))
+  t.same(order, [1, 2])
+  p.socket.destroy()
+})
+
+t.test('keep-alive A 0 every interval while the consumer holds a batch, then the ACK', async (t) => {
+  let release!: () => void
+  const { port, server } = await start(t, { keepalive_interval: 100 }, () => new Promise<void>((r) => (release = r)))
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await p.waitBytes(18, 3000)
+  t.same(p.received().subarray(0, 18), Buffer.concat([L6, L6, L6]), 'three keep-alives in ~300 ms')
+  release()
+  await until(() => p.received().length >= 24 && p.received().subarray(-6).equals(L5), 3000, 'final ACK')
+  t.ok(server.counters.keepalives.value >= 3)
+  const n = p.received().length
+  await sleep(250)
+  t.equal(p.received().length, n, 'no keep-alives once nothing is pending')
+  p.socket.destroy()
+})
+
+t.test('default timing: one A 0 after 5 s of holding, as Logstash does', async (t) => {
+  let release!: () => void
+  const { port } = await start(t, {}, () => new Promise<void>((r) => (release = r)))
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await sleep(4700)
+  t.equal(p.received().length, 0, 'nothing before 5 s')
+  t.same(await p.waitBytes(6, 1500), L6)
+  release()
+  t.same((await p.waitBytes(12)).subarray(6), L5)
+  p.socket.destroy()
+})
+
+t.test('bad input closes only that connection, with a coded, logged reason', async (t) => {
+  const { port, server, lines, closed, batches } = await start(t)
+  const cases: [string, Buffer, string, RegExp][] = [
+    ['version 0x33', Buffer.from('335700000001', 'hex'), 'LY_PROTOCOL', /unsupported protocol version 51/],
+    ['frame type X', Buffer.from('3258', 'hex'), 'LY_PROTOCOL', /invalid frame type/],
+    ['J length 0', Buffer.concat([L1, Buffer.from('324a0000000100000000', 'hex')]), 'LY_PROTOCOL', /length 0/],
+    ['JSON not an object', Buffer.concat([L1, jsonFrame(1, '[1]')]), 'LY_PROTOCOL', /not a JSON object/],
+    ['C ends mid-frame', Buffer.concat([L1, Buffer.from([0x32, 0x43]), lenPrefixed(deflateSync(L2.subarray(0, 12)))]), 'LY_PROTOCOL', /ends inside a frame/],
+    ['gzip in C', Buffer.concat([L1, Buffer.from([0x32, 0x43]), lenPrefixed(gzipSync(L2))]), 'LY_PROTOCOL', /gzip/],
+    ['TLS on plain port', Buffer.from('160301020001', 'hex'), 'LY_PROTOCOL', /TLS handshake reached a plain-text listener/],
+    ['window over max', windowFrame(100_000), 'LY_LIMIT', /max_window/],
+  ]
+  for (const [name, bytes, code, pattern] of cases) {
+    const p = await rawPeer(port)
+    p.socket.write(bytes)
+    await p.closed
+    t.equal(p.received().length, 0, `${name}: no ACK`)
+    const c = closed.at(-1)
+    t.equal(c?.reason?.code, code, `${name}: ${code}`)
+    t.match(c?.reason?.message, pattern, `${name}: reason`)
+    t.ok(lines.some((l) => l.code === code && pattern.test(String(l.reason)) && l.level === 40), `${name}: logged at warn`)
+  }
+  t.equal(server.counters.protocolErrors.value, 7)
+  t.equal(server.counters.limitErrors.value, 1)
+  const ok = await rawPeer(port)
+  ok.socket.write(Buffer.concat([L1, L2]))
+  t.same(await ok.waitBytes(6), L5, 'the server still works')
+  t.equal(batches.length, 1)
+  ok.socket.destroy()
+})
+
+function lenPrefixed(b: Buffer): Buffer {
+  const h = Buffer.alloc(4)
+  h.writeUInt32BE(b.length)
+  return Buffer.concat([h, b])
+}
+
+
+t.test('a consumer that rejects the batch gets the connection closed without ACK', async (t) => {
+  const { port, server } = await start(t, {}, async () => {
+    throw new Error('elasticsearch said no')
+  })
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await p.closed
+  t.equal(p.received().length, 0)
+  t.equal(server.counters.batchesRejected.value, 1)
+})
+
+t.test('pauseAll stops reading; resumeAll delivers', async (t) => {
+  const { port, server, batches } = await start(t)
+  const p = await rawPeer(port)
+  await until(() => server.connections === 1)
+  server.pauseAll()
+  p.socket.write(Buffer.concat([L1, L2]))
+  await sleep(200)
+  t.equal(batches.length, 0, 'nothing read while paused')
+  server.resumeAll()
+  t.same(await p.waitBytes(6), L5)
+  t.equal(batches.length, 1)
+  p.socket.destroy()
+})
+
+t.test('a slow consumer throttles the sender through TCP', async (t) => {
+  let release!: () => void
+  let held = 0
+  const { port, server } = await start(t, { max_pending_batches: 1 }, async () => {
+    held++
+    if (held === 1) await new Promise<void>((r) => (release = r))
+  })
+  const p = await rawPeer(port)
+  const big = Array.from({ length: 200 }, (_, i) => JSON.stringify({ message: `${i} `.padEnd(1000, 'x') }))
+  const win = encodeWindow(big, 0) // ~200 KB per window, uncompressed
+  let writes = 0
+  while (p.socket.write(win) && writes < 200) writes++
+  await sleep(300)
+  t.ok(p.socket.writableLength > 0, `sender's writes back up (${p.socket.writableLength} bytes buffered after ${writes + 1} windows)`)
+  t.ok(server.counters.batches.value <= 4, `the server decoded only ${server.counters.batches.value} batches while the consumer held one`)
+  release()
+  await until(() => server.counters.acks.value === writes + 1, 10_000, 'all windows acked after release')
+  t.equal(server.counters.batches.value, writes + 1)
+  p.socket.destroy()
+})
+
+t.test('max_connections caps connections; idle connections close after idle_timeout', async (t) => {
+  const { port, server } = await start(t, { max_connections: 2, idle_timeout: 300 })
+  const a = await rawPeer(port)
+  const b = await rawPeer(port)
+  const c = await rawPeer(port)
+  await c.closed
+  t.equal(server.counters.connectionsRejected.value, 1)
+  t.equal(server.connections, 2)
+  await Promise.all([a.closed, b.closed])
+  t.equal(server.counters.idleClosed.value, 2)
+})
+
+t.test('a pending batch is not closed for idleness (keep-alives are traffic)', async (t) => {
+  let release!: () => void
+  const { port } = await start(t, { idle_timeout: 200, keepalive_interval: 50 }, () => new Promise<void>((r) => (release = r)))
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await sleep(600)
+  t.notOk(p.isClosed(), 'still open while the batch waits')
+  release()
+  await until(() => p.received().subarray(-6).equals(L5), 2000, 'ack')
+  await p.closed
+  t.pass('closed once idle')
+})
+
+t.test('close() lets the in-flight batch finish and be ACKed, then closes', async (t) => {
+  let release!: () => void
+  const { port, server } = await start(t, {}, () => new Promise<void>((r) => (release = r)))
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await until(() => release !== undefined, 2000, 'batch handed over')
+  const closing = server.close(5000)
+  await sleep(50)
+  await t.rejects(rawPeer(port), 'no new connections')
+  release()
+  await closing
+  await p.closed
+  t.same(p.received(), L5, 'the batch was ACKed before the close')
+})
+
+t.test('close() gives up at the deadline when the consumer never answers', async (t) => {
+  const { port, server } = await start(t, {}, () => new Promise<void>(() => {}))
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await until(() => server.counters.batches.value === 1)
+  const t0 = Date.now()
+  await server.close(300)
+  t.ok(Date.now() - t0 >= 250, 'waited for the deadline')
+  await p.closed
+  t.equal(p.received().length, 0, 'no ACK for an unfinished batch')
+})
+
+t.test('metrics are registered and rendered', async (t) => {
+  const metrics = new MetricsRegistry()
+  const { port } = await start(t, { metrics, metricLabels: { input: 'beats' } })
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2]))
+  await p.waitBytes(6)
+  const text = metrics.render()
+  t.match(text, /logyard_lumberjack_events_total\{input="beats"\} 1/)
+  t.match(text, /logyard_lumberjack_acks_total\{input="beats"\} 1/)
+  t.match(text, /logyard_lumberjack_connections\{input="beats"\} 1/)
+  p.socket.destroy()
+})
+
+t.test('TLS without client certificates', async (t) => {
+  const m = tlsMaterial()
+  const { port } = await start(t, { tls: { cert: m.serverCertFile, key: m.serverKeyFile, client_auth: 'none', min_version: 'TLSv1.2' } })
+  const p = await tlsPeer(port, { ca: m.ca })
+  p.socket.write(Buffer.concat([L1, L2]))
+  t.same(await p.waitBytes(6), L5)
+  p.socket.destroy()
+})
+
+t.test('mutual TLS required: good client accepted with its subject, others refused', async (t) => {
+  const m = tlsMaterial()
+  const { port, peers, server, batches } = await start(t, {
+    tls: { cert: m.serverCert, key: m.serverKey, client_ca: [m.caFile], client_auth: 'required', min_version: 'TLSv1.2' },
+  })
+  const good = await tlsPeer(port, { ca: m.ca, cert: m.clientCert, key: m.clientKey })
+  good.socket.write(Buffer.concat([L1, L2]))
+  t.same(await good.waitBytes(6), L5)
+  t.match(peers[0]?.tlsSubject, /CN=logyard-forwarder-test/)
+  good.socket.destroy()
+  for (const [name, opts] of [
+    ['no certificate', { ca: m.ca }],
+    ['rogue certificate', { ca: m.ca, cert: readFileSync(m.rogueClientCertFile), key: readFileSync(m.rogueClientKeyFile) }],
+  ] as const) {
+    try {
+      const bad = await tlsPeer(port, opts)
+      bad.socket.write(Buffer.concat([L1, L2]))
+      await bad.closed
+      t.equal(bad.received().length, 0, `${name}: no ACK`)
+    } catch {
+      t.pass(`${name}: handshake refused`)
+    }
+  }
+  await until(() => server.counters.tlsErrors.value >= 2, 2000, 'tls errors counted')
+  t.equal(batches.length, 1, 'only the good client delivered')
+})
+
+t.test('mutual TLS optional: no certificate is fine, a bad one is refused', async (t) => {
+  const m = tlsMaterial()
+  const { port, peers, batches } = await start(t, {
+    tls: { cert: m.serverCertFile, key: m.serverKeyFile, client_ca: [m.ca], client_auth: 'optional', min_version: 'TLSv1.2' },
+  })
+  const anon = await tlsPeer(port, { ca: m.ca })
+  anon.socket.write(Buffer.concat([L1, L2]))
+  t.same(await anon.waitBytes(6), L5)
+  t.equal(peers[0]?.tlsSubject, undefined)
+  const good = await tlsPeer(port, { ca: m.ca, cert: m.clientCert, key: m.clientKey })
+  good.socket.write(Buffer.concat([L1, L2]))
+  t.same(await good.waitBytes(6), L5)
+  t.match(peers[1]?.tlsSubject, /CN=logyard-forwarder-test/)
+  try {
+    const rogue = await tlsPeer(port, { ca: m.ca, cert: readFileSync(m.rogueClientCertFile), key: readFileSync(m.rogueClientKeyFile) })
+    rogue.socket.write(Buffer.concat([L1, L2]))
+    await rogue.closed
+    t.equal(rogue.received().length, 0, 'rogue: no ACK')
+  } catch {
+    t.pass('rogue: refused')
+  }
+  t.equal(batches.length, 2)
+  for (const p of [anon, good]) p.socket.destroy()
+})
+
+t.test('TLS handshake timeout closes a silent connection', async (t) => {
+  const m = tlsMaterial()
+  const { port, server, lines } = await start(t, { handshake_timeout: 300, tls: { cert: m.serverCertFile, key: m.serverKeyFile, client_auth: 'none', min_version: 'TLSv1.2' } })
+  const p = await rawPeer(port)
+  const t0 = Date.now()
+  await p.closed
+  t.ok(Date.now() - t0 >= 250, 'closed after the handshake timeout')
+  t.equal(server.counters.tlsErrors.value, 1)
+  t.ok(lines.some((l) => l.code === 'LY_TLS'), 'logged with LY_TLS')
+})
