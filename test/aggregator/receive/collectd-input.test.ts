@@ -88,7 +88,9 @@ test('real collectd, plain: load, memory, cpu, interface and exact PUTVAL values
   t.match(await cd.command('PUTVAL "plain-host/exact/counter-big" interval=1 N:18446744073709551615'), /^0 /)
   t.match(await cd.command('PUTVAL "plain-host/exact/gauge-half" interval=1 N:0.5'), /^0 /)
   t.match(await cd.command('PUTVAL "plain-host/exact/derive-neg" interval=1 N:-9007199254740993'), /^0 /)
-  await h.waitFor(() => ['load', 'memory', 'cpu', 'interface', 'exact'].every((p) => byPlugin(h.events, p).length > 0) && byPlugin(h.events, 'exact').length >= 3, 'events from every plugin', 20_000)
+  const now = Math.floor(Date.now() / 1000)
+  t.match(await cd.command(`PUTNOTIF host=plain-host plugin=exact type=gauge severity=warning time=${now} message="disk almost full"`), /^0 /)
+  await h.waitFor(() => ['load', 'memory', 'cpu', 'interface'].every((p) => byPlugin(h.events, p).length > 0) && byPlugin(h.events, 'exact').length >= 4, 'events from every plugin', 20_000)
   t.ok(h.events.every((e) => (e.host as { name?: string }).name === 'plain-host'), 'every event carries the Hostname from collectd.conf')
   const load = byPlugin(h.events, 'load')[0] as any
   t.equal(load.collectd.type, 'load')
@@ -109,6 +111,12 @@ test('real collectd, plain: load, memory, cpu, interface and exact PUTVAL values
   // JSON.stringify is what the Elasticsearch output uses
   t.equal(JSON.stringify(big.collectd.values.counter), '{"value":18446744073709551615}', 'COUNTER 2^64-1 survives JSON.stringify exactly')
   t.equal(exact.find((e) => e.collectd.type_instance === 'half').collectd.values.gauge.value, 0.5)
+  const note = exact.find((e) => e.message !== undefined)
+  t.same(
+    { message: note.message, level: note.log.level, severity: note.collectd.severity, host: note.host.name, type: note.collectd.type, ts: note['@timestamp'], kind: note.event.kind },
+    { message: 'disk almost full', level: 'warning', severity: 'warning', host: 'plain-host', type: 'gauge', ts: new Date(now * 1000).toISOString(), kind: 'alert' },
+    'a notification becomes an event',
+  )
   const neg = exact.find((e) => e.collectd.type_instance === 'neg')
   t.equal(JSON.stringify(neg.collectd.values.derive.value), '-9007199254740993')
   t.ok(h.metric('collectd_datagrams_total') > 0)
