@@ -1,0 +1,154 @@
+import type { LogEvent } from '../../../core/event.ts'
+import { IndexName, sanitizeIndexName } from './index-name.ts'
+
+// Events → `_bulk` NDJSON, one document at a time (the sink keeps documents
+// separate so it can resend only the failed ones and split a request).
+//
+//   {"create":{"_index":"logs-web-2024.05.01","_id":"…"}}\n
+//   {…the event without @metadata…}\n
+//
+// - The action line's constant head (`{"create":{"_index":"…"`) is cached per
+//   index name; per document only `_id` is appended.
+// - `_id` comes from `@metadata._id` (a non-empty string) when present: the
+//   forwarder's deterministic id, or Filebeat's. Without one ES makes an id
+//   (and a replay can then duplicate the document).
+// - `@metadata.raw_index`, when a non-empty string, overrides the index
+//   template (as in Beats; the DLQ replay uses it).
+// - `@metadata` is never indexed. Events without it are serialized with one
+//   JSON.stringify call; events with it through an object-rest copy of the top
+//   level only (no deep clone; the event itself is never changed, so several
+//   outputs can share it).
+// - BigInt values are written as exact JSON numbers (JSON.rawJSON); values
+//   with a toJSON (ExactInteger) serialize themselves. The slow path with a
+//   replacer runs only when the plain call throws.
+// - JSON.stringify never emits a raw newline, so each document is exactly two
+//   lines; every line, the last one included, ends with `\n`.
+
+export const BulkOp = { create: 'create', index: 'index' } as const
+export type BulkOp = (typeof BulkOp)[keyof typeof BulkOp]
+export const allowedBulkOps = Object.values(BulkOp)
+
+export interface EncoderOptions {
+  /** Index template, e.g. `logs-%{[fields][service]}-%{+yyyy.MM.dd}`. */
+  index: string
+  /** Value used for a missing field reference in the index template. */
+  missingField?: string
+  /** Bulk action; `create` (default) makes a replayed deterministic id a 409 = success. */
+  op?: BulkOp
+  /** Ingest pipeline named in every action line. */
+  pipeline?: string
+}
+
+/** One encoded document: its two NDJSON lines and what the retry table needs. */
+export interface BulkDoc {
+  event: LogEvent
+  /** Action line + source line, both ending with `\n`. */
+  line: string
+  /** UTF-8 length of `line`. */
+  bytes: number
+  op: BulkOp
+  hasId: boolean
+  index: string
+  /** Whatever the caller attached (the sink: the write() that owns this document). */
+  owner: unknown
+}
+
+interface RawJsonApi {
+  rawJSON(text: string): unknown
+}
+const rawJSON = (JSON as unknown as RawJsonApi).rawJSON
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? rawJSON(value.toString()) : value
+}
+
+/** JSON.stringify that also writes BigInt values exactly. Throws for cycles. */
+export function stringifyEvent(value: unknown): string {
+  try {
+    return JSON.stringify(value)
+  } catch (err) {
+    if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(value, bigintReplacer)
+    throw err
+  }
+}
+
+/** The event's source line: without `@metadata`, never mutating the event. */
+export function sourceOf(event: LogEvent): string {
+  if (event['@metadata'] === undefined) return stringifyEvent(event)
+  const { '@metadata': _metadata, ...rest } = event
+  return stringifyEvent(rest)
+}
+
+const MAX_CACHE = 4096
+
+export class BulkEncoder {
+  readonly index: IndexName
+  readonly op: BulkOp
+  readonly #pipeline: string
+  readonly #heads = new Map<string, string>()
+  readonly #names = new Map<string, string>()
+  /** Events that could not be serialized (cycles): they are dead-lettered. */
+  unencodable = 0
+
+  constructor(options: EncoderOptions) {
+    this.index = new IndexName(options.index, options.missingField)
+    this.op = options.op ?? BulkOp.create
+    this.#pipeline = options.pipeline ? `,"pipeline":${JSON.stringify(options.pipeline)}` : ''
+  }
+
+  /** The sanitized index name for an event. */
+  indexOf(event: LogEvent): string {
+    const meta = event['@metadata'] as Record<string, unknown> | undefined
+    const override = meta !== undefined && meta !== null && typeof meta === 'object' ? meta.raw_index : undefined
+    if (typeof override === 'string' && override !== '') return this.#sanitized(override)
+    const constant = this.index.constant
+    return constant ?? this.#sanitized(this.index.raw(event))
+  }
+
+  #sanitized(raw: string): string {
+    let name = this.#names.get(raw)
+    if (name === undefined) {
+      if (this.#names.size >= MAX_CACHE) this.#names.clear()
+      name = sanitizeIndexName(raw)
+      this.#names.set(raw, name)
+    }
+    return name
+  }
+
+  #head(index: string): string {
+    let head = this.#heads.get(index)
+    if (head === undefined) {
+      if (this.#heads.size >= MAX_CACHE) this.#heads.clear()
+      head = `{"${this.op}":{"_index":${JSON.stringify(index)}${this.#pipeline}`
+      this.#heads.set(index, head)
+    }
+    return head
+  }
+
+  /** Encodes one event; returns a string reason instead when it cannot be serialized. */
+  encode(event: LogEvent, owner?: unknown): BulkDoc | string {
+    let source: string
+    try {
+      source = sourceOf(event)
+    } catch (err) {
+      this.unencodable++
+      return `event cannot be serialized: ${err instanceof Error ? err.message : String(err)}`
+    }
+    const index = this.indexOf(event)
+    const meta = event['@metadata'] as Record<string, unknown> | undefined
+    const id = meta !== undefined && meta !== null && typeof meta === 'object' ? meta._id : undefined
+    const hasId = typeof id === 'string' && id !== ''
+    const line = hasId ? `${this.#head(index)},"_id":${JSON.stringify(id)}}}\n${source}\n` : `${this.#head(index)}}}\n${source}\n`
+    return { event, line, bytes: Buffer.byteLength(line), op: this.op, hasId, index, owner }
+  }
+
+  /** A whole bulk body for events (tests, benches). Unencodable events are skipped. */
+  body(events: readonly LogEvent[]): string {
+    let out = ''
+    for (const e of events) {
+      const d = this.encode(e)
+      if (typeof d !== 'string') out += d.line
+    }
+    return out
+  }
+}
