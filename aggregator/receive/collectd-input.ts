@@ -2,6 +2,7 @@ import cluster from 'node:cluster'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { Spec } from '../../core/config/schema.ts'
+import { ClosedError, ConnectionError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { parseListen } from '../../core/http-server.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -180,14 +181,18 @@ export class CollectdInput {
   }
 
   async start(): Promise<{ address: string; port: number }> {
-    if (this.#socket) throw new Error('CollectdInput already started')
+    if (this.#socket || this.#closing) throw new ClosedError('CollectdInput.start() called twice or after close()')
     const { host, port } = parseListen(this.#options.listen)
     const v6 = isIPv6(host)
     const reusePort = this.#options.reuse_port && port !== 0
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reusePort, recvBufferSize: this.#options.receive_buffer })
     this.#socket = socket
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err)
+      const onError = (err: Error): void => {
+        socket.close()
+        this.#socket = undefined
+        reject(new ConnectionError(`inputs.collectd: cannot listen on ${this.#options.listen}: ${err.message}`, { cause: err, endpoint: this.#options.listen }))
+      }
       socket.once('error', onError)
       // exclusive: a cluster worker binds its own socket (SO_REUSEPORT) instead of sharing the primary's handle
       socket.bind({ address: host, port, exclusive: reusePort || !cluster.isWorker }, () => {

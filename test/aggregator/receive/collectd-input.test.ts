@@ -309,6 +309,15 @@ test('cluster: two forked workers each bind (SO_REUSEPORT) and both receive data
   })))
 })
 
+test('a port already in use is a coded connection error, not a crash', async (t) => {
+  const taken = createSocket('udp4')
+  await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()))
+  t.teardown(() => taken.close())
+  const input = new CollectdInput(options({ listen: `127.0.0.1:${taken.address().port}`, reuse_port: false }), { logger: silentLogger(), metrics: new MetricsRegistry(), deliver: async () => {} })
+  await t.rejects(input.start(), { code: 'LY_CONNECTION', message: /cannot listen on 127\.0\.0\.1:\d+/ })
+  await input.close(100)
+})
+
 test('teardown', async () => {
   rmSync(authDir, { recursive: true, force: true })
 })
