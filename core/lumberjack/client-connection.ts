@@ -76,10 +76,10 @@ export class ClientConnection {
   #connectTimer: NodeJS.Timeout | undefined
   #failedLast = false
 
-  constructor(owner: ConnectionOwner, endpoint: Endpoint | undefined, backoff: { init: number; max: number }) {
+  constructor(owner: ConnectionOwner, endpoint: Endpoint | undefined, backoff: { init: number; max: number; random: () => number }) {
     this.#owner = owner
     this.#endpoint = endpoint
-    this.#backoff = new Backoff({ initial: backoff.init, max: backoff.max })
+    this.#backoff = new Backoff({ initial: backoff.init, max: backoff.max, random: backoff.random })
   }
 
   get state(): ConnState {

@@ -114,6 +114,8 @@ export interface LumberjackClientInit extends Partial<Omit<ClientOptions, 'hosts
   logger: Logger
   metrics?: MetricsRegistry
   metricLabels?: Record<string, string>
+  /** Random source for the failover start host and backoff jitter (tests pin it). */
+  random?: () => number
 }
 
 const counterHelp: Record<keyof ClientCounters, [string, string]> = {
@@ -185,7 +187,8 @@ export class LumberjackClient extends EventEmitter {
     init.metrics?.observe('lumberjack_client_queued_windows', 'Windows waiting for a connection', 'gauge', () => this.#queue.length, init.metricLabels)
 
     const self = this
-    let failoverIndex = Math.floor(Math.random() * this.#endpoints.length)
+    const random = init.random ?? Math.random
+    let failoverIndex = Math.min(this.#endpoints.length - 1, Math.floor(random() * this.#endpoints.length))
     this.#owner = {
       logger: init.logger,
       counters,
@@ -210,7 +213,7 @@ export class LumberjackClient extends EventEmitter {
       },
       stateChanged: () => self.#dispatch(),
     }
-    const backoff = o.backoff
+    const backoff = { ...o.backoff, random }
     if (o.loadbalance) for (const ep of this.#endpoints) this.#conns.push(new ClientConnection(this.#owner, ep, backoff))
     else this.#conns.push(new ClientConnection(this.#owner, undefined, backoff))
   }
