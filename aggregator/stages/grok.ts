@@ -222,6 +222,11 @@ export class GrokStage implements Stage {
     }
   }
 
+  /** Resolves when the worker threads are started and have compiled the patterns. */
+  async ready(): Promise<void> {
+    await this.#pool?.ready()
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
@@ -271,7 +276,16 @@ function compilePlan(spec: PlanSpec, library: GrokLibrary, id: string): Plan {
 export const grokStage: StageModule<GrokOptions> = {
   type: 'grok',
   spec: grokSpec,
-  create: (options, ctx) => new GrokStage(options, ctx),
+  create: async (options, ctx) => {
+    const stage = new GrokStage(options, ctx)
+    try {
+      await stage.ready()
+    } catch (err) {
+      await stage.close()
+      throw err
+    }
+    return stage
+  },
 }
 
 export default grokStage

@@ -61,9 +61,12 @@ export class GrokWorkerPool {
   readonly #timeoutMs: number
   readonly #onTimeout: (() => void) | undefined
   readonly #slots: Slot[] = []
+  /** A started, idle worker that replaces a terminated one at once, so a timeout does not also cost a thread start. */
+  #spare: Slot | null = null
   readonly #queue: Job[] = []
   readonly #timer: NodeJS.Timeout
   #nextId = 1
+  #readyWaiters: (() => void)[] = []
   #closed = false
   #broken: Error | undefined
   /** Worker threads started, including restarts (for tests and metrics). */
@@ -75,6 +78,7 @@ export class GrokWorkerPool {
     this.#timeoutMs = options.timeoutMs
     this.#onTimeout = options.onTimeout
     for (let i = 0; i < Math.max(1, options.size); i++) this.#slots.push(this.#spawn(0))
+    this.#spare = this.#spawn(0)
     // A tick of 1/8 of the budget bounds the overshoot at ~12%.
     const tick = Math.min(100, Math.max(5, Math.floor(options.timeoutMs / 8)))
     this.#timer = setInterval(() => this.#watch(), tick)
@@ -100,6 +104,7 @@ export class GrokWorkerPool {
       slot.ready = true
       slot.failedStarts = 0
       this.#dispatch()
+      if (this.#allReady()) for (const w of this.#readyWaiters.splice(0)) w()
       return
     }
     const job = slot.job
@@ -108,10 +113,16 @@ export class GrokWorkerPool {
     slot.worker.unref()
     job.resolve({ hits: msg.hits!, timedOut: job.timedOut })
     this.#dispatch()
+    if (this.#spare === null && !this.#broken && !this.#closed && this.#queue.length === 0) this.#spare = this.#spawn(0)
   }
 
   #onExit(slot: Slot): void {
     if (slot.retired || this.#closed) return
+    if (slot === this.#spare) {
+      const failed = slot.ready ? 0 : slot.failedStarts + 1
+      this.#spare = failed >= 3 ? null : this.#spawn(failed)
+      return
+    }
     // An unexpected exit: a crash in the worker. Retry its batch on a new
     // worker twice, then give up on that batch; stop respawning a worker
     // that cannot even start.
@@ -174,9 +185,34 @@ export class GrokWorkerPool {
     void slot.worker.terminate()
     job.timedOut.push(event)
     for (let f = 0; f < job.width; f++) job.texts[event * job.width + f] = null
-    this.#slots[this.#slots.indexOf(slot)] = this.#spawn(0)
+    this.#slots[this.#slots.indexOf(slot)] = this.#spare ?? this.#spawn(0)
+    // The next spare starts once this batch is done: starting a thread now
+    // would compete for CPU with the batch we are trying to finish.
+    this.#spare = null
     this.#onTimeout?.()
     this.#queue.unshift(job)
+    this.#dispatch()
+  }
+
+  #allReady(): boolean {
+    return this.#slots.every((s) => s.ready) && (this.#spare === null || this.#spare.ready)
+  }
+
+  /** Resolves once every worker (and the spare) has compiled its patterns; rejects if they cannot start. */
+  ready(): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken)
+    if (this.#allReady()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.#readyWaiters.push(resolve)
+      // a pool that breaks while we wait rejects through run(); poll that state cheaply
+      const check = setInterval(() => {
+        if (this.#broken || this.#closed) {
+          clearInterval(check)
+          reject(this.#broken ?? new ClosedError('grok worker pool closed'))
+        }
+      }, 50)
+      this.#readyWaiters.push(() => clearInterval(check))
+    })
   }
 
   /** Matches a batch. `texts` is row-major with `texts.length / events` entries per event. */
@@ -198,6 +234,11 @@ export class GrokWorkerPool {
     const closed = new ClosedError('grok worker pool closed')
     for (const j of this.#queue.splice(0)) j.reject(closed)
     const exits: Promise<number>[] = []
+    if (this.#spare !== null) {
+      this.#spare.retired = true
+      exits.push(this.#spare.worker.terminate())
+      this.#spare = null
+    }
     for (const slot of this.#slots) {
       slot.retired = true
       slot.job?.reject(closed)

@@ -19,8 +19,15 @@ function make(options: Record<string, unknown>) {
   return { stage, metrics }
 }
 
-t.test('module contract and shorthand: inline (timeout 0) ECS captures', async (t) => {
+t.test('module contract: create() resolves with workers ready', async (t) => {
   t.equal(grokModule.type, 'grok')
+  const stage = await grokModule.create(validate<GrokOptions>(grokSpec, { patterns: ['%{INT:n:int}'] }), { logger: silentLogger(), metrics: new MetricsRegistry(), id: '0:grok', patternsDir: defaultPatternsDir })
+  const out = await stage.run([{ message: 'n=12' }])
+  t.equal(out[0]!.n, 12)
+  await stage.close?.()
+})
+
+t.test('shorthand: inline (timeout 0) ECS captures', async (t) => {
   const { stage } = make({ field: 'message', patterns: ['%{COMBINEDAPACHELOG}'], timeout_millis: 0 })
   const out = stage.run([{ message: access }, { message: 'nope' }]) as LogEvent[]
   t.same(out[0]!.http, { request: { method: 'GET', referrer: 'http://www.example.com/start.html' }, version: '1.0', response: { status_code: 200, body: { bytes: 2326 } } })
@@ -116,13 +123,13 @@ t.test('watchdog: a runaway regex costs about the budget; the rest of the batch 
   const budget = 300
   const { stage, metrics } = make({ patterns: ['^(\\w+\\s?)+$', '%{INT:n:int}'], timeout_millis: budget })
   t.teardown(() => stage.close())
-  // warm up: worker started and ready
+  await stage.ready() // workers (and the spare) started
   await stage.run([{ message: 'warm 1' }])
   const batch: LogEvent[] = [{ message: 'before 1' }, { message: evil }, { message: 'after 2' }, { message: 'zzz' }]
   const t0 = performance.now()
   const out = await stage.run(batch)
   const elapsed = performance.now() - t0
-  t.ok(elapsed < budget * 1.5 + 1500, `batch took ${Math.round(elapsed)} ms, bounded by the ${budget} ms budget plus a worker restart`)
+  t.ok(elapsed < budget * 2 + 700, `batch took ${Math.round(elapsed)} ms, bounded by the ${budget} ms budget (a spare worker takes over)`)
   t.ok(elapsed >= budget * 0.9, 'and the watchdog did wait for the budget')
   t.same(out[1]!.tags, ['_groktimeout'])
   t.equal(out[0]!.n, undefined, '"before 1" matched the first pattern (no captures), not tagged')
