@@ -1,0 +1,195 @@
+// npm run demo [-- --lines N] [-- --follow]
+//
+// The whole chain on one machine: a real Elasticsearch (the test harness's,
+// downloaded once from Maven Central), a logyard-aggregator and a
+// logyard-forwarder (real processes, TLS between them), tailing generated
+// nginx, syslog, Rails-JSON and Java logs. Prints what got indexed. Ctrl-C
+// stops everything cleanly at any point. Without Elasticsearch (no JDK, no
+// network) it says why and falls back to the aggregator's file output.
+
+import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { startElasticsearch, ES_VERSION, type ElasticsearchInstance } from '../test/helpers/elasticsearch.ts'
+import { tlsMaterial } from '../test/helpers/tls.ts'
+import { startProc, writeConfig, type Proc } from '../test/e2e/procs.ts'
+import { generate, type Generated } from './generate.ts'
+
+const args = process.argv.slice(2)
+const follow = args.includes('--follow')
+const linesArg = args.indexOf('--lines')
+const perKind = linesArg >= 0 ? Number(args[linesArg + 1]) : 5000
+const work = join(import.meta.dirname, 'work')
+const say = (s: string): void => void process.stdout.write(s + '\n')
+
+let es: ElasticsearchInstance | undefined
+const procs: Proc[] = []
+let stopping = false
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true
+    say('\nstopping: forwarder, aggregator, Elasticsearch …')
+    for (const p of [...procs].reverse()) await p.stop(15_000)
+    await es?.stop()
+  }
+  process.exit(code)
+}
+process.on('SIGINT', () => void shutdown(0))
+process.on('SIGTERM', () => void shutdown(0))
+
+async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const port = (srv.address() as { port: number }).port
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+function expected(g: Generated): number {
+  return g.nginx + g.syslog + g.rails + g.javaEvents
+}
+
+async function main(): Promise<void> {
+  rmSync(work, { recursive: true, force: true })
+  mkdirSync(work, { recursive: true })
+  const logs = join(work, 'logs')
+
+  say(`logyard demo — Elasticsearch ${ES_VERSION}, aggregator, forwarder; ${perKind} lines of each kind`)
+  say('starting Elasticsearch (the first run downloads ~100 MB from Maven Central) …')
+  let fallbackReason: string | undefined
+  try {
+    es = await startElasticsearch({ heap: '768m' })
+    say(`  Elasticsearch is up at ${es.url}`)
+  } catch (err) {
+    fallbackReason = (err as Error).message.split('\n')[0]
+    say(`  Elasticsearch could not be started: ${fallbackReason}`)
+    say('  falling back to the file output (demo/work/out/events.ndjson)')
+  }
+
+  const tls = tlsMaterial()
+  const [beatsPort, opsPort, fwdOps] = await Promise.all([freePort(), freePort(), freePort()])
+  const outFile = join(work, 'out', 'events.ndjson')
+  mkdirSync(join(work, 'out'), { recursive: true })
+  const aggFile = writeConfig(work, 'aggregator.yml', [
+    'workers: 1',
+    'inputs:',
+    '  beats:',
+    `    listen: 127.0.0.1:${beatsPort}`,
+    `    tls: {cert: ${tls.serverCertFile}, key: ${tls.serverKeyFile}, client_ca: ${tls.caFile}, client_auth: required}`,
+    'pipeline:',
+    '  - when: {tags: nginx}',
+    "    grok: {field: message, patterns: ['%{COMBINEDAPACHELOG}']}",
+    '  - when: {tags: nginx}',
+    "    date: {field: timestamp, formats: ['dd/MMM/yyyy:HH:mm:ss Z']}",
+    '  - when: {tags: syslog}',
+    "    grok: {field: message, patterns: ['%{SYSLOGLINE}'], overwrite: [message]}",
+    '  - when: {tags: syslog}',
+    "    date: {field: timestamp, formats: ['MMM  d HH:mm:ss', 'MMM dd HH:mm:ss']}",
+    '  - when: {tags: rails}',
+    '    json: {field: message, target: rails}',
+    '  - when: {tags: rails}',
+    '    date: {field: rails.time, formats: [ISO8601]}',
+    '  - mutate: {remove_field: [timestamp]}',
+    'output:',
+    ...(es
+      ? ['  elasticsearch:', `    hosts: ['${es.url}']`, "    index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'", '    flush_interval: 500ms']
+      : ['  file:', `    path: ${outFile}`]),
+    `dead_letter: {path: ${join(work, 'dlq')}}`,
+    `http: {listen: 127.0.0.1:${opsPort}}`,
+    'logging: {level: warn}',
+  ])
+  const fwdFile = writeConfig(work, 'forwarder.yml', [
+    `data_dir: ${join(work, 'forwarder-data')}`,
+    'inputs:',
+    `  - paths: [${join(logs, 'nginx', '*.log')}]`,
+    '    fields: {service: web}',
+    '    tags: [nginx]',
+    '    read_from: beginning',
+    `  - paths: [${join(logs, 'syslog')}]`,
+    '    fields: {service: system}',
+    '    tags: [syslog]',
+    '    read_from: beginning',
+    `  - paths: [${join(logs, 'app', 'production.log')}]`,
+    '    fields: {service: app}',
+    '    tags: [rails]',
+    '    read_from: beginning',
+    `  - paths: [${join(logs, 'app', 'java.log')}]`,
+    '    fields: {service: app}',
+    '    tags: [java]',
+    '    read_from: beginning',
+    "    multiline: {pattern: '^(\\s|Caused by:)', negate: false, match: after, timeout: 1s}",
+    'output:',
+    `  hosts: ['localhost:${beatsPort}']`,
+    `  tls: {ca: ${tls.caFile}, cert: ${tls.clientCertFile}, key: ${tls.clientKeyFile}}`,
+    `http: {listen: 127.0.0.1:${fwdOps}}`,
+    'logging: {level: warn}',
+  ])
+
+  say('starting logyard-aggregator and logyard-forwarder (mutual TLS between them) …')
+  const agg = startProc('aggregator', aggFile)
+  procs.push(agg)
+  await agg.waitFor((r) => r.msg === 'aggregator started', 60_000, 'aggregator started')
+  let generated = generate(logs, perKind)
+  const t0 = Date.now()
+  const fwd = startProc('forwarder', fwdFile)
+  procs.push(fwd)
+
+  let total = expected(generated)
+  let indexed = 0
+  const count = async (): Promise<number> => {
+    if (es) {
+      await es.client.indices.refresh({ index: 'logs-*' }).catch(() => undefined)
+      const r = await es.client.count({ index: 'logs-*' }).catch(() => ({ count: 0 }))
+      return r.count
+    }
+    return existsSync(outFile) ? readFileSync(outFile, 'utf8').split('\n').filter(Boolean).length : 0
+  }
+  const deadline = Date.now() + 180_000
+  while ((indexed = await count()) < total && Date.now() < deadline) await sleep(500)
+  const seconds = (Date.now() - t0) / 1000
+  say('')
+  say(`${indexed} of ${total} events ${es ? 'indexed into Elasticsearch' : 'written to the file output'} in ${seconds.toFixed(1)} s (${Math.round(indexed / seconds)} events/s end to end, including start-up)`)
+
+  if (es) {
+    const cat = await es.client.cat.indices({ index: 'logs-*', format: 'json', h: 'index,docs.count' })
+    say('\ndocuments per index:')
+    for (const row of cat as { index?: string; 'docs.count'?: string }[]) say(`  ${String(row.index).padEnd(32)} ${row['docs.count']}`)
+    say('\na few parsed documents:')
+    for (const tag of ['nginx', 'syslog', 'rails', 'java']) {
+      const r = await es.client.search({ index: 'logs-*', size: 1, query: { term: { tags: tag } } })
+      const doc = r.hits.hits[0]?._source
+      if (doc) say(`  [${tag}] ${JSON.stringify(doc).slice(0, 600)}`)
+    }
+  } else {
+    say(`\nfirst event: ${readFileSync(outFile, 'utf8').split('\n')[0]?.slice(0, 600)}`)
+    if (fallbackReason) say(`(file output because Elasticsearch could not be started: ${fallbackReason})`)
+  }
+  const ops = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text()).catch(() => '')
+  const dlq = /logyard_dead_letter\w*_total(?:\{[^}]*\})? (\d+)/.exec(ops)
+  say(`\ndead-lettered: ${dlq ? dlq[1] : 0}; aggregator metrics: http://127.0.0.1:${opsPort}/metrics, forwarder: http://127.0.0.1:${fwdOps}/metrics`)
+
+  if (!follow) {
+    if (indexed < total) {
+      say(`not everything arrived within the time limit (${indexed}/${total})`)
+      await shutdown(1)
+    }
+    await shutdown(0)
+  }
+  say('\n--follow: writing 100 lines of each kind per second; Ctrl-C to stop')
+  let next = perKind
+  for (;;) {
+    await sleep(1000)
+    const g = generate(logs, 100, next)
+    next += 100
+    generated = { nginx: generated.nginx + g.nginx, syslog: generated.syslog + g.syslog, rails: generated.rails + g.rails, javaEvents: generated.javaEvents + g.javaEvents }
+    total = expected(generated)
+    if (next % 500 === 0) say(`  ${await count()} of ${total} events indexed`)
+  }
+}
+
+main().catch(async (err: unknown) => {
+  say(`demo failed: ${err instanceof Error ? err.message : String(err)}`)
+  await shutdown(1)
+})
