@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import cluster from 'node:cluster'
+import { pino } from 'pino'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
@@ -307,6 +308,25 @@ test('cluster: two forked workers each bind (SO_REUSEPORT) and both receive data
     w.once('exit', () => r())
     w.send('stop')
   })))
+})
+
+test('bad input is logged with a code and the sender, rate-limited; nan_handling warn logs the replacement', async (t) => {
+  const lines: Record<string, unknown>[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  const input = new CollectdInput(options({ nan_handling: 'warn', nan_value: -1, types_db: [fileURLToPath(new URL('../../fixtures/collectd/types.db', import.meta.url))] }), { logger, metrics: new MetricsRegistry(), deliver: async () => {} })
+  const { port } = await input.start()
+  t.teardown(() => input.close(500))
+  const s = createSocket('udp4')
+  t.teardown(() => s.close())
+  const nan = encodeValueLists([{ host: 'n', plugin: 'ping', type: 'ping', time: 1700000000, values: [{ type: 'GAUGE', value: NaN }] }])
+  for (const b of [Buffer.from('garbage!'), Buffer.from('garbage!'), Buffer.from('garbage!'), nan]) await new Promise<void>((r) => s.send(b, port, '127.0.0.1', () => r()))
+  const end = Date.now() + 5000
+  while (!lines.some((l) => /NaN/.test(String(l.msg))) && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+  const bad = lines.filter((l) => /datagram problem/.test(String(l.msg)))
+  t.equal(bad.length, 1, 'three garbage datagrams, one log line (the rest are in /metrics)')
+  t.equal(bad[0]?.code, 'LY_PROTOCOL')
+  t.match(String(bad[0]?.from), /^127\.0\.0\.1:\d+$/)
+  t.ok(lines.some((l) => /NaN gauge replaced by -1/.test(String(l.msg))))
 })
 
 test('a port already in use is a coded connection error, not a crash', async (t) => {
