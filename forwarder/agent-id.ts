@@ -6,7 +6,7 @@ import { writeAtomic } from './registry.ts'
 // agent.id: a UUID made on the first start and kept in data_dir/agent.json,
 // like Filebeat's meta.json, so the same host keeps the same id.
 
-export function loadAgentId(dataDir: string): string {
+export function loadAgentId(dataDir: string, onWriteError: (err: unknown) => void = () => {}): string {
   const file = join(dataDir, 'agent.json')
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as { id?: unknown }
@@ -15,6 +15,11 @@ export function loadAgentId(dataDir: string): string {
     /* absent or unreadable: make a new one */
   }
   const id = randomUUID()
-  writeAtomic(dataDir, file, file + '.new', JSON.stringify({ id, created: new Date().toISOString() }) + '\n')
+  try {
+    writeAtomic(dataDir, file, file + '.new', JSON.stringify({ id, created: new Date().toISOString() }) + '\n')
+  } catch (err) {
+    // Full disk or read-only data_dir: run with this id now, persist it next start.
+    onWriteError(err)
+  }
   return id
 }

@@ -57,7 +57,10 @@ export class ForwarderApp {
   async start(): Promise<void> {
     const c = this.#o.config
     this.registry.load()
-    const agentId = loadAgentId(c.data_dir)
+    const agentId = loadAgentId(c.data_dir, (err) => {
+      this.stats.countError('LY_CHECKPOINT')
+      this.#log.error({ code: 'LY_CHECKPOINT', errno: (err as NodeJS.ErrnoException).code, err: String(err) }, 'cannot persist agent.json; agent.id changes at the next start')
+    })
     const name = c.name || hostname()
     this.#publisher = await this.#o.publisher(this.metrics)
     this.#batcher = new Batcher(this.#publisher, { batchSize: c.output.batch_size, batchBytes: c.batch_bytes, linger: c.batch_linger, logger: this.#log.child({ component: 'batcher' }) })

@@ -71,7 +71,11 @@ export class Registry {
 
   /** Reads the registry. Never throws for bad content: corrupt files are moved aside and logged. */
   load(): void {
-    mkdirSync(this.#dir, { recursive: true })
+    try {
+      mkdirSync(this.#dir, { recursive: true })
+    } catch (cause) {
+      throw new CheckpointError(`cannot create data_dir ${this.#dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); create it writable for the forwarder's user`, { path: this.#dir, cause })
+    }
     if (existsSync(this.#tmp)) {
       const parsed = this.#parse(this.#tmp)
       if (parsed) {

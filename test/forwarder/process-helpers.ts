@@ -83,12 +83,14 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
 }
 
 export function spawnForwarder(args: string[], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): ForwarderChild {
-  const child = spawn(nodeBin, [mainTs, ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
-    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
-  })
+  // Another user: setpriv drops to it and exec()s (same pid, so signals reach
+  // node); `env -u NODE_OPTIONS` drops tap's process-info hook, which would
+  // try to write under .tap/ as that user.
+  const [cmd, argv] =
+    options.uid === undefined
+      ? [nodeBin, [mainTs, ...args]]
+      : ['setpriv', [`--reuid=${options.uid}`, `--regid=${options.gid ?? options.uid}`, '--clear-groups', 'env', '-u', 'NODE_OPTIONS', nodeBin, mainTs, ...args]]
+  const child = spawn(cmd, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let out = ''
   let err = ''
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
