@@ -84,6 +84,15 @@ t.test('W 0 is answered with A 0; v1 L7 with L8; seq 101..102 with A 102', async
   for (const p of [a, v1, s]) p.socket.destroy()
 })
 
+t.test('two pipelined L1+L2 batches back to back: A 1 then A 1', async (t) => {
+  const { port, batches } = await start(t)
+  const p = await rawPeer(port)
+  p.socket.write(Buffer.concat([L1, L2, L1, L2]))
+  t.same(await p.waitBytes(12), Buffer.concat([L5, L5]))
+  t.equal(batches.length, 2)
+  p.socket.destroy()
+})
+
 t.test('pipelined batches are handed over in order and ACKed in order', async (t) => {
   const order: number[] = []
   let first = true
