@@ -1,6 +1,6 @@
 module logyard/test/go
 
-go 1.22
+go 1.19
 
 require github.com/elastic/go-lumber v0.2.0
 

@@ -32,7 +32,7 @@ function goTool(): string {
     execFileSync('go', ['version'], { stdio: 'ignore' })
     return 'go'
   } catch {
-    throw new Error('the Go toolchain is needed to build test/go (go-lumber): install golang-go (Debian) or Go ≥ 1.22')
+    throw new Error('the Go toolchain is needed to build test/go (go-lumber): install golang-go (Debian) or Go ≥ 1.19')
   }
 }
 
