@@ -159,6 +159,37 @@ t.test('JAVASTACKTRACEPART: generated accessor, Unknown Source', (t) => {
   t.end()
 })
 
+t.test('JAVASTACKTRACEPART: first frame of a multi-line exception event', (t) => {
+  const line = 'java.lang.IllegalStateException: boom\n\tat com.example.A.b(A.java:3)\n\tat com.example.C.d(C.java:4)'
+  t.strictSame(legacy.compile('%{JAVASTACKTRACEPART}').match(line), {
+    class: 'com.example.A',
+    method: 'b',
+    file: 'A.java',
+    line: '3',
+  })
+  t.strictSame(ecs.compile('%{JAVASTACKTRACEPART}').match(line), {
+    java: {
+      log: {
+        origin: {
+          class: {
+            name: 'com.example.A',
+          },
+        },
+      },
+    },
+    log: {
+      origin: {
+        function: 'b',
+        file: {
+          name: 'A.java',
+          line: 3,
+        },
+      },
+    },
+  })
+  t.end()
+})
+
 t.test('CATALINALOG: java.util.logging SimpleFormatter first line (Tomcat 6)', (t) => {
   const line = 'Nov 22, 2026 4:00:00 AM org.apache.catalina.startup.Catalina start'
   t.strictSame(legacy.compile('%{CATALINALOG}').match(line), {
