@@ -78,8 +78,8 @@ export class Batcher {
     const b = this.#current
     if (b.payloads.length === 0) return
     this.#current = new Batch()
-    this.#queue.push(b)
-    this.#pumpQueue()
+    if (this.#queue.length === 0 && !this.#publisher.busy && !this.#closedHard) this.#send(b)
+    else this.#queue.push(b)
   }
 
   /** Coarse tick: sends a partial batch older than the linger time. */

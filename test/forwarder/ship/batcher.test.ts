@@ -1,0 +1,67 @@
+import t from 'tap'
+import { silentLogger } from '../../../core/logger.ts'
+import { OrderedAcks } from '../../../forwarder/ship/acker.ts'
+import { Batcher } from '../../../forwarder/ship/batcher.ts'
+import { MemoryPublisher } from '../helpers.ts'
+
+function target() {
+  const acked: number[] = []
+  return { acks: new OrderedAcks(), acked: (end: number) => acked.push(end), ends: acked }
+}
+
+t.test('cuts at batch_size, blocks while the publisher is busy, unblocks on drain', async (t) => {
+  const pub = new MemoryPublisher()
+  pub.maxInflight = 1
+  pub.down()
+  const b = new Batcher(pub, { batchSize: 3, batchBytes: 1 << 20, linger: 1000, logger: silentLogger() })
+  let unblocked = 0
+  b.onUnblocked = () => unblocked++
+  const f = target()
+  for (let i = 1; i <= 3; i++) b.add(`{"n":${i}}`, f, i * 10)
+  t.equal(b.inflight, 1, 'first batch sent')
+  t.equal(b.blocked, false)
+  for (let i = 4; i <= 6; i++) b.add(`{"n":${i}}`, f, i * 10)
+  t.equal(b.blocked, true, 'second batch waits: reading must stop')
+  t.equal(b.queued, 1)
+  pub.up()
+  await new Promise((r) => setTimeout(r, 20))
+  pub.up()
+  await new Promise((r) => setTimeout(r, 20))
+  t.equal(unblocked, 1)
+  t.equal(b.blocked, false)
+  t.same(f.ends, [30, 60], 'checkpoints after each acknowledged batch')
+  t.equal(b.eventsAcked, 6)
+  t.same(pub.events.map((e) => e.n), [1, 2, 3, 4, 5, 6])
+})
+
+t.test('linger sends a partial batch; drain waits for acks', async (t) => {
+  const pub = new MemoryPublisher()
+  const b = new Batcher(pub, { batchSize: 100, batchBytes: 1 << 20, linger: 50, logger: silentLogger() })
+  const f = target()
+  b.add('{"a":1}', f, 8)
+  b.tick(Date.now())
+  t.equal(b.inflight, 0, 'not yet')
+  b.tick(Date.now() + 60)
+  t.equal(b.inflight, 1, 'lingered batch sent')
+  t.equal(await b.drain(Date.now() + 1000), true)
+  t.same(f.ends, [8])
+})
+
+t.test('drain gives up at the deadline while the output is down', async (t) => {
+  const pub = new MemoryPublisher()
+  pub.down()
+  const b = new Batcher(pub, { batchSize: 100, batchBytes: 1 << 20, linger: 50, logger: silentLogger() })
+  const f = target()
+  b.add('{"a":1}', f, 8)
+  t.equal(await b.drain(Date.now() + 100), false)
+  t.same(f.ends, [], 'nothing acknowledged, checkpoint unchanged')
+})
+
+t.test('batch_bytes cuts before batch_size', async (t) => {
+  const pub = new MemoryPublisher()
+  const b = new Batcher(pub, { batchSize: 100, batchBytes: 20, linger: 1000, logger: silentLogger() })
+  const f = target()
+  b.add('{"x":"0123456789"}', f, 1)
+  b.add('{"x":"0123456789"}', f, 2)
+  t.equal(pub.windows, 1)
+})
