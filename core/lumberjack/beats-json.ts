@@ -1,7 +1,9 @@
 // Compact JSON the way Beats writes it (go-structform's JSON visitor, see
 // protocols.md §A.10), so a Logstash beats input reads our events exactly as
 // it reads Filebeat's:
-//   - `@timestamp` first, `@metadata` second, then the other keys in order;
+//   - in the event (the top-level object) `@timestamp` first, `@metadata`
+//     second, then the other keys in insertion order (nested objects: insertion
+//     order; Go's map order is random anyway);
 //   - `"` `\` → `\"` `\\`; \n \r \t short escapes; every other byte < 0x20 as
 //     `\u00xx` (lower-case hex; JSON.stringify would write \b and \f);
 //   - U+2028/U+2029 always escaped; `<>&` never escaped;
@@ -165,30 +167,60 @@ function encodeValue(v: unknown, depth: number): string | undefined {
   return encodeObject(v as Record<string, unknown>, depth)
 }
 
+// Keys repeat across events (`message`, `log`, `offset` …): escape each once.
+const keyCache = new Map<string, string>()
+const kKeyCacheMax = 4096
+
+function encodeKey(key: string): string {
+  let k = keyCache.get(key)
+  if (k === undefined) {
+    k = escapeString(key) + ':'
+    if (keyCache.size < kKeyCacheMax && key.length <= 64) keyCache.set(key, k)
+  }
+  return k
+}
+
 function encodeObject(o: Record<string, unknown>, depth: number): string {
+  let out = '{'
+  let first = true
+  const keys = Object.keys(o)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const enc = encodeValue(o[key], depth + 1)
+    if (enc === undefined) continue
+    out += (first ? '' : ',') + encodeKey(key) + enc
+    first = false
+  }
+  return out + '}'
+}
+
+/** The event itself: `@timestamp` first and `@metadata` second, as libbeat writes them. */
+function encodeEvent(o: Record<string, unknown>): string {
   let out = '{'
   let first = true
   const ts = o['@timestamp']
   const meta = o['@metadata']
   if (ts !== undefined) {
-    const enc = encodeValue(ts, depth + 1)
+    const enc = encodeValue(ts, 1)
     if (enc !== undefined) {
       out += '"@timestamp":' + enc
       first = false
     }
   }
   if (meta !== undefined) {
-    const enc = encodeValue(meta, depth + 1)
+    const enc = encodeValue(meta, 1)
     if (enc !== undefined) {
       out += (first ? '' : ',') + '"@metadata":' + enc
       first = false
     }
   }
-  for (const key in o) {
-    if (key === '@timestamp' || key === '@metadata' || !Object.hasOwn(o, key)) continue
-    const enc = encodeValue(o[key], depth + 1)
+  const keys = Object.keys(o)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    if (key === '@timestamp' || key === '@metadata') continue
+    const enc = encodeValue(o[key], 1)
     if (enc === undefined) continue
-    out += (first ? '' : ',') + escapeString(key) + ':' + enc
+    out += (first ? '' : ',') + encodeKey(key) + enc
     first = false
   }
   return out + '}'
@@ -196,5 +228,8 @@ function encodeObject(o: Record<string, unknown>, depth: number): string {
 
 /** go-structform-compatible compact JSON (see the header for the rules). */
 export function encodeBeatsJson(value: unknown): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    return encodeEvent(value as Record<string, unknown>)
+  }
   return encodeValue(value, 0) ?? 'null'
 }
