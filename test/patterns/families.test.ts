@@ -1,5 +1,5 @@
 import t from 'tap'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
 
@@ -57,6 +57,29 @@ t.test('legacy and ecs-v1 define the same names, family by family', (t) => {
     t.ok(a.length > 0, `${family}: defines patterns`)
     t.strictSame(b, a, `${family}: same pattern names in both modes`)
     t.equal(new Set(a).size, a.length, `${family}: no name defined twice`)
+  }
+  t.end()
+})
+
+t.test('no family name is defined again by another bundled file of the same mode', (t) => {
+  // The library lets a later file replace an earlier definition silently;
+  // among the bundled files (core + one mode) that would be a bug.
+  for (const mode of ['legacy', 'ecs-v1'] as const) {
+    const owner = new Map<string, string>()
+    for (const dir of ['core', mode]) {
+      for (const file of readdirSync(`${root}${dir}`).filter((f) => f.endsWith('.grok')).sort()) {
+        for (const line of readFileSync(`${root}${dir}/${file}`, 'utf8').split('\n')) {
+          const m = /^([A-Za-z0-9_]+)[ \t]/.exec(line)
+          if (m === null) continue
+          if (!owner.has(m[1]!)) owner.set(m[1]!, `${dir}/${file}`)
+        }
+      }
+    }
+    for (const family of families) {
+      for (const name of definedNames(mode, family)) {
+        t.equal(owner.get(name), `${mode}/${family}.grok`, `${mode} ${name} is defined first (and only) in its family file`)
+      }
+    }
   }
   t.end()
 })

@@ -983,6 +983,152 @@ t.test('CISCOFW710001_710002_710003_710005_710006: 710005 UDP request discarded'
   t.end()
 })
 
+t.test('CISCOFW106021: reverse path check', (t) => {
+  const line = '<161>Nov 22 2026 04:02:00 fw01 : %ASA-1-106021: Deny TCP reverse path check from 203.0.113.5 to 192.0.2.10 on interface outside'
+  t.strictSame(legacy.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW106021}').match(line), {
+    syslog_pri: '161',
+    timestamp: 'Nov 22 2026 04:02:00',
+    sysloghost: 'fw01',
+    ciscotag: 'ASA-1-106021',
+    action: 'Deny',
+    protocol: 'TCP',
+    src_ip: '203.0.113.5',
+    dst_ip: '192.0.2.10',
+    interface: 'outside',
+  })
+  t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW106021}').match(line), {
+    log: {
+      syslog: {
+        priority: 161,
+      },
+    },
+    timestamp: 'Nov 22 2026 04:02:00',
+    host: {
+      hostname: 'fw01',
+    },
+    cisco: {
+      asa: {
+        tag: 'ASA-1-106021',
+        outcome: 'Deny',
+        network: {
+          transport: 'TCP',
+        },
+      },
+    },
+    source: {
+      ip: '203.0.113.5',
+    },
+    destination: {
+      ip: '192.0.2.10',
+    },
+    observer: {
+      ingress: {
+        interface: {
+          name: 'outside',
+        },
+      },
+    },
+  })
+  t.end()
+})
+
+t.test('CISCOFW304001: URL accessed by an identified user', (t) => {
+  const line = '192.0.2.10(LOCAL\\alice) Accessed URL 93.184.216.34:http://example.com/index.html'
+  t.strictSame(legacy.compile('%{CISCOFW304001}').match(line), {
+    src_ip: '192.0.2.10',
+    src_fwuser: 'LOCAL\\alice',
+    dst_ip: '93.184.216.34',
+    dst_url: 'http://example.com/index.html',
+  })
+  t.strictSame(ecs.compile('%{CISCOFW304001}').match(line), {
+    source: {
+      ip: '192.0.2.10',
+    },
+    cisco: {
+      asa: {
+        source_username: 'LOCAL\\alice',
+      },
+    },
+    destination: {
+      ip: '93.184.216.34',
+    },
+    url: {
+      original: 'http://example.com/index.html',
+    },
+  })
+  t.end()
+})
+
+t.test('CISCOFW419002: duplicate TCP SYN', (t) => {
+  const line = 'Duplicate TCP SYN from outside:203.0.113.5/51234 to inside:192.0.2.10/443 with different initial sequence number'
+  t.strictSame(legacy.compile('%{CISCOFW419002}').match(line), {
+    reason: 'Duplicate TCP SYN',
+    src_interface: 'outside',
+    src_ip: '203.0.113.5',
+    src_port: '51234',
+    dst_interface: 'inside',
+    dst_ip: '192.0.2.10',
+    dst_port: '443',
+  })
+  t.strictSame(ecs.compile('%{CISCOFW419002}').match(line), {
+    event: {
+      reason: 'Duplicate TCP SYN',
+    },
+    cisco: {
+      asa: {
+        source_interface: 'outside',
+        destination_interface: 'inside',
+      },
+    },
+    source: {
+      ip: '203.0.113.5',
+      port: 51234,
+    },
+    destination: {
+      ip: '192.0.2.10',
+      port: 443,
+    },
+  })
+  t.end()
+})
+
+t.test('CISCOFW733100: threat detection burst', (t) => {
+  const line = 'Nov 22 2026 04:03:00 fw01 : %ASA-4-733100: [ Scanning] drop rate-1 exceeded. Current burst rate is 10 per second, max configured rate is 10; Current average rate is 5 per second, max configured rate is 5; Cumulative total count is 3000'
+  t.strictSame(legacy.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW733100}').match(line), {
+    timestamp: 'Nov 22 2026 04:03:00',
+    sysloghost: 'fw01',
+    ciscotag: 'ASA-4-733100',
+    drop_type: 'Scanning',
+    drop_rate_id: 'rate-1',
+    drop_rate_current_burst: '10',
+    drop_rate_max_burst: '10',
+    drop_rate_current_avg: '5',
+    drop_rate_max_avg: '5',
+    drop_total_count: '3000',
+  })
+  t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW733100}').match(line), {
+    timestamp: 'Nov 22 2026 04:03:00',
+    host: {
+      hostname: 'fw01',
+    },
+    cisco: {
+      asa: {
+        tag: 'ASA-4-733100',
+        burst: {
+          object: 'Scanning',
+          id: 'rate-1',
+          current_burst_rate: 10,
+          configured_burst_rate: 10,
+          current_avg_rate: 5,
+          configured_avg_rate: 5,
+          cumulative_count: 3000,
+        },
+      },
+    },
+  })
+  t.end()
+})
+
 t.test('PFLOG: OpenBSD block in, TCP', (t) => {
   const line = 'rule 3/(match) block in on em0: 203.0.113.5.51234 > 192.0.2.10.22: S 1234567:1234567(0) win 16384 <mss 1460> (DF)'
   t.strictSame(legacy.compile('%{PFLOG}').match(line), {
