@@ -324,3 +324,17 @@ t.test('client certificate for mutual TLS', async (t) => {
   await t.rejects(p, ClosedError, 'without a certificate nothing is acknowledged')
   t.equal(received(), 3)
 })
+
+t.test('reconnect attempts back off (capped, jittered) while a host is down', async (t) => {
+  const dead = await deadPort()
+  const { c, lines } = client(t, { hosts: [`127.0.0.1:${dead}`], backoff: { init: 50, max: 200 }, random: () => 0.999 })
+  const p = c.send(events(1))
+  await sleep(1000)
+  const attempts = c.counters.connectFailures.value
+  // delays ≈ 49, 99, 199, 199, 199 … ms: about 6 attempts in 1 s, never a tight loop
+  t.ok(attempts >= 3 && attempts <= 10, `${attempts} attempts in 1 s`)
+  const delays = lines.filter((l) => l.retry_in_ms !== undefined).map((l) => Number(l.retry_in_ms))
+  t.same(delays.slice(0, 4), [49, 99, 199, 199], 'doubling up to the cap')
+  await c.close(0)
+  await t.rejects(p, ClosedError)
+})
