@@ -175,6 +175,37 @@ t.test('RAILS3FOOT: 500 with ActiveRecord time only', (t) => {
   t.end()
 })
 
+t.test('RAILS3FOOT: Rails 7.1 footer with query counts and GC time', (t) => {
+  const line = 'Completed 200 OK in 23ms (Views: 12.4ms | ActiveRecord: 3.1ms (2 queries, 0 cached) | GC: 0.3ms)'
+  t.strictSame(legacy.compile('%{RAILS3FOOT}').match(line), {
+    response: '200',
+    response_text: 'OK',
+    totalms: '23',
+    viewms: '12.4',
+    activerecordms: '3.1',
+  })
+  t.strictSame(ecs.compile('%{RAILS3FOOT}').match(line), {
+    http: {
+      response: {
+        status_code: 200,
+      },
+    },
+    rails: {
+      response: {
+        status_text: 'OK',
+      },
+      request: {
+        duration: {
+          total: 23,
+          view: 12.4,
+          active_record: 3.1,
+        },
+      },
+    },
+  })
+  t.end()
+})
+
 t.test('RUUID: request id tag before the Started line', (t) => {
   const line = '[6a7f0d9e2c3b4a5f8e1d0c9b8a7f6e5d] Started GET "/" for 192.0.2.10 at 2026-11-22 04:00:03 +0000'
   t.strictSame(legacy.compile('\\[%{RUUID:request_id}\\] %{RAILS3HEAD}').match(line), {
