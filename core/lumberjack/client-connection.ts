@@ -103,9 +103,9 @@ export class ClientConnection {
   /** Tear down now; unacknowledged windows are handed back. */
   close(): void {
     if (this.#state === ConnState.closed) return
-    this.#drop(undefined)
     this.#state = ConnState.closed
     clearTimeout(this.#retry)
+    this.#drop()
   }
 
   #connect(): void {
@@ -234,7 +234,7 @@ export class ClientConnection {
   }
 
   /** Close the socket and hand back in-flight windows. */
-  #drop(reason: LogyardError | undefined): number {
+  #drop(): number {
     clearTimeout(this.#connectTimer)
     clearInterval(this.#tick)
     this.#tick = undefined
@@ -244,7 +244,6 @@ export class ClientConnection {
     const back = this.#inflight.splice(0)
     for (const w of back) w.rewind()
     if (back.length > 0) this.#owner.giveBack(back)
-    void reason
     return back.length
   }
 
@@ -255,7 +254,7 @@ export class ClientConnection {
     const owner = this.#owner
     if (err.code === 'LY_PROTOCOL') owner.counters.protocolErrors.inc()
     if (!wasReady) owner.counters.connectFailures.inc()
-    this.#drop(err)
+    this.#drop()
     // A reader closing an idle connection (Logstash after 60 s) is routine:
     // go idle and reconnect on the next send, without backoff.
     if (wasReady && hadWork === 0 && err.code === 'LY_CONNECTION') {

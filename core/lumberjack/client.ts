@@ -156,6 +156,8 @@ export class LumberjackClient extends EventEmitter {
   readonly #counters: ClientCounters
   readonly #logger: Logger
   #closed = false
+  /** Past close()'s deadline: no more connecting or sending. */
+  #shutdown = false
   #needDrain = false
   #idleWaiters: (() => void)[] = []
 
@@ -280,6 +282,7 @@ export class LumberjackClient extends EventEmitter {
       ])
       clearTimeout(timer)
     }
+    this.#shutdown = true
     for (const c of this.#conns) c.close()
     const rest = this.#queue.splice(0)
     const err = new ClosedError('lumberjack client closed before these events were acknowledged')
@@ -289,7 +292,7 @@ export class LumberjackClient extends EventEmitter {
   }
 
   #dispatch(): void {
-    if (this.#queue.length === 0) return
+    if (this.#shutdown || this.#queue.length === 0) return
     for (const c of this.#conns) {
       if (c.state === ConnState.idle || c.state === ConnState.ready) c.kick()
       if (this.#queue.length === 0) break
