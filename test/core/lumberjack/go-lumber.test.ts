@@ -72,10 +72,12 @@ t.test('our TLS server with required client certificates and the go-lumber clien
   const ok = await runGoLumberClient({ addr: `localhost:${port}`, events: filebeatEvents(100), tls: { ca: m.caFile, cert: m.clientCertFile, key: m.clientKeyFile } })
   t.equal(ok.error, undefined)
   t.equal(ok.acked, 100)
+  const raw = await runGoLumberClient({ addr: `localhost:${port}`, events: filebeatEvents(100), level: 0, tls: { ca: m.caFile, cert: m.clientCertFile, key: m.clientKeyFile } })
+  t.equal(raw.acked, 100, 'uncompressed over TLS too')
   const anon = await runGoLumberClient({ addr: `localhost:${port}`, events: filebeatEvents(5), tls: { ca: m.caFile }, timeout: '3s' })
   t.equal(anon.exitCode, 1, 'without a client certificate go-lumber fails')
   t.equal(anon.acked, 0)
-  t.equal(events().length, 100)
+  t.equal(events().length, 200)
   t.ok(server.counters.tlsErrors.value >= 1)
 })
 
@@ -103,7 +105,15 @@ t.test('our client over TLS with a client certificate to the go-lumber server', 
   })
   await c.send(filebeatEvents(500))
   await c.close()
-  t.equal(gs.events, 500)
+  const raw = new LumberjackClient({
+    hosts: [`localhost:${gs.port}`],
+    logger: captureLogger().logger,
+    compression_level: 0,
+    tls: { ca: [m.caFile], cert: m.clientCertFile, key: m.clientKeyFile, verification_mode: 'full' },
+  })
+  await raw.send(filebeatEvents(500))
+  await raw.close()
+  t.equal(gs.events, 1000, 'compressed and uncompressed windows over TLS')
 })
 
 t.test("go-lumber's keep-alives (A 0 every 200 ms) hold our client past its timeout", async (t) => {
