@@ -114,6 +114,9 @@ export class ForwarderApp {
     m.observe('forwarder_batches_queued', 'Windows waiting for the output', 'gauge', () => b.queued)
     m.observe('forwarder_file_truncations_total', 'Truncations (copytruncate) detected', 'counter', () => s.truncations)
     m.observe('forwarder_file_renames_total', 'Renames detected', 'counter', () => s.rotations)
+    m.observe('forwarder_process_resident_memory_bytes', 'Resident set size', 'gauge', () => process.memoryUsage.rss())
+    m.observe('forwarder_process_heap_used_bytes', 'V8 heap in use', 'gauge', () => process.memoryUsage().heapUsed)
+    m.observe('forwarder_process_external_bytes', 'Memory held outside the V8 heap (buffers, zlib, TLS)', 'gauge', () => process.memoryUsage().external)
     for (const code of errorCodes) {
       m.observe('forwarder_errors_total', 'Errors by code', 'counter', () => (s.errors.get(code) ?? 0) + (code === 'LY_CHECKPOINT' ? this.registry.failures : 0) + (code === 'LY_CONNECTION' ? b.sendErrors : 0), { code })
     }

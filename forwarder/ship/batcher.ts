@@ -117,6 +117,9 @@ export class Batcher {
       if (end >= 0) t.acked(end)
     }
     this.onAcked(b)
+    // Files may still reference this batch in their ack order; the events need not stay alive.
+    b.payloads.length = 0
+    b.targets.length = 0
     this.#checkIdle()
     this.#pumpQueue()
   }
@@ -126,8 +129,9 @@ export class Batcher {
     this.sendErrors++
     // The window is not acknowledged: its files' checkpoints stay behind it, so
     // the lines are read again after a restart. Only ClosedError is expected here.
+    b.payloads.length = 0
     const code = LogyardError.is(err) ? err.code : 'LY_CONNECTION'
-    this.#o.logger.warn({ code, err: (err as Error)?.message, events: b.payloads.length }, 'window not acknowledged')
+    this.#o.logger.warn({ code, err: (err as Error)?.message }, 'window not acknowledged')
     this.#checkIdle()
   }
 

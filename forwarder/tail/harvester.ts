@@ -45,6 +45,7 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   /** Dropped from the tailer: never read again. */
   forgotten = false
   size = 0
+  mtimeMs = 0
   #timestamp = ''
 
   constructor(init: {

@@ -1,0 +1,243 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { deflateSync } from 'node:zlib'
+import { result, type BenchResult, type Scenario } from '../harness.ts'
+import { silentLogger } from '../../core/logger.ts'
+import { LumberjackServer } from '../../core/lumberjack/server.ts'
+import { tlsMaterial } from '../../test/helpers/tls.ts'
+
+// logyard-forwarder as it runs in production: a child process with a real
+// config file tails a file of 150-byte lines and ships it over TLS
+// (Lumberjack v2, zlib level 3) to a LumberjackServer in this process that
+// only acknowledges. Compared with `cat FILE > /dev/null` and with zlib
+// level 3 alone on the same bytes, measured in the same run. Then 1,000 idle
+// tailed files (forwarder CPU while nothing happens) and the registry write
+// rate under full load.
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const LINE = 150
+
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, USER_HZ = 100
+}
+
+function procRssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : 0
+}
+
+function writeLines(file: string, bytes: number): number {
+  const fd = openSync(file, 'w')
+  const chunk: string[] = []
+  let n = 0
+  let written = 0
+  const pad = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(5)
+  while (written < bytes) {
+    const head = `2026-11-22T04:00:00.000Z INFO app[${n % 97}] GET /api/v1/orders/${n} status=200 took=${n % 900}ms `
+    const line = head + pad.slice(0, LINE - 1 - head.length) + '\n'
+    chunk.push(line)
+    n++
+    written += line.length
+    if (chunk.length === 4096) {
+      writeSync(fd, chunk.join(''))
+      chunk.length = 0
+    }
+  }
+  if (chunk.length) writeSync(fd, chunk.join(''))
+  closeSync(fd)
+  return n
+}
+
+interface Child {
+  child: ChildProcess
+  logs: () => string
+}
+
+// The same V8 flags as configs/logyard-forwarder.service.
+const V8_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128']
+
+function startForwarder(configFile: string): Child {
+  const child = spawn(process.execPath, [...V8_FLAGS, join(root, 'forwarder/main.ts'), '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    if (out.length < 1 << 20) out += d.toString()
+  })
+  child.stderr!.on('data', (d: Buffer) => {
+    if (out.length < 1 << 20) out += d.toString()
+  })
+  return { child, logs: () => out }
+}
+
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return
+  const exited = new Promise((r) => c.once('exit', r))
+  c.kill('SIGTERM')
+  const t = setTimeout(() => c.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(t)
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
+  const m = tlsMaterial()
+  const file = join(dir, 'big.log')
+  const bytes = (quick ? 96 : 384) * 1048576
+  const lines = writeLines(file, bytes)
+
+  // Limits on the same bytes, same run.
+  spawnSync('cat', [file], { stdio: ['ignore', 'ignore', 'ignore'] }) // warm the page cache
+  let t0 = process.hrtime.bigint()
+  spawnSync('sh', ['-c', `cat '${file}' > /dev/null`])
+  const catS = Number(process.hrtime.bigint() - t0) / 1e9
+  const data = readFileSync(file)
+  t0 = process.hrtime.bigint()
+  for (let off = 0; off < data.length; off += 1 << 20) deflateSync(data.subarray(off, off + (1 << 20)), { level: 3 })
+  const zlibS = Number(process.hrtime.bigint() - t0) / 1e9
+  const mib = data.length / 1048576
+
+  let received = 0
+  const server = new LumberjackServer({
+    listen: '127.0.0.1:0',
+    logger: silentLogger(),
+    tls: { cert: m.serverCertFile, key: m.serverKeyFile, client_ca: [m.caFile], client_auth: 'required', min_version: 'TLSv1.2' },
+    onBatch: async (batch) => {
+      received += batch.events.length
+    },
+  })
+  const { port } = await server.listen()
+  const data_dir = join(dir, 'data')
+  const cfg = join(dir, 'forwarder.yml')
+  writeFileSync(cfg, JSON.stringify({
+    data_dir,
+    inputs: [{ paths: [file], read_from: 'beginning' }],
+    output: { hosts: [`127.0.0.1:${port}`], tls: { ca: m.caFile, cert: m.clientCertFile, key: m.clientKeyFile }, compression_level: 3, batch_size: 2048 },
+    http: { listen: '127.0.0.1:0' },
+    logging: { level: 'info' },
+  }))
+  const fw = startForwarder(cfg)
+  const pid = fw.child.pid!
+  const rss: number[] = []
+  const sampler = setInterval(() => {
+    try {
+      rss.push(procRssMiB(pid))
+    } catch {}
+  }, 100)
+  const start = process.hrtime.bigint()
+  const cpu0 = 0 // the whole life of the child, start-up included
+  const rxCpu0 = process.cpuUsage()
+  await waitFor(() => received >= lines, 600_000, 'all lines acknowledged')
+  const wall = Number(process.hrtime.bigint() - start) / 1e9
+  const cpu = procCpuSeconds(pid) - cpu0
+  const rxCpu = process.cpuUsage(rxCpu0)
+  const rxCpuS = (rxCpu.user + rxCpu.system) / 1e6
+  clearInterval(sampler)
+  const listen = /"listen":"([^"]+)","msg":"http ops endpoint listening"/.exec(fw.logs())?.[1]
+  const metrics = listen ? await (await fetch(`http://${listen}/metrics`)).text() : ''
+  const writes = Number(/logyard_forwarder_registry_writes_total (\d+)/.exec(metrics)?.[1] ?? NaN)
+  await stopChild(fw.child)
+  await server.close(1000)
+  const steady = rss.slice(Math.floor(rss.length / 2)).sort((a, b) => a - b)
+  const steadyRss = steady[Math.floor(steady.length / 2)] ?? 0
+  const peak = Math.max(0, ...rss)
+  const mibps = mib / wall
+  return [
+    result({
+      scenario: 'forwarder.file_to_lumberjack_tls.level3',
+      unit: 'MiB/s',
+      throughput: mibps,
+      mib_per_s: mibps,
+      wall_s: wall,
+      cpu_s: cpu,
+      peak_rss_mib: peak,
+      limit: { name: 'cat same file > /dev/null', throughput: mib / catS, unit: 'MiB/s' },
+      target: 50,
+      notes: `${lines} lines of ${LINE} B; forwarder child CPU ${(cpu / wall * 100).toFixed(0)}% of a core, steady RSS ${steadyRss.toFixed(1)} MiB (target ≤ 80); zlib level 3 alone on the same bytes: ${(mib / zlibS).toFixed(1)} MiB/s (forwarder/zlib ratio ${(mibps / (mib / zlibS)).toFixed(3)}); receiver (TLS, inflate, JSON.parse of every event) in the bench process used ${(rxCpuS / wall * 100).toFixed(0)}% of a core; wall time includes the child's start-up`,
+    }),
+    result({
+      scenario: 'forwarder.file_to_lumberjack_tls.vs_zlib3',
+      unit: 'MiB/s',
+      throughput: mibps,
+      mib_per_s: mibps,
+      wall_s: wall,
+      cpu_s: cpu,
+      peak_rss_mib: peak,
+      limit: { name: 'zlib level 3 of the same bytes, one core', throughput: mib / zlibS, unit: 'MiB/s' },
+      notes: 'same run as file_to_lumberjack_tls.level3, compared with compression alone',
+    }),
+    result({
+      scenario: 'forwarder.registry_writes_under_load',
+      unit: 'writes/s',
+      throughput: writes / wall,
+      wall_s: wall,
+      cpu_s: cpu,
+      peak_rss_mib: peak,
+      target: 1,
+      notes: `${writes} registry writes in ${wall.toFixed(1)} s at full load (registry_flush 1s; target ≤ 1/s)`,
+    }),
+  ]
+}
+
+async function idle(dir: string, quick: boolean): Promise<BenchResult[]> {
+  const files = 1000
+  const logs = join(dir, 'idle')
+  mkdirSync(logs)
+  for (let i = 0; i < files; i++) writeFileSync(join(logs, `app-${i}.log`), `started ${i}\n`)
+  let received = 0
+  const server = new LumberjackServer({ listen: '127.0.0.1:0', logger: silentLogger(), onBatch: async (b) => { received += b.events.length } })
+  const { port } = await server.listen()
+  const cfg = join(dir, 'idle.yml')
+  writeFileSync(cfg, JSON.stringify({ data_dir: join(dir, 'idle-data'), inputs: [{ paths: [join(logs, '*.log')], read_from: 'beginning' }], output: { hosts: [`127.0.0.1:${port}`] }, max_open_files: 2048 }))
+  const fw = startForwarder(cfg)
+  const pid = fw.child.pid!
+  await waitFor(() => received >= files, 60_000, 'first line of every idle file')
+  await new Promise((r) => setTimeout(r, 2000)) // let start-up work settle
+  const seconds = quick ? 5 : 20
+  const cpu0 = procCpuSeconds(pid)
+  const t0 = Date.now()
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const wall = (Date.now() - t0) / 1000
+  const cpu = procCpuSeconds(pid) - cpu0
+  const rss = procRssMiB(pid)
+  await stopChild(fw.child)
+  await server.close(1000)
+  const pct = (cpu / wall) * 100
+  return [
+    result({
+      scenario: 'forwarder.idle_1000_files.cpu',
+      unit: '% of a core',
+      throughput: pct,
+      wall_s: wall,
+      cpu_s: cpu,
+      peak_rss_mib: rss,
+      target: 1,
+      notes: `${files} tailed files, nothing written, CPU over ${seconds} s (target < 1%); /proc CPU resolution is 10 ms`,
+    }),
+  ]
+}
+
+const scenario: Scenario = {
+  name: 'forwarder',
+  description: 'file → forwarder child → Lumberjack/TLS level 3 → ack-only receiver; 1,000 idle files; registry write rate',
+  async run({ quick }) {
+    const dir = mkdtempSync(join(tmpdir(), 'logyard-bench-fwd-'))
+    try {
+      return [...(await throughput(dir, quick)), ...(await idle(dir, quick))]
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+}
+
+export default scenario
