@@ -19,7 +19,7 @@ import { Watcher } from './watcher.ts'
 
 const READ_CHUNK = 256 * 1024
 const TICK_MS = 250
-// At EOF a file is re-checked after 1 s, doubling up to this. File-system
+// At EOF a file is re-checked after 1 s, then 4 s, 16 s, up to this. File-system
 // events wake it at once, so the poll is only the safety net; with 1,000 idle
 // files it is what costs CPU.
 const MAX_POLL_DELAY = 30_000
@@ -236,7 +236,7 @@ export class Tailer {
     }
     h.nextPoll = now + h.pollDelay
     // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
-    if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 2, MAX_POLL_DELAY)
+    if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, MAX_POLL_DELAY)
   }
 
   #truncated(h: Harvester, why: string): void {
