@@ -91,10 +91,10 @@ export class GrokWorkerPool {
     const worker = new Worker(kWorkerUrl, { workerData: init })
     this.started++
     const slot: Slot = { worker, progress, ready: false, job: null, lastAttempts: 0, since: 0, retired: false, failedStarts }
-    worker.unref()
     worker.on('message', (msg: { ready?: true; id?: number; hits?: EventHits[] }) => this.#onMessage(slot, msg))
     worker.on('error', () => {}) // the exit handler decides what happens next
     worker.on('exit', () => this.#onExit(slot))
+    worker.unref() // after the listeners: an idle pool never keeps the process alive
     return slot
   }
 
@@ -110,7 +110,6 @@ export class GrokWorkerPool {
     const job = slot.job
     if (job === null || msg.id !== job.id) return
     slot.job = null
-    slot.worker.unref()
     job.resolve({ hits: msg.hits!, timedOut: job.timedOut })
     this.#dispatch()
     if (this.#spare === null && !this.#broken && !this.#closed && this.#queue.length === 0) this.#spare = this.#spawn(0)
@@ -143,9 +142,20 @@ export class GrokWorkerPool {
       if (++job.crashes > 2) job.reject(new LogyardError('LY_CONFIG', 'grok worker thread crashed three times on one batch'))
       else this.#queue.unshift(job)
     }
+    this.#dispatch()
   }
 
   #dispatch(): void {
+    this.#assign()
+    // Workers keep the process alive only while there is work for them.
+    const active = this.#queue.length > 0 || this.#slots.some((s) => s.job !== null)
+    for (const slot of this.#slots) {
+      if (active) slot.worker.ref()
+      else slot.worker.unref()
+    }
+  }
+
+  #assign(): void {
     for (const slot of this.#slots) {
       if (this.#queue.length === 0) return
       if (!slot.ready || slot.job !== null || slot.retired) continue
@@ -154,7 +164,6 @@ export class GrokWorkerPool {
       slot.lastAttempts = Atomics.load(slot.progress, kAttempts)
       slot.since = performance.now()
       Atomics.store(slot.progress, kEvent, 0)
-      slot.worker.ref()
       const message: JobMessage = { id: job.id, texts: job.texts, events: job.events }
       slot.worker.postMessage(message)
     }
