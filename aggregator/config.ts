@@ -1,0 +1,104 @@
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { Spec } from '../core/config/schema.ts'
+import { loadConfigFile, parseConfig } from '../core/config/load.ts'
+import { parseListen } from '../core/http-server.ts'
+import { lumberjackServerSpec, type ServerOptions } from '../core/lumberjack/server.ts'
+import { collectdInputSpec, type CollectdInputOptions } from './receive/collectd-input.ts'
+import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './output/index.ts'
+import { validatePipeline, type StageDefinition } from './pipeline/pipeline.ts'
+import { stageModules } from './stages/index.ts'
+import { ConfigError } from '../core/errors.ts'
+
+// logyard-aggregator's option table. Validation is pure: no sockets, no
+// files beyond the config itself (grok compiles in buildPipeline, which
+// --check-config also runs).
+
+export const defaultPatternsDir = fileURLToPath(new URL('../patterns', import.meta.url))
+
+function checkWorkers(v: unknown): string | void {
+  if (v === 'auto') return
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256) return
+  if (typeof v === 'string' && /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256) return
+  return `must be auto or a whole number 1-256, got ${JSON.stringify(v)}`
+}
+
+function checkListen(v: string): string | void {
+  try {
+    parseListen(v)
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
+export const aggregatorSpec: Spec = {
+  type: 'object',
+  doc: 'logyard-aggregator configuration',
+  fields: {
+    workers: { type: 'any', default: 'auto', doc: 'worker processes: auto (one per core) or a number; 1 runs without a cluster primary', check: checkWorkers },
+    inputs: {
+      type: 'object',
+      doc: 'where events come from (at least one)',
+      fields: {
+        beats: { ...lumberjackServerSpec, optional: true },
+        collectd: collectdInputSpec,
+      },
+      check: (v: { beats?: unknown; collectd?: unknown }) => (v.beats === undefined && v.collectd === undefined ? 'configure at least one input: beats or collectd' : undefined),
+    },
+    pipeline: { type: 'list', default: [], of: { type: 'any', doc: '{when?: condition, <stage type>: options}' }, doc: 'ordered stages: json, date, mutate, drop, grok; each item may have a when: condition' },
+    output: outputSpec,
+    dead_letter: deadLetterSpec,
+    http: {
+      type: 'object',
+      optional: true,
+      doc: 'HTTP ops endpoint: /healthz (503 while draining or the output is unhealthy) and /metrics',
+      fields: { listen: { type: 'string', default: '127.0.0.1:9600', doc: 'host:port', check: checkListen } },
+    },
+    max_inflight_batches: { type: 'int', default: 32, min: 1, max: 100_000, doc: 'batches in the pipeline and output at once per worker; beyond it the inputs pause' },
+    shutdown_timeout: { type: 'duration', default: '30s', min: 0, doc: 'on SIGTERM, how long in-flight batches get to finish' },
+    patterns_dir: { type: 'string', default: defaultPatternsDir, doc: 'the bundled grok pattern library' },
+    logging: {
+      type: 'object',
+      doc: 'logging',
+      fields: { level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'log level (LOGYARD_LOG_LEVEL overrides)' } },
+    },
+  },
+}
+
+export interface AggregatorConfig {
+  workers: 'auto' | number | string
+  inputs: { beats?: ServerOptions; collectd?: CollectdInputOptions }
+  pipeline: unknown[]
+  output: OutputConfig
+  dead_letter: DeadLetterConfig | undefined
+  http?: { listen: string }
+  max_inflight_batches: number
+  shutdown_timeout: number
+  patterns_dir: string
+  logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' }
+}
+
+export interface LoadedConfig {
+  config: AggregatorConfig
+  stages: StageDefinition[]
+}
+
+function withStages(config: AggregatorConfig): LoadedConfig {
+  return { config, stages: validatePipeline(config.pipeline, stageModules, 'pipeline') }
+}
+
+export function parseAggregatorConfig(text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  return withStages(parseConfig<AggregatorConfig>(aggregatorSpec, text, source, env))
+}
+
+export function loadAggregatorConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  return withStages(loadConfigFile<AggregatorConfig>(aggregatorSpec, file, env))
+}
+
+/** `auto` → one per core; a `--workers` flag overrides the file. */
+export function resolveWorkers(value: unknown): number {
+  if (value === undefined || value === 'auto') return availableParallelism()
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError('workers', `must be auto or a whole number 1-256, got ${JSON.stringify(value)}`)
+  return n
+}

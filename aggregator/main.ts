@@ -1,0 +1,130 @@
+import cluster from 'node:cluster'
+import { ExitCode } from '../core/errors.ts'
+import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
+import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
+import { MetricsRegistry } from '../core/metrics.ts'
+import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
+import { announceReady, attachWorkerIpc, ClusterPrimary } from './cluster.ts'
+import { aggregatorSpec, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
+import { startAggregatorOps } from './ops.ts'
+import { createOutputs } from './output/index.ts'
+import { buildPipeline } from './pipeline/pipeline.ts'
+import { BeatsInput } from './receive/beats-input.ts'
+import { CollectdInput } from './receive/collectd-input.ts'
+
+// logyard-aggregator --config FILE [--workers N] [--check-config] | --version | --help
+//
+// workers > 1: this process becomes the cluster primary and forks the
+// workers (each re-runs this file and takes the worker branch). workers = 1:
+// one process does everything, including the HTTP ops endpoint.
+
+const PROGRAM = 'logyard-aggregator'
+const flags: CliFlag[] = [
+  { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/aggregator.yml)' },
+  { name: 'workers', takesValue: true, doc: 'worker processes, overrides the file: auto or N' },
+  { name: 'check-config', takesValue: false, doc: 'validate, compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
+  { name: 'version', takesValue: false, doc: 'print the version and exit' },
+  { name: 'help', takesValue: false, doc: 'print this help and exit' },
+]
+
+async function checkConfig(file: string, loaded: LoadedConfig): Promise<number> {
+  const pipeline = await buildPipeline(loaded.stages, { logger: silentLogger(), metrics: new MetricsRegistry(), patternsDir: loaded.config.patterns_dir })
+  await pipeline.close()
+  const inputs = Object.keys(loaded.config.inputs).join(', ')
+  process.stdout.write(`${file}: configuration ok (inputs: ${inputs}; ${loaded.stages.length} pipeline stage(s): ${loaded.stages.map((s) => s.type).join(', ') || 'none'})\n`)
+  return ExitCode.ok
+}
+
+function onSignals(stop: (signal: string) => void): void {
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+async function runPrimary(loaded: LoadedConfig, workers: number, logger: Logger): Promise<void> {
+  const primary = new ClusterPrimary({ workers, logger, http: loaded.config.http?.listen, shutdownTimeout: loaded.config.shutdown_timeout })
+  let stopping = false
+  onSignals((signal) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal, workers }, 'stopping: draining workers')
+    primary.stop().then(() => process.exit(ExitCode.ok), (err: unknown) => {
+      logger.error({ err: String(err) }, 'stop failed')
+      process.exit(ExitCode.runtime)
+    })
+  })
+  await primary.start()
+  logger.info({ workers, pid: process.pid }, 'cluster primary started')
+}
+
+async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void> {
+  const { config, stages } = loaded
+  const metrics = new MetricsRegistry()
+  const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir })
+  const output = await createOutputs(config.output, { logger: logger.child({ component: 'output' }), metrics, deadLetter: config.dead_letter })
+  const inputs: InputFactory[] = []
+  const beats = config.inputs.beats
+  if (beats) {
+    inputs.push(beatsInputFactory((deliver) => new BeatsInput(beats, { logger: logger.child({ component: 'beats' }), metrics, deliver })))
+  }
+  const collectd = config.inputs.collectd
+  if (collectd) {
+    inputs.push((deliver) => {
+      const input = new CollectdInput(collectd, { logger, metrics, deliver })
+      return { name: 'collectd', start: async () => ({ ...(await input.start()) }), close: (ms) => input.close(ms) }
+    })
+  }
+  const app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout })
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'stopping')
+    app.stop().then(() => process.exit(ExitCode.ok), (err: unknown) => {
+      logger.error({ err: String(err) }, 'stop failed')
+      process.exit(ExitCode.runtime)
+    })
+  }
+  onSignals(stop)
+  if (cluster.isWorker) {
+    attachWorkerIpc({ report: () => ({ health: app.health(), snapshot: metrics.snapshot() }), stop: () => stop('primary') })
+  }
+  const listening = await app.start()
+  logger.info({ listening }, 'aggregator started')
+  if (cluster.isWorker) announceReady(listening)
+  else if (config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render() }, logger)
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, flags)
+  if (args.flags.help) {
+    process.stdout.write(helpText(PROGRAM, 'Receives Lumberjack v2 (logyard-forwarder, Filebeat) and collectd, runs the pipeline, indexes into Elasticsearch.', flags, aggregatorSpec))
+    return ExitCode.ok
+  }
+  if (args.flags.version) {
+    process.stdout.write(`${PROGRAM} ${packageVersion()}\n`)
+    return ExitCode.ok
+  }
+  const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/aggregator.yml'
+  const loaded = loadAggregatorConfig(file)
+  const workers = resolveWorkers(args.flags.workers ?? loaded.config.workers)
+  if (args.flags['check-config']) return checkConfig(file, loaded)
+  const worker = cluster.isWorker ? Number(process.env.LOGYARD_WORKER_ID ?? 0) : undefined
+  const logger = createLogger({ name: PROGRAM, level: loaded.config.logging.level })
+  const log = worker === undefined ? logger : logger.child({ worker })
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err: err.stack ?? String(err) }, 'uncaught exception')
+    process.exit(ExitCode.runtime)
+  })
+  if (workers > 1 && cluster.isPrimary) await runPrimary(loaded, workers, log)
+  else await runAggregator(loaded, log)
+  return -1 // keep running until a signal
+}
+
+if (import.meta.main || process.argv[1]?.endsWith('logyard-aggregator.js') || process.argv[1]?.endsWith('logyard-aggregator')) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exit(code)
+    },
+    (err: unknown) => process.exit(reportFatal(err, PROGRAM)),
+  )
+}
