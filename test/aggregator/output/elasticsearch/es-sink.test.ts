@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { silentLogger } from '../../../../core/logger.ts'
 import { MetricsRegistry } from '../../../../core/metrics.ts'
+import { execFileSync } from 'node:child_process'
 import { DeadLetterQueue, listDeadLetterFiles, MemoryDeadLetter } from '../../../../aggregator/output/dead-letter.ts'
+import { replayDeadLetters } from '../../../../aggregator/dlq-replay.ts'
 import { startElasticsearch, testIndexName } from '../../../helpers/elasticsearch.ts'
 import { events, makeSink, writeAll } from './sink-fixtures.ts'
 
@@ -85,6 +87,23 @@ test('mapping conflict: refused documents go to the DLQ with the reason, the res
   t.match(records[0].reason, /^400 document_parsing_exception: .*\[x\]/)
   t.ok(Date.parse(records[0]['@timestamp']) > Date.now() - 60_000, '@timestamp is the time of failure')
   await sink.close(1000)
+
+  // The CLI prints the records.
+  const printed = execFileSync(process.execPath, ['aggregator/dlq-replay.ts', '--dlq', dir, '--print'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  t.equal(printed.trim().split('\n').length, 10, 'dlq-replay --print prints every record')
+
+  // Replay after the operator fixed things: into the original index it fails again …
+  const again = await replayDeadLetters({ dlq: dir, es: es.url })
+  t.same({ ...again }, { files: 1, records: 10, indexed: 0, duplicates: 0, failed: 10, unreadable: 0, deleted_files: 0 }, 'same conflict: failed again, files kept')
+  // … into a new index whose mapping takes objects, they are stored; a second replay stores nothing twice.
+  const fixed = `${index}-fixed`
+  const first = await replayDeadLetters({ dlq: dir, es: es.url, index: fixed })
+  t.equal(first.indexed, 10)
+  const second = await replayDeadLetters({ dlq: dir, es: es.url, index: fixed, delete: true })
+  t.equal(second.duplicates, 10, 'replaying again: 409 = duplicate')
+  t.equal(second.deleted_files, 1)
+  t.equal(await count(fixed), 10)
+  t.same((await listDeadLetterFiles(dir)).length, 0, '--delete removed the replayed file')
 })
 
 test('Elasticsearch stopped mid-stream and restarted: write() resolves after the restart, nothing lost, no duplicates', async (t) => {

@@ -1,0 +1,181 @@
+import { readFile, unlink } from 'node:fs/promises'
+import { validate } from '../core/config/schema.ts'
+import { helpText, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
+import { UsageError } from '../core/errors.ts'
+import type { LogEvent } from '../core/event.ts'
+import { silentLogger } from '../core/logger.ts'
+import { MetricsRegistry } from '../core/metrics.ts'
+import { DeadLetterQueue, listDeadLetterFiles, MemoryDeadLetter, type DeadLetterRecord } from './output/dead-letter.ts'
+import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from './output/elasticsearch/es-config.ts'
+import { ElasticsearchOutput } from './output/elasticsearch/es-sink.ts'
+
+// logyard DLQ replay: print the dead-letter queue, or send it to
+// Elasticsearch again after the cause was fixed (a mapping changed, an index
+// created, a pipeline repaired).
+//
+//   node aggregator/dlq-replay.ts --dlq /var/lib/logyard/dlq --print
+//       one record per line on stdout ({"@timestamp","reason","status","index","output","event"}),
+//       the counts on stderr
+//   node aggregator/dlq-replay.ts --dlq /var/lib/logyard/dlq --es http://127.0.0.1:9200 \
+//       [--index 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'] [--username U --password P | --api-key K] \
+//       [--ca ca.pem] [--insecure] [--delete]
+//       replays every record (oldest file first) into the index it was refused by, or
+//       into --index; prints {"files","records","indexed","duplicates","failed","unreadable","deleted_files"}.
+//       Events keep their @metadata._id, so a second replay stores nothing twice (409 = duplicate).
+//       With --delete, a replayed file is removed; records that failed again are first
+//       written to a new dead-letter file in the same directory (with the new reason).
+//   Exit: 0 when nothing failed, 1 when some records failed again or on a runtime error, 2 on usage errors.
+
+export interface ReplayOptions {
+  dlq: string
+  /** Elasticsearch URL; undefined = print only. */
+  es?: string | undefined
+  index?: string | undefined
+  username?: string | undefined
+  password?: string | undefined
+  apiKey?: string | undefined
+  ca?: string | undefined
+  insecure?: boolean | undefined
+  delete?: boolean | undefined
+  /** Called per record in print mode. */
+  print?: ((record: DeadLetterRecord) => void) | undefined
+}
+
+export interface ReplayCounts {
+  files: number
+  records: number
+  indexed: number
+  duplicates: number
+  failed: number
+  unreadable: number
+  deleted_files: number
+}
+
+const CHUNK = 1000
+
+function parseRecords(text: string, counts: ReplayCounts): DeadLetterRecord[] {
+  const out: DeadLetterRecord[] = []
+  for (const l of text.split('\n')) {
+    if (l.trim() === '') continue
+    try {
+      const r = JSON.parse(l) as DeadLetterRecord
+      if (r && typeof r === 'object' && r.event && typeof r.event === 'object') {
+        out.push(r)
+        continue
+      }
+    } catch {
+      // counted below
+    }
+    counts.unreadable++
+  }
+  return out
+}
+
+/** For replay: route the event back to the index that refused it (unless an index template is given). */
+function replayEvent(r: DeadLetterRecord, useRecordIndex: boolean): LogEvent {
+  const meta = (r.event['@metadata'] ?? {}) as Record<string, unknown>
+  const { raw_index: _old, ...rest } = meta
+  const newMeta = useRecordIndex && r.index ? { ...rest, raw_index: r.index } : rest
+  return { ...r.event, '@metadata': newMeta }
+}
+
+export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayCounts> {
+  const counts: ReplayCounts = { files: 0, records: 0, indexed: 0, duplicates: 0, failed: 0, unreadable: 0, deleted_files: 0 }
+  const files = await listDeadLetterFiles(o.dlq)
+  let sink: ElasticsearchOutput | undefined
+  let failures: MemoryDeadLetter | undefined
+  if (o.es) {
+    const config = validate<ElasticsearchOutputConfig>(elasticsearchOutputSpec, {
+      hosts: [o.es],
+      index: o.index ?? 'logyard-replay',
+      auth: o.apiKey ? { api_key: o.apiKey } : o.username ? { username: o.username, password: o.password ?? '' } : {},
+      tls: { ca: o.ca, verify: !o.insecure },
+      template: { enabled: false },
+      retry_max: '5s',
+    })
+    failures = new MemoryDeadLetter()
+    sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: failures, name: 'replay' })
+  }
+  try {
+    for (const f of files) {
+      counts.files++
+      const records = parseRecords(await readFile(f.path, 'utf8'), counts)
+      counts.records += records.length
+      if (!sink || !failures) {
+        for (const r of records) o.print?.(r)
+        continue
+      }
+      const failedBefore = failures.records.length
+      for (let i = 0; i < records.length; i += CHUNK) {
+        await sink.write(records.slice(i, i + CHUNK).map((r) => replayEvent(r, o.index === undefined)))
+      }
+      const failedHere = failures.records.slice(failedBefore)
+      if (o.delete) {
+        if (failedHere.length > 0) {
+          const q = await DeadLetterQueue.open({ path: o.dlq, max_bytes: Number.MAX_SAFE_INTEGER, max_file_bytes: Number.MAX_SAFE_INTEGER, when_full: 'block' }, { logger: silentLogger(), metrics: new MetricsRegistry() })
+          await q.write(failedHere)
+          await q.close()
+        }
+        await unlink(f.path)
+        counts.deleted_files++
+      }
+    }
+  } finally {
+    if (sink) {
+      counts.indexed = sink.stats.indexed
+      counts.duplicates = sink.stats.duplicates
+      counts.failed = sink.stats.deadLettered
+      await sink.close(10_000)
+    }
+  }
+  return counts
+}
+
+const flags: CliFlag[] = [
+  { name: 'dlq', takesValue: true, doc: 'Dead-letter directory (dead_letter.path)' },
+  { name: 'print', takesValue: false, doc: 'Print the records as NDJSON instead of replaying' },
+  { name: 'es', takesValue: true, doc: 'Elasticsearch URL to replay into' },
+  { name: 'index', takesValue: true, doc: 'Index template to replay into (default: the index each record was refused by)' },
+  { name: 'username', takesValue: true, doc: 'Basic auth user' },
+  { name: 'password', takesValue: true, doc: 'Basic auth password' },
+  { name: 'api-key', takesValue: true, doc: 'API key (encoded form)' },
+  { name: 'ca', takesValue: true, doc: 'CA PEM file for https' },
+  { name: 'insecure', takesValue: false, doc: 'Do not verify the TLS certificate' },
+  { name: 'delete', takesValue: false, doc: 'Delete each replayed file (records that fail again go to a new file)' },
+  { name: 'help', takesValue: false, doc: 'Show this help' },
+]
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, flags)
+  if (args.flags.help) {
+    process.stdout.write(helpText('logyard-dlq-replay', 'Print or replay the dead-letter queue into Elasticsearch.', flags))
+    return 0
+  }
+  const str = (name: string): string | undefined => (typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined)
+  const dlq = str('dlq')
+  if (!dlq) throw new UsageError('--dlq DIR is required; see --help')
+  const es = str('es')
+  if (!es && !args.flags.print) throw new UsageError('give --es URL to replay, or --print; see --help')
+  const counts = await replayDeadLetters({
+    dlq,
+    es: args.flags.print ? undefined : es,
+    index: str('index'),
+    username: str('username'),
+    password: str('password'),
+    apiKey: str('api-key'),
+    ca: str('ca'),
+    insecure: args.flags.insecure === true,
+    delete: args.flags.delete === true,
+    print: (r) => process.stdout.write(JSON.stringify(r) + '\n'),
+  })
+  if (args.flags.print) process.stderr.write(JSON.stringify(counts) + '\n')
+  else process.stdout.write(JSON.stringify(counts) + '\n')
+  return counts.failed > 0 ? 1 : 0
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => process.exit(reportFatal(err, 'logyard-dlq-replay')),
+  )
+}

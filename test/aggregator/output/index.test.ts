@@ -1,0 +1,73 @@
+import { test } from 'tap'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseConfig } from '../../../core/config/load.ts'
+import { validate } from '../../../core/config/schema.ts'
+import { silentLogger } from '../../../core/logger.ts'
+import { MetricsRegistry } from '../../../core/metrics.ts'
+import { createOutputs, outputSpec, deadLetterSpec, type OutputConfig, type DeadLetterConfig } from '../../../aggregator/output/index.ts'
+import { BlackholeOutput } from '../../../aggregator/output/blackhole.ts'
+
+test('outputSpec: defaults for elasticsearch, unknown keys and an empty section are errors', async (t) => {
+  const cfg = validate<OutputConfig>(outputSpec, { elasticsearch: { hosts: 'http://es:9200' } })
+  t.same(cfg.elasticsearch!.hosts, ['http://es:9200'], 'a lone host becomes a list')
+  t.equal(cfg.elasticsearch!.max_bulk_bytes, 10 * 1024 * 1024)
+  t.equal(cfg.elasticsearch!.concurrency, 2)
+  t.equal(cfg.elasticsearch!.compression, 'gzip')
+  t.equal(cfg.elasticsearch!.action, 'create')
+  t.equal(cfg.elasticsearch!.index, 'logs-%{[fields][service]}-%{+yyyy.MM.dd}')
+  t.equal(cfg.file, undefined)
+  t.throws(() => validate(outputSpec, {}), { code: 'LY_CONFIG', message: /at least one output/ })
+  t.throws(() => validate(outputSpec, { elasticsearch: { max_bulk_byte: '5mb' } }), { code: 'LY_CONFIG', message: /did you mean "max_bulk_bytes"/ })
+  t.throws(() => validate(outputSpec, { elasticsearch: { hosts: ['es:9200'] } }), { code: 'LY_CONFIG', message: /hosts\[0\]/ })
+  t.throws(() => validate(outputSpec, { elasticsearch: { auth: { username: 'u' } } }), { code: 'LY_CONFIG', message: /both username and password/ })
+  t.throws(() => validate(outputSpec, { elasticsearch: { auth: { api_key: 'k', username: 'u', password: 'p' } } }), { code: 'LY_CONFIG', message: /either api_key/ })
+  t.throws(() => validate(outputSpec, { elasticsearch: { retry_initial: '10s', retry_max: '1s' } }), { code: 'LY_CONFIG', message: /retry_max/ })
+})
+
+test('the design document example parses', async (t) => {
+  const spec = { type: 'object' as const, doc: 'x', fields: { output: outputSpec, dead_letter: deadLetterSpec } }
+  const cfg = parseConfig<{ output: OutputConfig; dead_letter: DeadLetterConfig }>(spec, `
+output:
+  elasticsearch:
+    hosts: ['\${LOGYARD_ES:http://127.0.0.1:9200}']
+    auth: {username: 'elastic', password: 'x'}
+    index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'
+    max_bulk_bytes: 10mb
+    flush_interval: 1s
+    concurrency: 2
+dead_letter: {path: /var/lib/logyard/dlq}
+`)
+  t.equal(cfg.output.elasticsearch!.flush_interval, 1000)
+  t.equal(cfg.dead_letter.path, '/var/lib/logyard/dlq')
+  t.equal(cfg.dead_letter.max_bytes, 1024 ** 3)
+})
+
+test('fan-out: file + blackhole get every event; one Output, safe when all are safe', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logyard-out-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const metrics = new MetricsRegistry()
+  const cfg = validate<OutputConfig>(outputSpec, { file: { path: join(dir, 'out.ndjson') }, blackhole: {} })
+  const out = await createOutputs(cfg, { logger: silentLogger(), metrics, deadLetter: validate<DeadLetterConfig>(deadLetterSpec, { path: join(dir, 'dlq') }) })
+  t.equal(out.type, 'file+blackhole')
+  t.notOk(out.busy)
+  t.ok(out.healthy())
+  await out.write([{ a: 1 }, { a: 2 }])
+  await out.write([{ a: 3 }])
+  t.equal(readFileSync(join(dir, 'out.ndjson'), 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n')
+  t.equal((out.outputs[1] as BlackholeOutput).events, 3)
+  t.match(metrics.render(), /logyard_blackhole_events_total 3/)
+  await out.close(1000)
+  await t.rejects(out.write([{ a: 4 }]), { code: 'LY_CLOSED' })
+})
+
+test('an output that fails makes the fan-out write reject (the batch is not acknowledged)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logyard-out-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const cfg = validate<OutputConfig>(outputSpec, { file: { path: join(dir, 'missing-parent', '\0bad') }, blackhole: {} })
+  const out = await createOutputs(cfg, { logger: silentLogger(), metrics: new MetricsRegistry() })
+  await t.rejects(out.write([{ a: 1 }]), { code: 'LY_IO' })
+  t.notOk(out.healthy())
+  await out.close(100)
+})
