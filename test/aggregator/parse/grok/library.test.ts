@@ -126,3 +126,18 @@ t.test('the bundled library compiles every pattern in both modes', async (t) => 
     t.ok(l.has('COMBINEDAPACHELOG') && l.has('IPORHOST'))
   }
 })
+
+t.test('the v flag is dropped only when the source means the same without it', async (t) => {
+  const { unicodeFree } = await import('../../../../aggregator/parse/grok/matcher.ts')
+  t.ok(unicodeFree('(?<g0>[^"\\\\]*)\\d+'))
+  t.notOk(unicodeFree('\\p{L}+'))
+  t.notOk(unicodeFree('[a[b]]'))
+  t.notOk(unicodeFree('[\\w--\\d]'))
+  t.notOk(unicodeFree('(?i:abc)'))
+  t.notOk(unicodeFree('😀+'))
+  t.equal(lib.compile('%{COMBINEDAPACHELOG}').regex.flags, '', 'httpd patterns run without the Unicode flag')
+  t.equal(lib.compile('(?<w>\\p{Lu}+)').regex.flags, 'v', 'property escapes keep it')
+  t.same(lib.compile('(?<w>\\p{Lu}+)').match('abcÄÖdef'), { w: 'ÄÖ' })
+  t.same(lib.compile('"%{DQCONTENT:ua}"').match('"emoji 😀 \\"quoted\\" ok"'), { ua: 'emoji 😀 \\"quoted\\" ok' }, 'astral characters stay whole in runs')
+  t.same(lib.compile('(?i)(?<w>straße)').match('STRASSE straße'), { w: 'straße' })
+})
