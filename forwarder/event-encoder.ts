@@ -1,9 +1,13 @@
 import { ECS_VERSION } from '../core/event.ts'
+import { escapedBound, writeDecimal, writeHex, writeJsonStringBody } from './json-bytes.ts'
 
 // Filebeat-shaped event JSON, built by concatenation (style.md §G.1). Per
 // file the static part (path, input, host, agent, fields, tags) is serialized
 // once; per event only @timestamp, @metadata._id, message and log.offset are
 // new. `@timestamp` first and `@metadata` second, as libbeat writes them.
+// Single lines are written as bytes straight from the read buffer into the
+// batch's output buffer (encodeLine); multiline events, which are strings,
+// take encode().
 
 export interface AgentInfo {
   name: string
@@ -16,6 +20,10 @@ export interface StaticParts {
   tags: readonly string[]
 }
 
+const kOpen = Buffer.from('{"@timestamp":"')
+const kMessage = Buffer.from('"},"message":"')
+const kOffset = Buffer.from('","log":{"offset":')
+
 export class EventEncoder {
   readonly #head: string // '","@metadata":{...,"_id":"'
   readonly #afterId: string
@@ -24,6 +32,11 @@ export class EventEncoder {
   #truncatedTail = ''
   #bothTail = ''
   #idPrefix = ''
+  // The same fragments as bytes, for encodeLine.
+  #bHead = Buffer.alloc(0) // '","@metadata":{…,"_id":"<fileId>-'
+  #bTail = Buffer.alloc(0)
+  #bTruncatedTail = Buffer.alloc(0)
+  #fixed = 0
 
   constructor(agent: AgentInfo, parts: StaticParts, path: string, fileId: string) {
     this.#head = `","@metadata":{"beat":"logyard","type":"_doc","version":${JSON.stringify(agent.version)},"_id":"`
@@ -49,6 +62,39 @@ export class EventEncoder {
     this.#multilineTail = file + ',"flags":["multiline"]' + common
     this.#truncatedTail = file + ',"flags":["truncated"]' + common
     this.#bothTail = file + ',"flags":["multiline","truncated"]' + common
+    this.#bHead = Buffer.from(this.#head + this.#idPrefix)
+    this.#bTail = Buffer.from(this.#tail)
+    this.#bTruncatedTail = Buffer.from(this.#truncatedTail)
+    this.#fixed = kOpen.length + 24 + this.#bHead.length + 16 + kMessage.length + kOffset.length + 20 + Math.max(this.#bTail.length, this.#bTruncatedTail.length)
+  }
+
+  /** Largest number of bytes encodeLine can write for a line of `n` bytes. */
+  bound(n: number): number {
+    return this.#fixed + escapedBound(n)
+  }
+
+  /**
+   * Writes one single-line event as JSON bytes into `out` at `pos` (room for
+   * bound(line.length) is the caller's job). `timestamp` is 24 ASCII chars.
+   * Returns the end position, or -1 when the line is not valid UTF-8 (then use
+   * encode() with the decoded string).
+   */
+  encodeLine(out: Buffer, pos: number, timestamp: string, line: Buffer, offset: number, truncated: boolean): number {
+    // TypedArray#set: native, no argument juggling, no allocation.
+    out.set(kOpen, pos)
+    pos += kOpen.length
+    pos += out.write(timestamp, pos, 24, 'latin1')
+    const head = this.#bHead
+    out.set(head, pos)
+    pos = writeHex(offset, out, pos + head.length)
+    out.set(kMessage, pos)
+    pos = writeJsonStringBody(line, out, pos + kMessage.length)
+    if (pos < 0) return -1
+    out.set(kOffset, pos)
+    pos = writeDecimal(offset, out, pos + kOffset.length)
+    const tail = truncated ? this.#bTruncatedTail : this.#bTail
+    out.set(tail, pos)
+    return pos + tail.length
   }
 
   /** The file was renamed: later events carry the new path. */

@@ -16,8 +16,12 @@ export interface BatcherOptions {
   logger: Logger
 }
 
+// Single-line events are written as bytes into shared 1 MiB arenas; a payload
+// is a subarray, so an arena lives until every batch using it is acknowledged.
+const ARENA_BYTES = 1 << 20
+
 export class Batch {
-  readonly payloads: string[] = []
+  readonly payloads: (string | Buffer)[] = []
   readonly targets: AckTarget[] = []
   bytes = 0
   done = false
@@ -64,7 +68,30 @@ export class Batcher {
     return this.#queue.length > 0
   }
 
-  add(payload: string, target: AckTarget, end: number): void {
+  #arena = Buffer.allocUnsafe(ARENA_BYTES)
+  #pos = 0
+
+  /** An output buffer with at least `n` free bytes from `arenaPos`. */
+  reserve(n: number): Buffer {
+    if (this.#arena.length - this.#pos < n) {
+      this.#arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, n))
+      this.#pos = 0
+    }
+    return this.#arena
+  }
+
+  get arenaPos(): number {
+    return this.#pos
+  }
+
+  /** The bytes from arenaPos to `endPos` (written after reserve()) are one event. */
+  commit(endPos: number, target: AckTarget, end: number): void {
+    const payload = this.#arena.subarray(this.#pos, endPos)
+    this.#pos = endPos
+    this.add(payload, target, end)
+  }
+
+  add(payload: string | Buffer, target: AckTarget, end: number): void {
     const b = this.#current
     if (b.payloads.length === 0) b.created = Date.now()
     b.payloads.push(payload)

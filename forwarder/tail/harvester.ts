@@ -89,9 +89,20 @@ export class Harvester implements LineSink, EventSink, AckTarget {
 
   line(bytes: Buffer, offset: number, end: number, truncated: boolean): void {
     this.#counters.lines++
-    const message = bytes.toString('utf8', 0, bytes.length)
-    if (this.multiline) this.multiline.push(message, bytes.length, offset, end, truncated, this, this.lastData)
-    else this.event(message, offset, end, 1, truncated)
+    if (this.multiline) {
+      this.multiline.push(bytes.toString('utf8', 0, bytes.length), bytes.length, offset, end, truncated, this, this.lastData)
+      return
+    }
+    // Bytes straight into the batch's buffer; invalid UTF-8 takes the string path (U+FFFD).
+    const b = this.#batcher
+    const out = b.reserve(this.encoder.bound(bytes.length))
+    const pos = this.encoder.encodeLine(out, b.arenaPos, this.#timestamp, bytes, offset, truncated)
+    if (pos < 0) {
+      this.event(bytes.toString('utf8', 0, bytes.length), offset, end, 1, truncated)
+      return
+    }
+    this.#counters.events++
+    b.commit(pos, this, end)
   }
 
   event(message: string, offset: number, end: number, lines: number, truncated: boolean): void {
