@@ -1,0 +1,158 @@
+import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
+import type { LogEvent } from '../../core/event.ts'
+import { silentLogger } from '../../core/logger.ts'
+import { MetricsRegistry } from '../../core/metrics.ts'
+import { validate } from '../../core/config/schema.ts'
+import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
+import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from '../../aggregator/output/elasticsearch/es-config.ts'
+import { ElasticsearchOutput } from '../../aggregator/output/elasticsearch/es-sink.ts'
+import { MemoryDeadLetter } from '../../aggregator/output/dead-letter.ts'
+import { startElasticsearch } from '../../test/helpers/elasticsearch.ts'
+
+// elasticsearch.encode: the bulk encoder (action line + source without
+//   @metadata, per document, with UTF-8 byte counts) on Filebeat-shaped
+//   events, against JSON.stringify alone of the same events (the limit: the
+//   encoder cannot serialize faster than V8's serializer).
+// elasticsearch.sink (full mode only): our output into a real Elasticsearch
+//   8.19 (the integ-test-zip node from the test helper) against a direct
+//   bulk load of the same documents through @elastic/elasticsearch's
+//   client.bulk with the same batch size and concurrency — ES's own ceiling
+//   on this machine. Target: ≥ 0.9 of the ceiling. Both without gzip and
+//   without the index template, into fresh indices.
+
+function filebeatEvents(n: number): LogEvent[] {
+  const out: LogEvent[] = []
+  const paths = ['/var/log/nginx/access.log', '/srv/app/log/production.log', '/var/log/syslog']
+  for (let i = 0; i < n; i++) {
+    out.push({
+      '@timestamp': new Date(Date.UTC(2024, 4, 1, 12, 0, 0, 0) + i).toISOString(),
+      '@metadata': { beat: 'filebeat', type: '_doc', version: '8.19.0', _id: `a1b2c3d4-${i}` },
+      message: `10.0.${i % 256}.${(i * 7) % 256} - - [01/May/2024:12:00:00 +0000] "GET /api/v1/items/${i}?page=${i % 50} HTTP/1.1" 200 ${100 + (i % 9000)} "https://example.com/" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"`,
+      log: { offset: i * 231, file: { path: paths[i % 3]! } },
+      host: { name: 'web-1' },
+      agent: { type: 'filebeat', version: '8.19.0', name: 'web-1', id: '7f0c1d5e-0000-4000-8000-000000000001', ephemeral_id: '2b6f0a7e-1111-4000-8000-000000000002' },
+      input: { type: 'filestream' },
+      ecs: { version: '8.0.0' },
+      fields: { service: 'web' },
+      tags: ['nginx', 'prod'],
+    })
+  }
+  return out
+}
+
+async function encodeBench(quick: boolean): Promise<BenchResult[]> {
+  const n = quick ? 100_000 : 500_000
+  const events = filebeatEvents(n)
+  const rounds = quick ? 2 : 3
+  // Warm up both paths.
+  const warm = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}' })
+  for (let i = 0; i < 20_000; i++) {
+    warm.encode(events[i]!)
+    JSON.stringify(events[i]!)
+  }
+  const limit = await measure(() => {
+    let bytes = 0
+    for (let r = 0; r < rounds; r++) for (let i = 0; i < n; i++) bytes += JSON.stringify(events[i]!).length
+    return bytes
+  })
+  const enc = await measure(() => {
+    const encoder = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}' })
+    let bytes = 0
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < n; i++) {
+        const d = encoder.encode(events[i]!)
+        if (typeof d !== 'string') bytes += d.bytes
+      }
+    }
+    return bytes
+  })
+  const total = n * rounds
+  return [
+    result({
+      scenario: 'elasticsearch.encode',
+      unit: 'events/s',
+      throughput: total / enc.wall_s,
+      mib_per_s: enc.value / 1048576 / enc.wall_s,
+      wall_s: enc.wall_s,
+      cpu_s: enc.cpu_s,
+      peak_rss_mib: enc.peak_rss_mib,
+      limit: { name: 'JSON.stringify alone, same events', throughput: total / limit.wall_s, unit: 'events/s' },
+      notes: `${n} Filebeat-shaped events x${rounds}; bulk NDJSON incl. action line with _id, @metadata stripped, UTF-8 byte count; limit serializes ${Math.round(limit.value / 1048576)} MiB`,
+    }),
+  ]
+}
+
+async function sinkBench(): Promise<BenchResult[]> {
+  const n = 200_000
+  const batch = 2000
+  const concurrency = 2
+  const events = filebeatEvents(n)
+  const es = await startElasticsearch({ heap: '1g' })
+  try {
+    // Ceiling: client.bulk with the same documents (source without @metadata, same _id), same batch size and concurrency.
+    const directIndex = 'bench-direct'
+    const ceiling = await measure(async () => {
+      let next = 0
+      const worker = async (): Promise<void> => {
+        while (next < n) {
+          const from = next
+          next += batch
+          const operations: unknown[] = []
+          for (let i = from; i < Math.min(from + batch, n); i++) {
+            const { '@metadata': meta, ...source } = events[i]!
+            operations.push({ create: { _index: directIndex, _id: (meta as { _id: string })._id } }, source)
+          }
+          const res = await es.client.bulk({ operations })
+          if (res.errors) throw new Error('direct bulk had item errors')
+        }
+      }
+      await Promise.all(Array.from({ length: concurrency }, worker))
+    })
+    const config = validate<ElasticsearchOutputConfig>(elasticsearchOutputSpec, {
+      hosts: [es.url],
+      index: 'bench-sink',
+      compression: 'none',
+      concurrency,
+      max_bulk_docs: batch,
+      template: { enabled: false },
+    })
+    const sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: new MemoryDeadLetter() })
+    const ours = await measure(async () => {
+      const pending: Promise<void>[] = []
+      for (let i = 0; i < n; i += batch) pending.push(sink.write(events.slice(i, i + batch)))
+      await Promise.all(pending)
+    })
+    await sink.close(10_000)
+    await es.client.indices.refresh({ index: 'bench-*' })
+    const direct = (await es.client.count({ index: directIndex })).count
+    const stored = (await es.client.count({ index: 'bench-sink' })).count
+    if (direct !== n || stored !== n) throw new Error(`bench: expected ${n} documents, got direct ${direct}, sink ${stored}`)
+    return [
+      result({
+        scenario: 'elasticsearch.sink',
+        unit: 'events/s',
+        throughput: n / ours.wall_s,
+        wall_s: ours.wall_s,
+        cpu_s: ours.cpu_s,
+        peak_rss_mib: ours.peak_rss_mib,
+        limit: { name: 'client.bulk direct load, same docs, batch and concurrency', throughput: n / ceiling.wall_s, unit: 'events/s' },
+        target: 0.9,
+        notes: `${n} docs, batches of ${batch}, concurrency ${concurrency}, no gzip, ES 8.19.21 integ-test-zip on this machine (1g heap); target is the ratio`,
+      }),
+    ]
+  } finally {
+    await es.stop()
+  }
+}
+
+const scenario: Scenario = {
+  name: 'elasticsearch',
+  description: 'Bulk encoder vs JSON.stringify; our _bulk output vs a direct client.bulk load into a real Elasticsearch (full mode)',
+  async run({ quick }) {
+    const out = await encodeBench(quick)
+    if (!quick) out.push(...(await sinkBench()))
+    return out
+  },
+}
+
+export default scenario
