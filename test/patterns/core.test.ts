@@ -136,3 +136,11 @@ t.test('core patterns capture nothing by themselves', async (t) => {
   const leaking = lib.names().filter((n) => lib.definition(n)!.origin.includes('/core/') && lib.compile(`%{${n}}`).fields.length > 0)
   t.same(leaking, [])
 })
+
+t.test('NUMBER is never cut short for a following pattern', async (t) => {
+  t.same(lib.compile('^%{NUMBER:a}%{NUMBER:b}$').match('12.5'), null, 'no split of one number into two')
+  t.same(lib.compile('%{NUMBER:a}\\.%{INT:b}').match('1.5.3'), { a: '1.5', b: '3' })
+  t.same(lib.compile('^%{NUMBER:a}\\.x$').match('7.x'), { a: '7' })
+  t.equal(find('NUMBER', 'a-5'), '-5')
+  t.equal(find('NUMBER', '1-5'), '1', 'a sign after a digit starts no new number')
+})
