@@ -144,6 +144,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   #lingerTimer: NodeJS.Timeout | undefined
   #healthTimer: NodeJS.Timeout | undefined
   #healthy = false
+  #probeOkAt = 0
   #ready = false
   #readyPromise: Promise<void> = Promise.resolve()
   #closing = false
@@ -361,7 +362,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
           // and closes while we still send): split after repeated no-responses
           // while the health probe says the cluster answers.
           if (outcome.status === 0) noResponseStreak++
-          if (outcome.status === 0 && noResponseStreak >= 3 && this.#healthy && docs.length > 1) {
+          if (outcome.status === 0 && noResponseStreak >= 3 && this.#clusterAnswers() && docs.length > 1) {
             noResponseStreak = 0
             this.#split(stack, docs)
             break
@@ -521,12 +522,18 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     else this.#logger.warn({ code: 'LY_CONNECTION' }, 'Elasticsearch unreachable')
   }
 
+  /** True when the health probe got an answer recently (bulk requests may still fail). */
+  #clusterAnswers(): boolean {
+    return Date.now() - this.#probeOkAt < 2 * this.#config.health_check_interval + 1000
+  }
+
   async #probe(): Promise<void> {
     try {
       await this.client.transport.request(
         { method: 'GET', path: '/_cluster/health' },
         { maxRetries: 0, requestTimeout: Math.min(this.#config.health_check_interval * 2, 10_000), signal: this.#abort.signal },
       )
+      this.#probeOkAt = Date.now()
       this.#setHealthy(true)
     } catch (err) {
       if (this.#closed) return

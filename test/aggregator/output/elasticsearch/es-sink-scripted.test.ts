@@ -20,6 +20,7 @@ interface Bulk {
   raw: string
 }
 
+/** status 0 = destroy the connection without answering. */
 type Reply = (bulk: Bulk) => { status: number; body: unknown }
 
 async function responder(script: Reply[], fallback?: Reply, tls?: { cert: string; key: string }): Promise<{ url: string; bulks: Bulk[]; close: () => Promise<void> }> {
@@ -46,6 +47,7 @@ async function responder(script: Reply[], fallback?: Reply, tls?: { cert: string
       const reply = script.shift() ?? fallback
       if (!reply) return send(500, { error: 'script exhausted' })
       const r = reply(bulk)
+      if (r.status === 0) return void req.socket.destroy()
       send(r.status, r.body)
     })
   }
@@ -78,6 +80,18 @@ test('413 splits the request in halves recursively; a single document still too 
   t.equal(dlq.records[0]!.status, 413)
   t.ok(srv.bulks.every((b) => b.gzip), 'gzip bodies')
   await sink.close(1000)
+})
+
+test('an oversized body answered by a reset connection (while the cluster answers probes) is split after three tries', async (t) => {
+  const reset: Reply = (b) => (b.ids.length > 2 ? { status: 0, body: '' } : created(b))
+  const srv = await responder([], reset)
+  t.teardown(srv.close)
+  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, retry_initial: '10ms', retry_max: '20ms' })
+  await sink.write(events('r', 0, 4, 's'))
+  t.same(srv.bulks.map((b) => b.ids.length), [4, 4, 4, 2, 2], 'three resets, then halves')
+  t.equal(sink.stats.indexed, 4)
+  t.equal(sink.stats.splits, 1)
+  await sink.close(500)
 })
 
 test('400 "must be terminated by a newline" is a bug: dead-lettered with the reason, not retried', async (t) => {
