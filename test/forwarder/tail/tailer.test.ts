@@ -188,3 +188,20 @@ t.test('10,000 lines across several rotations: every line delivered once', async
   t.equal(got.length, 10_000, 'no duplicates')
   t.equal(new Set(got).size, 10_000, 'every line once')
 })
+
+t.test('max_open_files caps handles; close_inactive releases idle files and they reopen when they grow', async (t) => {
+  const dir = tmpDir(t)
+  for (let i = 0; i < 5; i++) writeFileSync(join(dir, `f${i}.log`), lines(`f${i}`, 0, 3))
+  const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), max_open_files: 2, inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', close_inactive: '300ms', scan_frequency: '200ms' }] })
+  let maxOpen = 0
+  const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, app.tailer!.openFiles)), 5)
+  t.teardown(() => clearInterval(sampler))
+  await until(() => publisher.events.length === 15, 15_000, 'every file read despite the cap')
+  t.ok(maxOpen <= 2, `never more than 2 open (max seen ${maxOpen})`)
+  await until(() => app.tailer!.openFiles === 0, 5000, 'idle files closed')
+  appendFileSync(join(dir, 'f3.log'), 'again\n')
+  await until(() => publisher.messages().includes('again'), 5000, 'reopened on growth')
+  const again = publisher.events.find((e) => e.message === 'again')!
+  t.equal(again.log.offset, Buffer.byteLength(lines('f3', 0, 3)), 'continues at the old offset')
+  t.equal(publisher.events.length, 16, 'nothing re-read')
+})
