@@ -78,7 +78,7 @@ export class ForwarderApp {
       this.#ops = await startOpsServer({ listen: c.http.listen, health: () => this.health(), metrics: () => this.metrics.render(), logger: this.#log })
     }
     await this.#tailer.start()
-    this.#flushTimer = setInterval(() => this.registry.flush(), c.registry_flush)
+    this.#flushTimer = setInterval(() => void this.registry.flushAsync(), c.registry_flush)
     this.#state = 'running'
     this.#log.info({ agent_id: agentId, name, registry: this.registry.path, registry_state: this.registry.loadedFrom, files: this.#tailer.knownFiles }, 'forwarder started')
   }
@@ -143,7 +143,7 @@ export class ForwarderApp {
     const drained = (await this.#batcher?.drain(deadline)) ?? true
     if (!drained) this.#log.warn({ in_flight: this.#batcher?.inflight, queued: this.#batcher?.queued }, 'shutdown_timeout: some windows were not acknowledged; they are read again after restart')
     clearInterval(this.#flushTimer)
-    this.registry.flush(true)
+    await this.registry.flush(true)
     this.#batcher?.close()
     try {
       await this.#publisher?.close(Math.max(0, deadline - Date.now()))

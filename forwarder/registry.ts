@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync, mkdirSync, unlinkSync } from 'node:fs'
+import { open as openP, rename as renameP, unlink as unlinkP } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CheckpointError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
@@ -164,28 +165,88 @@ export class Registry {
     this.#dirty = true
   }
 
-  /** Writes the registry if it changed. Returns false (logged, counted) when the write failed. */
-  flush(force = false): boolean {
-    if (!this.#dirty && !force) return true
+  #writing: Promise<boolean> | undefined
+
+  #snapshot(): string {
     const body: RegistryFile = { version: REGISTRY_VERSION, written: new Date().toISOString(), files: [...this.#entries.values()] }
-    const text = JSON.stringify(body, null, 1) + '\n'
+    return JSON.stringify(body, null, 1) + '\n'
+  }
+
+  /**
+   * The periodic write, off the event loop (the fsyncs can take tens of
+   * milliseconds). At most one at a time; changes made meanwhile stay dirty
+   * for the next one.
+   */
+  flushAsync(): Promise<boolean> {
+    if (this.#writing) return this.#writing
+    if (!this.#dirty) return Promise.resolve(true)
+    const text = this.#snapshot()
+    this.#dirty = false
+    this.#writing = writeAtomicAsync(this.#dir, this.#file, this.#tmp, text).then(
+      () => {
+        this.#writing = undefined
+        this.writes++
+        return true
+      },
+      (cause: unknown) => {
+        this.#writing = undefined
+        this.#dirty = true
+        this.#failed(cause)
+        return false
+      },
+    )
+    return this.#writing
+  }
+
+  /** Writes the registry now, synchronously (shutdown). Returns false (logged, counted) when the write failed. */
+  async flush(force = false): Promise<boolean> {
+    if (this.#writing) await this.#writing
+    if (!this.#dirty && !force) return true
+    const text = this.#snapshot()
     try {
       writeAtomic(this.#dir, this.#file, this.#tmp, text)
       this.#dirty = false
       this.writes++
       return true
     } catch (cause) {
-      this.failures++
-      const code = (cause as NodeJS.ErrnoException).code
-      const err = new CheckpointError(`cannot write registry ${this.#file} (${code ?? String(cause)}); offsets are kept in memory and the write is retried`, { path: this.#file, cause })
-      this.#logger.error({ code: err.code, errno: code, err: err.message }, 'registry write failed')
-      try {
-        unlinkSync(this.#tmp)
-      } catch {
-        /* ignore */
-      }
+      this.#failed(cause)
       return false
     }
+  }
+
+  #failed(cause: unknown): void {
+    this.failures++
+    const code = (cause as NodeJS.ErrnoException).code
+    const err = new CheckpointError(`cannot write registry ${this.#file} (${code ?? String(cause)}); offsets are kept in memory and the write is retried`, { path: this.#file, cause })
+    this.#logger.error({ code: err.code, errno: code, err: err.message }, 'registry write failed')
+    try {
+      unlinkSync(this.#tmp)
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+/** writeAtomic without blocking the event loop. */
+export async function writeAtomicAsync(dir: string, file: string, tmp: string, text: string): Promise<void> {
+  const fh = await openP(tmp, 'w', 0o640)
+  try {
+    await fh.writeFile(text, 'utf8')
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  try {
+    await renameP(tmp, file)
+  } catch (err) {
+    await unlinkP(tmp).catch(() => {})
+    throw err
+  }
+  const dh = await openP(dir, 'r')
+  try {
+    await dh.sync()
+  } finally {
+    await dh.close()
   }
 }
 
