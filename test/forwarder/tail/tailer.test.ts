@@ -205,3 +205,20 @@ t.test('max_open_files caps handles; close_inactive releases idle files and they
   t.equal(again.log.offset, Buffer.byteLength(lines('f3', 0, 3)), 'continues at the old offset')
   t.equal(publisher.events.length, 16, 'nothing re-read')
 })
+
+t.test('** globs: a file created later in a new subdirectory is found by file-system events alone', async (t) => {
+  const dir = tmpDir(t)
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(join(dir, 'srv', 'a', 'log'), { recursive: true })
+  writeFileSync(join(dir, 'srv', 'a', 'log', 'production.log'), 'a0\n')
+  writeFileSync(join(dir, 'srv', 'a', 'log', 'old.log.gz'), 'zipped\n')
+  // The periodic rescan is an hour away: only the watcher can find the new file.
+  const { publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(dir, 'srv', '**', '*.log*')], exclude: ['*.gz'], read_from: 'beginning', scan_frequency: '1h' }] })
+  await until(() => publisher.events.length === 1, 5000, 'existing file')
+  mkdirSync(join(dir, 'srv', 'b', 'deep', 'log'), { recursive: true })
+  writeFileSync(join(dir, 'srv', 'b', 'deep', 'log', 'production.log'), 'b0\n')
+  writeFileSync(join(dir, 'srv', 'b', 'deep', 'log', 'skip.gz'), 'never\n')
+  await until(() => publisher.events.length === 2, 10_000, 'new nested file via events')
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(publisher.messages().sort(), ['a0', 'b0'], 'excluded files never read')
+})
