@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { request as httpsRequest } from 'node:https'
 import { Client } from '@elastic/elasticsearch'
 
 // A real Elasticsearch for tests, benches and the demo.
@@ -36,8 +37,10 @@ const MAVEN_URL = `https://repo1.maven.org/maven2/org/elasticsearch/distribution
 export interface ElasticsearchOptions {
   /** Extra `-E` settings, e.g. `{'thread_pool.write.size': 1, 'thread_pool.write.queue_size': 1}`. */
   settings?: Record<string, string | number | boolean>
-  /** Turn security on (HTTP stays plain); the `elastic` user gets this password. */
+  /** Turn security on (HTTP stays plain unless `tls`); the `elastic` user gets this password. */
   security?: { password: string }
+  /** HTTPS with this PEM certificate/key (needs `security`); `ca` is what clients trust (e.g. tlsMaterial()). */
+  tls?: { cert: string; key: string; ca: string }
   /** JVM heap, default 512m. */
   heap?: string
   /** Startup timeout in ms (default 180 s, or LOGYARD_ES_START_TIMEOUT). */
@@ -51,6 +54,8 @@ export interface ElasticsearchInstance {
   readonly client: Client
   /** Basic-auth credentials when security is on. */
   readonly auth: { username: string; password: string } | undefined
+  /** The CA PEM clients must trust when the node speaks HTTPS. */
+  readonly ca: string | undefined
   /** True when this is the cluster from ELASTICSEARCH_URL (nothing was started). */
   readonly external: boolean
   /** Last lines of the node's log (for failure messages). */
@@ -299,6 +304,11 @@ class Node {
     this.dir = mkdtempSync(join(tmpdir(), 'logyard-es-'))
     for (const d of ['data', 'logs', 'tmp']) mkdirSync(join(this.dir, d))
     freshConfig(home, join(this.dir, 'config'))
+    if (options.tls) {
+      if (!options.security) throw new Error('startElasticsearch: tls needs security (Elasticsearch only serves HTTPS with security on)')
+      writeFileSync(join(this.dir, 'config', 'http.crt'), options.tls.cert)
+      writeFileSync(join(this.dir, 'config', 'http.key'), options.tls.key, { mode: 0o600 })
+    }
     if (this.user) chownTree(this.dir, this.user.uid, this.user.gid)
     live.add(this)
     installHandlers()
@@ -343,7 +353,11 @@ class Node {
       'cluster.routing.allocation.disk.threshold_enabled': false,
       ...this.options.settings,
     }
-    if (this.options.security) s['xpack.security.http.ssl.enabled'] = false
+    if (this.options.security) s['xpack.security.http.ssl.enabled'] = this.options.tls !== undefined
+    if (this.options.tls) {
+      s['xpack.security.http.ssl.certificate'] = 'http.crt'
+      s['xpack.security.http.ssl.key'] = 'http.key'
+    }
     if (existsSync(join(this.home, 'modules', 'ingest-geoip'))) s['ingest.geoip.downloader.enabled'] = false
     return Object.entries(s).map(([k, v]) => `-E${k}=${v}`)
   }
@@ -395,8 +409,8 @@ class Node {
     while (Date.now() < deadline) {
       if (this.exited) throw new Error(`Elasticsearch exited during startup (${JSON.stringify(this.exited)})\n${this.logTail()}`)
       try {
-        const res = await fetch(`${this.url}/_cluster/health?wait_for_status=yellow&timeout=10s`, { headers, signal: AbortSignal.timeout(20_000) })
-        last = `${res.status} ${await res.text()}`
+        const res = await this.get('/_cluster/health?wait_for_status=yellow&timeout=10s', headers)
+        last = `${res.status} ${res.body}`
         if (res.status === 200) return
       } catch (err) {
         last = String(err)
@@ -407,7 +421,27 @@ class Node {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}`
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.httpPort}`
+  }
+
+  async get(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    if (!this.options.tls) {
+      const res = await fetch(`${this.url}${path}`, { headers, signal: AbortSignal.timeout(20_000) })
+      return { status: res.status, body: await res.text() }
+    }
+    const ca = this.options.tls.ca
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(`${this.url}${path}`, { headers, ca, timeout: 20_000 }, (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        res.on('error', reject)
+      })
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', reject)
+      req.end()
+    })
   }
 
   async halt(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
@@ -436,8 +470,8 @@ class Node {
   }
 }
 
-function makeClient(url: string, auth: { username: string; password: string } | undefined): Client {
-  return new Client({ node: url, auth, requestTimeout: 60_000 })
+function makeClient(url: string, auth: { username: string; password: string } | undefined, ca?: string): Client {
+  return new Client({ node: url, auth, requestTimeout: 60_000, tls: ca ? { ca } : undefined })
 }
 
 /**
@@ -447,7 +481,7 @@ function makeClient(url: string, auth: { username: string; password: string } | 
  */
 export async function startElasticsearch(options: ElasticsearchOptions = {}): Promise<ElasticsearchInstance> {
   const externalUrl = process.env.ELASTICSEARCH_URL
-  if (externalUrl && !options.settings && !options.security) return attach(externalUrl)
+  if (externalUrl && !options.settings && !options.security && !options.tls) return attach(externalUrl)
   const home = await elasticsearchHome()
   const node = new Node(home, options)
   try {
@@ -458,7 +492,8 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     throw err
   }
   const auth = options.security ? { username: 'elastic', password: options.security.password } : undefined
-  let client = makeClient(node.url, auth)
+  const ca = options.tls?.ca
+  let client = makeClient(node.url, auth, ca)
   let stopped = false
   const instance: ElasticsearchInstance = {
     get url() {
@@ -468,6 +503,7 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
       return client
     },
     auth,
+    ca,
     external: false,
     logTail: (lines) => node.logTail(lines),
     halt: (signal) => node.halt(signal),
@@ -475,7 +511,7 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
       await node.start()
       // The old client's connection pool may hold dead sockets and a "dead" mark.
       const old = client
-      client = makeClient(node.url, auth)
+      client = makeClient(node.url, auth, ca)
       await old.close().catch(() => {})
     },
     async restart() {
@@ -506,6 +542,7 @@ function attach(url: string): ElasticsearchInstance {
     url: base,
     client,
     auth,
+    ca: undefined,
     external: true,
     logTail: () => `(external cluster ${base})`,
     halt: unsupported,
