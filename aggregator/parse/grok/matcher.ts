@@ -106,6 +106,18 @@ function tryRegExp(source: string, flags: string): RegExp | undefined {
   }
 }
 
+/** The same regex with `(?<gN>` turned into `(` and `\k<gN>` into a numbered reference; undefined if that changes the group count. */
+function unnamed(regex: RegExp, names: Map<string, number>, count: number): RegExp | undefined {
+  const source = regex.source
+    .replace(/(?<!\\)\(\?<(g\d+)>/g, '(')
+    .replace(/\\k<(g\d+)>/g, (whole, name: string) => {
+      const idx = names.get(name)
+      return idx === undefined ? whole : `(?:\\${idx})`
+    })
+  const plain = tryRegExp(source, regex.flags)
+  return plain !== undefined && scanCaptures(plain.source).count === count && engineCaptureCount(plain) === count ? plain : undefined
+}
+
 export class CompiledGrok implements GrokMatcher {
   readonly pattern: string
   readonly regex: RegExp
@@ -122,11 +134,10 @@ export class CompiledGrok implements GrokMatcher {
 
   constructor(pattern: string, expansion: Expansion, warnings: string[], options: MatcherOptions) {
     this.pattern = pattern
-    const { regex, emulated } = transpile(expansion.source, pattern)
-    this.regex = regex
+    const { regex: named, emulated } = transpile(expansion.source, pattern)
     this.warnings = Object.freeze(warnings)
     this.#keepEmpty = options.keepEmptyCaptures
-    this.#sticky = regex.sticky || regex.global
+    this.#sticky = named.sticky || named.global
 
     const fields: GrokField[] = []
     const slotOf = new Map<string, number>()
@@ -151,12 +162,15 @@ export class CompiledGrok implements GrokMatcher {
 
     // Map generated group names to exec() indices; fall back to m.groups if
     // the scan and the engine disagree or the regex is an emulating subclass.
-    const scan = scanCaptures(regex.source)
-    const indexed = !emulated && scan.count === engineCaptureCount(regex)
+    const scan = scanCaptures(named.source)
+    const indexed = !emulated && scan.count === engineCaptureCount(named)
     for (let k = 0; k < n; k++) {
       const idx = indexed ? scan.names.get(this.#groupNames[k]!) : undefined
       this.#index[k] = idx ?? -1
     }
+    // Reading by index needs no names, and V8 builds a `groups` object on
+    // every successful exec() of a regex with named groups: drop them.
+    this.regex = indexed ? (unnamed(named, scan.names, scan.count) ?? named) : named
   }
 
   #exec(text: string): RegExpExecArray | null {
@@ -188,7 +202,10 @@ export class CompiledGrok implements GrokMatcher {
     const out: Record<string, unknown> = {}
     for (let s = 0; s < values.length; s++) {
       const v = values[s]
-      if (v !== undefined) setField(out, this.fields[s]!.path, v)
+      if (v === undefined) continue
+      const path = this.fields[s]!.path
+      if (path.length === 1) out[path[0]!] = v
+      else setField(out, path, v)
     }
     return out
   }
