@@ -74,12 +74,12 @@ export class EventEncoder {
   }
 
   /**
-   * Writes one single-line event as JSON bytes into `out` at `pos` (room for
-   * bound(line.length) is the caller's job). `timestamp` is 24 ASCII chars.
+   * Writes one single-line event (`line[start, stop)`) as JSON bytes into `out`
+   * at `pos` (room for bound(stop - start) is the caller's job). `timestamp` is 24 ASCII chars.
    * Returns the end position, or -1 when the line is not valid UTF-8 (then use
    * encode() with the decoded string).
    */
-  encodeLine(out: Buffer, pos: number, timestamp: string, line: Buffer, offset: number, truncated: boolean): number {
+  encodeLine(out: Buffer, pos: number, timestamp: string, line: Buffer, start: number, stop: number, offset: number, truncated: boolean): number {
     // TypedArray#set: native, no argument juggling, no allocation.
     out.set(kOpen, pos)
     pos += kOpen.length
@@ -88,7 +88,7 @@ export class EventEncoder {
     out.set(head, pos)
     pos = writeHex(offset, out, pos + head.length)
     out.set(kMessage, pos)
-    pos = writeJsonStringBody(line, out, pos + kMessage.length)
+    pos = writeJsonStringBody(line, start, stop, out, pos + kMessage.length)
     if (pos < 0) return -1
     out.set(kOffset, pos)
     pos = writeDecimal(offset, out, pos + kOffset.length)

@@ -87,18 +87,18 @@ export class Harvester implements LineSink, EventSink, AckTarget {
     this.splitter.push(chunk, this)
   }
 
-  line(bytes: Buffer, offset: number, end: number, truncated: boolean): void {
+  line(buf: Buffer, start: number, stop: number, offset: number, end: number, truncated: boolean): void {
     this.#counters.lines++
     if (this.multiline) {
-      this.multiline.push(bytes.toString('utf8', 0, bytes.length), bytes.length, offset, end, truncated, this, this.lastData)
+      this.multiline.push(buf.toString('utf8', start, stop), stop - start, offset, end, truncated, this, this.lastData)
       return
     }
     // Bytes straight into the batch's buffer; invalid UTF-8 takes the string path (U+FFFD).
     const b = this.#batcher
-    const out = b.reserve(this.encoder.bound(bytes.length))
-    const pos = this.encoder.encodeLine(out, b.arenaPos, this.#timestamp, bytes, offset, truncated)
+    const out = b.reserve(this.encoder.bound(stop - start))
+    const pos = this.encoder.encodeLine(out, b.arenaPos, this.#timestamp, buf, start, stop, offset, truncated)
     if (pos < 0) {
-      this.event(bytes.toString('utf8', 0, bytes.length), offset, end, 1, truncated)
+      this.event(buf.toString('utf8', start, stop), offset, end, 1, truncated)
       return
     }
     this.#counters.events++

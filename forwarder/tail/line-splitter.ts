@@ -2,18 +2,19 @@
 //
 // A chunk read at the splitter's current offset is searched with
 // Buffer#indexOf; complete lines are handed to the sink as subarrays of the
-// read buffer (no copy). A partial last line is carried over (copied once,
+// read buffer (no copy, no view object). A partial last line is carried over (copied once,
 // bounded by maxLineBytes) until its newline arrives. Bytes beyond
 // maxLineBytes are skipped and counted; the line is still emitted (marked
 // truncated) when its newline arrives, so offsets stay exact.
 
 export interface LineSink {
   /**
-   * One complete line. `bytes` excludes the terminator (`\n` or `\r\n`) and is
-   * only valid during the call. `offset` is the file offset of the line's first
-   * byte, `end` the offset just after its `\n`.
+   * One complete line: `buf[start, stop)`, without its terminator (`\n` or
+   * `\r\n`), only valid during the call (no view is allocated per line).
+   * `offset` is the file offset of the line's first byte, `end` the offset
+   * just after its `\n`.
    */
-  line(bytes: Buffer, offset: number, end: number, truncated: boolean): void
+  line(buf: Buffer, start: number, stop: number, offset: number, end: number, truncated: boolean): void
 }
 
 const LF = 0x0a
@@ -74,9 +75,9 @@ export class LineSplitter {
         if (stop - start > this.#max) {
           this.truncatedLines++
           this.skippedBytes += stop - start - this.#max
-          sink.line(chunk.subarray(start, start + this.#max), lineStart, end, true)
+          sink.line(chunk, start, start + this.#max, lineStart, end, true)
         } else {
-          sink.line(chunk.subarray(start, stop), lineStart, end, false)
+          sink.line(chunk, start, stop, lineStart, end, false)
         }
       } else {
         this.#hold(chunk, start, nl)
@@ -126,6 +127,6 @@ export class LineSplitter {
     this.#offset = end
     this.#carryLen = 0
     this.#skipped = 0
-    sink.line(this.#carry.subarray(0, keep), lineStart, end, truncated)
+    sink.line(this.#carry, 0, keep, lineStart, end, truncated)
   }
 }

@@ -3,9 +3,9 @@ import { LineSplitter } from '../../../forwarder/tail/line-splitter.ts'
 
 interface Got { text: string; offset: number; end: number; truncated: boolean }
 
-function collector(): { got: Got[]; sink: { line(b: Buffer, o: number, e: number, tr: boolean): void } } {
+function collector(): { got: Got[]; sink: { line(b: Buffer, s: number, e: number, o: number, end: number, tr: boolean): void } } {
   const got: Got[] = []
-  return { got, sink: { line: (b, offset, end, truncated) => got.push({ text: b.toString('utf8'), offset, end, truncated }) } }
+  return { got, sink: { line: (b, start, stop, offset, end, truncated) => got.push({ text: b.toString('utf8', start, stop), offset, end, truncated }) } }
 }
 
 t.test('splits lines with exact offsets', async (t) => {
