@@ -16,11 +16,14 @@ import type { LogEvent } from '../../../core/event.ts'
 // Per event the work is one string concatenation: date parts are cut out of
 // the ISO timestamp string when it is UTC (`…Z`), no Date objects.
 
-type Part = { kind: 'text'; text: string } | { kind: 'field'; path: FieldPath } | { kind: 'date'; tokens: DateToken[] }
+type Part = { kind: 'text'; text: string } | { kind: 'field'; path: FieldPath } | { kind: 'date'; tokens: DateToken[]; dayOnly: boolean; lastDay: string; lastText: string }
 type DateToken = string | { tok: string }
 
 const forbidden = /[\\/*?"<>| ,#:]/g
-const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
+/** `YYYY-MM-DDThh:mm:ss[.fff]Z` by shape (cheap character checks, no RegExp per event). */
+function isoUtc(ts: string): boolean {
+  return ts.length >= 20 && ts.charCodeAt(ts.length - 1) === 90 /* Z */ && ts.charCodeAt(10) === 84 /* T */ && ts.charCodeAt(4) === 45 && ts.charCodeAt(7) === 45 && ts.charCodeAt(13) === 58
+}
 
 function splitDate(pattern: string): DateToken[] {
   const out: DateToken[] = []
@@ -90,7 +93,11 @@ export class IndexName {
     for (let m = re.exec(template); m !== null; m = re.exec(template)) {
       if (m.index > last) parts.push({ kind: 'text', text: template.slice(last, m.index) })
       const ref = m[1]!.trim()
-      if (ref.startsWith('+')) parts.push({ kind: 'date', tokens: splitDate(ref.slice(1)) })
+      if (ref.startsWith('+')) {
+        const tokens = splitDate(ref.slice(1))
+        const dayOnly = tokens.every((t) => typeof t === 'string' || /^(yyyy|YYYY|yy|MM|dd)$/.test(t.tok))
+        parts.push({ kind: 'date', tokens, dayOnly, lastDay: '', lastText: '' })
+      }
       else parts.push({ kind: 'field', path: parseFieldRef(ref) })
       last = re.lastIndex
     }
@@ -120,15 +127,22 @@ export class IndexName {
           out += this.#missing
           this.missingFields++
         }
-      } else out += this.#date(event['@timestamp'], p.tokens)
+      } else out += this.#date(event['@timestamp'], p)
     }
     return out
   }
 
-  #date(ts: unknown, tokens: DateToken[]): string {
+  #date(ts: unknown, p: { tokens: DateToken[]; dayOnly: boolean; lastDay: string; lastText: string }): string {
+    const tokens = p.tokens
     let out = ''
-    if (typeof ts === 'string' && ts.length >= 20 && ts.charCodeAt(ts.length - 1) === 90 /* Z */ && ISO_UTC.test(ts)) {
+    if (typeof ts === 'string' && isoUtc(ts)) {
+      // Day patterns: reuse the text while events stay on the same UTC day.
+      if (p.dayOnly && p.lastDay !== '' && ts.startsWith(p.lastDay)) return p.lastText
       for (const t of tokens) out += typeof t === 'string' ? t : fromIso(ts, t.tok)
+      if (p.dayOnly) {
+        p.lastDay = ts.slice(0, 10)
+        p.lastText = out
+      }
       return out
     }
     let ms = typeof ts === 'string' ? Date.parse(ts) : typeof ts === 'number' ? ts : NaN
