@@ -9,7 +9,7 @@ import { GrokLibrary, ecsCompatibilities } from '../parse/grok/library.ts'
 import type { EcsCompatibility } from '../parse/grok/library.ts'
 import { fieldPath } from '../parse/grok/matcher.ts'
 import { buildPlan, runBatch } from '../parse/grok/plan.ts'
-import type { EventHits, Plan, PlanSpec } from '../parse/grok/plan.ts'
+import type { BatchHits, Plan, PlanSpec } from '../parse/grok/plan.ts'
 import { GrokWorkerPool } from '../parse/grok/pool.ts'
 import type { Stage, StageContext, StageModule } from '../pipeline/stage.ts'
 import { failureCounter } from '../pipeline/pipeline.ts'
@@ -171,7 +171,7 @@ export class GrokStage implements Stage {
         // The pool could not match this batch (worker threads crashing):
         // tag every event rather than lose or block the batch.
         this.#logger.error({ err }, 'grok workers failed on a batch; tagging it as parse failures')
-        this.#apply(events, new Array<EventHits>(events.length).fill(null), kNone)
+        this.#apply(events, new Array<number>(events.length).fill(0), kNone)
         return events
       },
     )
@@ -198,11 +198,12 @@ export class GrokStage implements Stage {
     return texts
   }
 
-  #apply(events: LogEvent[], hits: EventHits[], timedOut: readonly number[]): void {
+  #apply(events: LogEvent[], hits: BatchHits, timedOut: readonly number[]): void {
+    let c = 0
     for (let e = 0; e < events.length; e++) {
       const event = events[e]!
-      const h = hits[e]
-      if (h == null) {
+      const count = hits[c++] as number
+      if (count === 0) {
         if (timedOut.length > 0 && timedOut.includes(e)) {
           addTag(event, this.#timeoutTag)
           continue
@@ -211,11 +212,11 @@ export class GrokStage implements Stage {
         for (let t = 0; t < this.#failTags.length; t++) addTag(event, this.#failTags[t]!)
         continue
       }
-      for (let i = 0; i < h.length; i += 3) {
-        const dest = this.#dest[h[i] as number]![h[i + 1] as number]!
-        const values = h[i + 2] as unknown[]
-        for (let s = 0; s < values.length; s++) {
-          const v = values[s]
+      for (let h = 0; h < count; h++) {
+        const dest = this.#dest[hits[c] as number]![hits[c + 1] as number]!
+        c += 2
+        for (let s = 0; s < dest.length; s++) {
+          const v = hits[c++]
           if (v !== undefined) write(event, dest[s]!, v)
         }
       }

@@ -20,6 +20,8 @@ export interface GrokMatcher {
   match(text: string): Record<string, unknown> | null
   /** Captures aligned with `fields` (undefined where nothing was captured), or null. */
   values(text: string): unknown[] | null
+  /** Like values(), appending the `fields.length` values to `out`; false (nothing appended) when no match. */
+  appendValues(text: string, out: unknown[]): boolean
 }
 
 export interface GrokField {
@@ -178,22 +180,29 @@ export class CompiledGrok implements GrokMatcher {
     return this.regex.exec(text)
   }
 
-  values(text: string): unknown[] | null {
+  appendValues(text: string, out: unknown[]): boolean {
     const m = this.#exec(text)
-    if (m === null) return null
-    const out = new Array<unknown>(this.fields.length)
+    if (m === null) return false
+    const base = out.length
+    const nf = this.fields.length
+    for (let s = 0; s < nf; s++) out.push(undefined)
     const slots = this.#slot
     const index = this.#index
     const keepEmpty = this.#keepEmpty
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k]!
-      if (out[slot] !== undefined) continue // same field twice: first non-undefined wins
+      if (out[base + slot] !== undefined) continue // same field twice: first non-undefined wins
       const i = index[k]!
       const v = i >= 0 ? m[i] : m.groups?.[this.#groupNames[k]!]
       if (v === undefined || (v === '' && !keepEmpty)) continue
-      out[slot] = convert(v, this.#types[slot]!)
+      out[base + slot] = convert(v, this.#types[slot]!)
     }
-    return out
+    return true
+  }
+
+  values(text: string): unknown[] | null {
+    const out: unknown[] = []
+    return this.appendValues(text, out) ? out : null
   }
 
   match(text: string): Record<string, unknown> | null {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { ClosedError, LogyardError } from '../../../core/errors.ts'
 import { kAttempts, kEvent } from './plan.ts'
-import type { EventHits, PlanSpec } from './plan.ts'
+import type { BatchHits, PlanSpec } from './plan.ts'
 import type { JobMessage, WorkerInit } from './match-worker.ts'
 
 // A small pool of grok worker threads with a watchdog.
@@ -26,7 +26,7 @@ export interface PoolOptions {
 }
 
 export interface BatchOutcome {
-  hits: EventHits[]
+  hits: BatchHits
   /** Indexes of events whose matching was stopped by the watchdog. */
   timedOut: number[]
 }
@@ -91,14 +91,14 @@ export class GrokWorkerPool {
     const worker = new Worker(kWorkerUrl, { workerData: init })
     this.started++
     const slot: Slot = { worker, progress, ready: false, job: null, lastAttempts: 0, since: 0, retired: false, failedStarts }
-    worker.on('message', (msg: { ready?: true; id?: number; hits?: EventHits[] }) => this.#onMessage(slot, msg))
+    worker.on('message', (msg: { ready?: true; id?: number; hits?: BatchHits }) => this.#onMessage(slot, msg))
     worker.on('error', () => {}) // the exit handler decides what happens next
     worker.on('exit', () => this.#onExit(slot))
     worker.unref() // after the listeners: an idle pool never keeps the process alive
     return slot
   }
 
-  #onMessage(slot: Slot, msg: { ready?: true; id?: number; hits?: EventHits[] }): void {
+  #onMessage(slot: Slot, msg: { ready?: true; id?: number; hits?: BatchHits }): void {
     if (slot.retired) return
     if (msg.ready) {
       slot.ready = true
