@@ -73,9 +73,18 @@ test('BigInt-safe values serialize exactly', async (t) => {
   t.equal(enc.unencodable, 1)
 })
 
-test('sourceOf strips only the top-level @metadata', async (t) => {
-  t.equal(sourceOf({ a: 1, '@metadata': { x: 1 }, b: { '@metadata': 'kept' } }), '{"a":1,"b":{"@metadata":"kept"}}')
+test('sourceOf strips only the top-level @metadata and leaves the event as it was', async (t) => {
+  const e = { a: 1, '@metadata': { x: 1 }, b: { '@metadata': 'kept' } }
+  t.equal(sourceOf(e), '{"a":1,"b":{"@metadata":"kept"}}')
+  t.same(Object.keys(e), ['a', '@metadata', 'b'])
+  t.same(e['@metadata'], { x: 1 }, 'restored')
   t.equal(sourceOf({ a: 1 }), '{"a":1}')
+  const frozen = Object.freeze({ '@metadata': { _id: 'f' }, z: 2 })
+  t.equal(sourceOf(frozen), '{"z":2}', 'frozen events fall back to a copy')
+  const cyclic: Record<string, unknown> = { '@metadata': { _id: 'c' } }
+  cyclic.self = cyclic
+  t.throws(() => sourceOf(cyclic))
+  t.same(cyclic['@metadata'], { _id: 'c' }, 'restored even when stringify throws')
 })
 
 test('index name template: fields, dates, missing fields, sanitizing, pattern', async (t) => {

@@ -210,3 +210,41 @@ test('TLS with a custom CA: verified against tls.ca; an unknown CA is refused un
 test('a missing tls.ca file is a config error naming the key', async (t) => {
   await t.rejects(makeSink({ hosts: ['https://127.0.0.1:9'], index: 'x', tls: { ca: '/nonexistent/ca.pem' } }), { code: 'LY_CONFIG', message: /output\.elasticsearch\.tls\.ca: cannot read/ })
 })
+
+test('backpressure: busy at max_pending_docs, write() waits for room, one drain; flush_interval lingers partial batches', async (t) => {
+  const srv = await responder([], created)
+  t.teardown(srv.close)
+  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, max_pending_docs: 10, concurrency: 1 })
+  let drains = 0
+  sink.on('drain', () => drains++)
+  const first = sink.write(events('b', 0, 10, 's'))
+  t.ok(sink.busy, 'busy at the bound')
+  let secondDone = false
+  const second = sink.write(events('b', 10, 12, 's')).then(() => (secondDone = true))
+  t.equal(sink.pendingDocs, 10, 'the second write waits for room instead of buffering')
+  await first
+  await second
+  t.ok(secondDone)
+  t.equal(drains, 1, 'one drain')
+  t.notOk(sink.busy)
+  t.same(srv.bulks.map((b) => b.ids.length), [10, 2], 'the second batch went after room was made')
+  await sink.close(500)
+
+  // flush_interval: two small writes within the linger window become one request.
+  const srv2 = await responder([], created)
+  t.teardown(srv2.close)
+  const linger = await makeSink({ hosts: [srv2.url], index: 'x', template: { enabled: false }, flush_interval: '200ms' })
+  const w1 = linger.sink.write(events('l', 0, 2, 's'))
+  await new Promise((r) => setTimeout(r, 50))
+  const w2 = linger.sink.write(events('l', 2, 3, 's'))
+  await Promise.all([w1, w2])
+  t.same(srv2.bulks.map((b) => b.ids), [['l-0', 'l-1', 'l-2']], 'one request after the linger')
+  await linger.sink.close(500)
+  const eager = await makeSink({ hosts: [srv2.url], index: 'x', template: { enabled: false } })
+  const e1 = eager.sink.write(events('q', 0, 2, 's'))
+  await new Promise((r) => setTimeout(r, 50))
+  const e2 = eager.sink.write(events('q', 2, 3, 's'))
+  await Promise.all([e1, e2])
+  t.same(srv2.bulks.slice(1).map((b) => b.ids), [['q-0', 'q-1'], ['q-2']], 'flush_interval 0 sends at once')
+  await eager.sink.close(500)
+})
