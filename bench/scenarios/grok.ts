@@ -151,7 +151,7 @@ const scenario: Scenario = {
   description: 'grok matching per core vs hand-written RegExps (COMBINEDAPACHELOG, SYSLOGLINE, HAPROXYHTTP, Java stack line, 10-pattern fall-through) and the worker-hop cost of the grok stage',
   async run({ quick }) {
     const n = quick ? 20_000 : 100_000
-    const reps = quick ? 1 : 3
+    const reps = quick ? 2 : 3
     const results: BenchResult[] = []
     const lib = GrokLibrary.load({ ecs: 'v8' })
 
