@@ -27,7 +27,8 @@ test('item-level 429 from a saturated write pool: retried, nothing lost, nothing
   const N = 2500
   await writeAll(sink, events('p', 0, N, 'pressure'), 200, 16)
   t.ok(sink.stats.retriedDocs > 0, `documents were retried after 429s (${sink.stats.retriedDocs})`)
-  t.equal(sink.stats.indexed, N, 'every document indexed once')
+  // A resend whose first attempt was stored after all (e.g. a request that timed out under load) comes back as 409 = duplicate.
+  t.equal(sink.stats.indexed + sink.stats.duplicates, N, `every document stored (${sink.stats.indexed} created, ${sink.stats.duplicates} already there)`)
   t.equal(sink.stats.deadLettered, 0)
   await es.client.indices.refresh({ index })
   t.equal((await es.client.count({ index })).count, N, 'count equals')
