@@ -131,7 +131,7 @@ export class GrokStage implements Stage {
       breakOnMatch: options.break_on_match,
     }
     const library = GrokLibrary.load(spec.library)
-    this.#plan = compilePlan(spec, library, ctx.id)
+    this.#plan = compilePlan(spec, library, options.match !== undefined && Object.keys(options.match).length > 0 ? (field) => `${ctx.id}.match.${field}` : () => `${ctx.id}.patterns`)
     this.#sources = entries.map((e) => parseFieldRef(e.field))
     const overwrite = new Set(options.overwrite.map((f) => fieldPath(f).join('\0')))
     const target = options.target === undefined ? [] : parseFieldRef(options.target)
@@ -258,7 +258,8 @@ function write(event: LogEvent, dest: Destination, value: unknown): void {
   else cur[key] = [old, value]
 }
 
-function compilePlan(spec: PlanSpec, library: GrokLibrary, id: string): Plan {
+/** Compiles every pattern up front so a bad one is a ConfigError naming its key (`2:grok.patterns[0]`). */
+function compilePlan(spec: PlanSpec, library: GrokLibrary, keyOf: (field: string) => string): Plan {
   for (let f = 0; f < spec.entries.length; f++) {
     const entry = spec.entries[f]!
     for (let p = 0; p < entry.patterns.length; p++) {
@@ -267,7 +268,7 @@ function compilePlan(spec: PlanSpec, library: GrokLibrary, id: string): Plan {
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err
         const message = err.message.startsWith('grok: ') ? err.message.slice(6) : err.message
-        throw new ConfigError(`${id}.match.${entry.field}[${p}]`, message)
+        throw new ConfigError(`${keyOf(entry.field)}[${p}]`, message)
       }
     }
   }

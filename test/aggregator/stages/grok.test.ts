@@ -105,7 +105,8 @@ t.test('pattern_definitions, patterns_dir, custom tags, max_field_bytes', async 
 })
 
 t.test('config errors name the stage, field and pattern', async (t) => {
-  t.throws(() => make({ patterns: ['%{NOPE:x}'] }), { code: 'LY_CONFIG', message: /3:grok\.match\.message\[0\]: unknown pattern %\{NOPE\}/ })
+  t.throws(() => make({ patterns: ['%{NOPE:x}'] }), { code: 'LY_CONFIG', message: /3:grok\.patterns\[0\]: unknown pattern %\{NOPE\}/ })
+  t.throws(() => make({ match: { '[a][b]': ['%{WORD}', '%{NOPE2}'] } }), { code: 'LY_CONFIG', message: /3:grok\.match\.\[a\]\[b\]\[1\]: unknown pattern %\{NOPE2\}/ })
   t.throws(() => make({ patterns: ['%{A}'], pattern_definitions: { A: '%{B}', B: 'x%{A}' } }), { message: /recursive pattern A → B → A/ })
   t.throws(() => make({ patterns: ['(unclosed'] }), { message: /bad regex/ })
   t.throws(() => make({ patterns: ['^(a+)+$'] }), { message: /backtrack exponentially/ })
