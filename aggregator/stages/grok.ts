@@ -28,8 +28,9 @@ import { failureCounter } from '../pipeline/pipeline.ts'
 // An event nothing matched (or whose fields are absent, not strings, or longer
 // than max_field_bytes) gets tag_on_failure.
 //
-// Safety: matching runs in worker threads (`workers`, default 1) with a
-// watchdog: a regex attempt that runs longer than timeout_millis (default
+// Safety: matching runs in worker threads (`workers`, default 1, plus one
+// idle spare; shared by the grok stages of the process that ask for the
+// same number) with a watchdog: a regex attempt that runs longer than timeout_millis (default
 // 1000) is stopped by terminating its thread; that event gets tag_on_timeout
 // and the batch goes on. timeout_millis: 0 runs inline on the event loop,
 // without that protection (only for trusted patterns).
@@ -109,6 +110,7 @@ export class GrokStage implements Stage {
   readonly #sources: FieldPath[]
   readonly #plan: Plan
   readonly #pool: GrokWorkerPool | undefined
+  readonly #planId: number
   /** dest[entry][pattern][slot] */
   readonly #dest: Destination[][][]
   readonly #failTags: readonly string[]
@@ -149,9 +151,9 @@ export class GrokStage implements Stage {
     const labels = { stage: ctx.id }
     this.#timeouts = ctx.metrics.counter('grok_timeouts_total', 'Events whose grok matching was stopped by the watchdog', labels)
     this.#tooLong = ctx.metrics.counter('grok_field_too_long_total', 'Field values longer than max_field_bytes (not matched)', labels)
-    this.#pool = options.timeout_millis > 0
-      ? new GrokWorkerPool(spec, { size: options.workers, timeoutMs: options.timeout_millis, onTimeout: () => this.#timeouts.inc() })
-      : undefined
+    // Grok stages asking for the same number of workers share one pool.
+    this.#pool = options.timeout_millis > 0 ? GrokWorkerPool.shared(options.workers) : undefined
+    this.#planId = this.#pool?.register(spec, options.timeout_millis, () => this.#timeouts.inc()) ?? 0
   }
 
   run(events: LogEvent[]): LogEvent[] | Promise<LogEvent[]> {
@@ -161,7 +163,7 @@ export class GrokStage implements Stage {
       this.#apply(events, runBatch(this.#plan, texts, events.length), kNone)
       return events
     }
-    return this.#pool.run(texts, events.length).then(
+    return this.#pool.run(this.#planId, texts, events.length).then(
       (outcome) => {
         this.#apply(events, outcome.hits, outcome.timedOut)
         return events
@@ -231,7 +233,7 @@ export class GrokStage implements Stage {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await (this.#pool?.close() ?? kIdle)
+    await (this.#pool?.release(this.#planId) ?? kIdle)
   }
 }
 
