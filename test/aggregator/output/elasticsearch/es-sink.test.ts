@@ -37,7 +37,8 @@ test('bulk of N events → N documents with their _id, without @metadata; replay
   await writeAll(sink, all, 250)
   const index = `logs-${service}-2024.05.01`
   t.equal(await count(index), N, 'N documents')
-  t.equal(sink.stats.indexed, N)
+  // Under heavy load a request can time out after Elasticsearch stored it; its resend then gets 409s.
+  t.equal(sink.stats.indexed + sink.stats.duplicates, N, `all stored (${sink.stats.indexed} created, ${sink.stats.duplicates} resent after a timeout)`)
   t.equal(sink.pendingDocs, 0)
   t.ok(encodings.length >= Math.ceil(N / 300), 'requests were capped at max_bulk_docs')
   t.ok(encodings.every((e) => e === 'gzip'), 'every bulk body was gzip-encoded')
@@ -57,8 +58,11 @@ test('bulk of N events → N documents with their _id, without @metadata; replay
   t.equal(props.message?.type, 'text', 'message falls back to text (no mapper-extras in the integ-test-zip)')
 
   // replay the same events: 409s count as success, nothing new
+  const before = sink.stats.duplicates
+  const createdBefore = sink.stats.indexed
   await writeAll(sink, all, 500)
-  t.equal(sink.stats.duplicates, N, 'every replayed document is a duplicate')
+  t.equal(sink.stats.duplicates - before, N, 'every replayed document is a duplicate')
+  t.equal(sink.stats.indexed, createdBefore, 'nothing created by the replay')
   t.equal(await count(index), N, 'still N documents')
   await sink.close(5000)
 })

@@ -16,7 +16,7 @@ export function esConfig(overrides: Record<string, unknown>): ElasticsearchOutpu
     retry_max: '1s',
     auth_retry_interval: '200ms',
     health_check_interval: '200ms',
-    request_timeout: '20s',
+    request_timeout: '60s',
     ...overrides,
   })
 }
