@@ -61,8 +61,11 @@ interface Child {
 // The same V8 flags as configs/logyard-forwarder.service.
 const V8_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128']
 
+// LOGYARD_BENCH_PROF=DIR profiles the forwarder child (--cpu-prof into DIR).
+const PROF = process.env.LOGYARD_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}`] : []
+
 function startForwarder(configFile: string): Child {
-  const child = spawn(process.execPath, [...V8_FLAGS, join(root, 'forwarder/main.ts'), '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
+  const child = spawn(process.execPath, [...V8_FLAGS, ...PROF, join(root, 'forwarder/main.ts'), '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => {
     if (out.length < 1 << 20) out += d.toString()

@@ -75,6 +75,10 @@ export class ClientConnection {
   #retry: NodeJS.Timeout | undefined
   #connectTimer: NodeJS.Timeout | undefined
   #failedLast = false
+  /** Connection attempt number; compression results of an earlier attempt are ignored. */
+  #gen = 0
+  /** Leading #inflight windows already written to the socket (the rest are compressing). */
+  #written = 0
 
   constructor(owner: ConnectionOwner, endpoint: Endpoint | undefined, backoff: { init: number; max: number; random: () => number }) {
     this.#owner = owner
@@ -114,6 +118,8 @@ export class ClientConnection {
     this.#endpoint = ep
     this.#state = ConnState.connecting
     this.#ackHave = 0
+    this.#gen++
+    this.#written = 0
     let socket: Socket
     if (owner.tls) {
       const opts: ConnectionOptions = { ...owner.tls, host: ep.host, port: ep.port }
@@ -151,21 +157,64 @@ export class ClientConnection {
     this.#fill()
   }
 
+  // Takes windows while fewer than `pipelining` are unacknowledged and starts
+  // compressing each in libuv's threadpool (zlib's async API), so the main
+  // thread goes on reading files while windows compress. Finished windows are
+  // written strictly in the order they were taken (#writeReady).
   #fill(): void {
     const owner = this.#owner
     const socket = this.#socket
     while (this.#state === ConnState.ready && socket && this.#inflight.length < owner.pipelining) {
       const w = owner.take()
       if (!w) break
-      const bytes = w.encode(owner.level)
       if (this.#inflight.length === 0) this.#lastRead = this.#lastProgress = Date.now()
       this.#inflight.push(w)
       w.attempts++
+      w.wire = undefined
+      w.wireGen = -1
       if (w.attempts > 1) owner.counters.resentEvents.inc(w.count)
-      owner.counters.windowsSent.inc()
-      owner.counters.bytesWritten.inc(bytes.length)
-      socket.write(bytes)
+      w.encodeAsync(owner.level, this.#encodedFor(w, this.#gen))
     }
+  }
+
+  // One callback per window (not per event): remembers the attempt it belongs to.
+  #encodedFor(w: PendingWindow, gen: number): (err: Error | null, parts: Buffer[]) => void {
+    return (err, parts) => {
+      if (gen !== this.#gen || this.#state !== ConnState.ready || !this.#inflight.includes(w)) return // connection lost meanwhile; the window was handed back
+      if (err) {
+        this.#fail(new ConnectionError(`cannot compress a window for ${this.#endpoint?.name}: ${err.message}`, { endpoint: this.#endpoint?.name, cause: err }))
+        return
+      }
+      w.wire = parts
+      w.wireGen = gen
+      this.#writeReady()
+    }
+  }
+
+  #writeReady(): void {
+    const socket = this.#socket
+    if (!socket) return
+    const owner = this.#owner
+    const gen = this.#gen
+    let corked = false
+    while (this.#written < this.#inflight.length) {
+      const w = this.#inflight[this.#written]!
+      if (w.wireGen !== gen || w.wire === undefined) break
+      if (!corked) {
+        socket.cork()
+        corked = true
+      }
+      let bytes = 0
+      for (const part of w.wire) {
+        bytes += part.length
+        socket.write(part)
+      }
+      w.wire = undefined
+      this.#written++
+      owner.counters.windowsSent.inc()
+      owner.counters.bytesWritten.inc(bytes)
+    }
+    if (corked) socket.uncork()
   }
 
   #data(chunk: Buffer): void {
@@ -195,7 +244,7 @@ export class ClientConnection {
       owner.counters.keepalivesReceived.inc()
       return true
     }
-    if (!head) {
+    if (!head || this.#written === 0) {
       this.#fail(new ProtocolError(`ACK ${seq} with no window in flight`, { endpoint: this.#endpoint?.name }))
       return false
     }
@@ -213,6 +262,7 @@ export class ClientConnection {
     this.#backoff.reset()
     if (seq === head.count) {
       this.#inflight.shift()
+      this.#written--
       owner.counters.windowsAcked.inc()
       owner.windowDone(head)
     }
@@ -241,8 +291,13 @@ export class ClientConnection {
     const socket = this.#socket
     this.#socket = undefined
     if (socket) socket.destroy()
+    this.#gen++
+    this.#written = 0
     const back = this.#inflight.splice(0)
-    for (const w of back) w.rewind()
+    for (const w of back) {
+      w.rewind()
+      w.wire = undefined
+    }
     if (back.length > 0) this.#owner.giveBack(back)
     return back.length
   }

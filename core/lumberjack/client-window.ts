@@ -1,4 +1,4 @@
-import { encodeWindow } from './frame-encoder.ts'
+import { encodeWindow, encodeWindowAsync } from './frame-encoder.ts'
 
 // A window on the writer side: the payloads of one Lumberjack batch and how
 // far they are acknowledged. After a partial ACK and a lost connection only
@@ -20,6 +20,12 @@ export class PendingWindow {
   attempts = 0
   #encoded: Buffer | undefined
   #encodedOffset = -1
+  #parts: Buffer[] | undefined
+  #partsOffset = -1
+  /** Wire bytes for the current attempt, set by the connection when compression finishes. */
+  wire: Buffer[] | undefined
+  /** The connection attempt `wire` belongs to. */
+  wireGen = -1
 
   constructor(payloads: readonly (string | Buffer)[], group: SendGroup) {
     this.payloads = payloads
@@ -40,6 +46,25 @@ export class PendingWindow {
     return this.#encoded
   }
 
+  /**
+   * The same bytes as encode(), compressed off the main thread; `done` may run
+   * synchronously (cached, or level 0). The parts are written back to back.
+   */
+  encodeAsync(level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
+    const offset = this.offset
+    if (this.#parts !== undefined && this.#partsOffset === offset) {
+      done(null, this.#parts)
+      return
+    }
+    encodeWindowAsync(offset === 0 ? this.payloads : this.payloads.slice(offset), level, (err, parts) => {
+      if (!err && this.offset === offset) {
+        this.#parts = parts
+        this.#partsOffset = offset
+      }
+      done(err, parts)
+    })
+  }
+
   /** The connection was lost: keep what was acknowledged, resend the rest. */
   rewind(): void {
     this.offset += this.acked
@@ -49,5 +74,7 @@ export class PendingWindow {
   /** Drop the cached encoding once sent and acknowledged. */
   release(): void {
     this.#encoded = undefined
+    this.#parts = undefined
+    this.wire = undefined
   }
 }

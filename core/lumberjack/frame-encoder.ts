@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib'
+import { deflate, deflateSync } from 'node:zlib'
 import { COMPRESSED_HEADER_BYTES, FrameType, JSON_HEADER_BYTES, Version, WINDOW_FRAME_BYTES } from './frame-types.ts'
 
 // Writer side of Lumberjack v2: one window = `2W <n>` followed by either one
@@ -52,4 +52,32 @@ export function encodeWindow(payloads: readonly (string | Buffer)[], level: numb
   head[7] = FrameType.compressed
   head.writeUInt32BE(body.length, 8)
   return Buffer.concat([head, body], head.length + body.length)
+}
+
+/** The `2W` + `2C` header (12 bytes) of a compressed window of `count` events whose zlib body is `bodyBytes` long. */
+export function compressedWindowHeader(count: number, bodyBytes: number): Buffer {
+  const head = windowHeader(count, COMPRESSED_HEADER_BYTES)
+  head[6] = Version.v2
+  head[7] = FrameType.compressed
+  head.writeUInt32BE(bodyBytes, 8)
+  return head
+}
+
+/**
+ * encodeWindow with the deflate done in libuv's threadpool (zlib's async API),
+ * so the caller's thread keeps reading and encoding while a window compresses.
+ * `done` gets the window as [header, body] (two buffers, written back to back;
+ * no concatenation copy) or, at level 0, as one buffer.
+ */
+export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
+  const frames = encodeJsonFrames(payloads)
+  const count = payloads.length
+  if (level <= 0) {
+    done(null, [windowHeader(count, 0), frames])
+    return
+  }
+  deflate(frames, { level: Math.min(9, level) }, (err, body) => {
+    if (err) done(err, [])
+    else done(null, [compressedWindowHeader(count, body.length), body])
+  })
 }
