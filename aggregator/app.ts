@@ -39,6 +39,8 @@ export interface AggregatorInit {
   maxInflightBatches: number
   /** Deadline for stop() (ms). */
   shutdownTimeout: number
+  /** On stop, how long health stays 503 while inputs still accept, before they close (ms). */
+  drainDelay?: number
 }
 
 export class Aggregator {
@@ -48,6 +50,7 @@ export class Aggregator {
   readonly #inputs: AggregatorInput[]
   readonly #maxInflight: number
   readonly #shutdownTimeout: number
+  readonly #drainDelay: number
   #inflight = 0
   #paused = false
   #draining = false
@@ -68,6 +71,7 @@ export class Aggregator {
     this.#output = init.output
     this.#maxInflight = init.maxInflightBatches
     this.#shutdownTimeout = init.shutdownTimeout
+    this.#drainDelay = init.drainDelay ?? 0
     const m = init.metrics
     this.#eventsIn = m.counter('pipeline_events_in_total', 'Events entering the pipeline')
     this.#eventsOut = m.counter('pipeline_events_out_total', 'Events the output made safe (indexed or dead-lettered)')
@@ -148,6 +152,12 @@ export class Aggregator {
 
   async #stop(deadlineMs: number): Promise<void> {
     this.#draining = true
+    if (this.#drainDelay > 0) {
+      // /healthz is already 503; keep serving so the load balancer moves new
+      // connections elsewhere before the listener closes.
+      this.#logger.info({ drain_delay_ms: this.#drainDelay }, 'draining: /healthz is 503, still accepting until the drain delay ends')
+      await new Promise((resolve) => setTimeout(resolve, this.#drainDelay))
+    }
     const t0 = Date.now()
     this.#logger.info({ inflight_batches: this.#inflight, deadline_ms: deadlineMs }, 'draining: no new connections, finishing in-flight batches')
     await Promise.all(this.#inputs.map((i) => i.close(deadlineMs).catch((err: unknown) => {

@@ -28,6 +28,8 @@ export interface PrimaryOptions {
   http: string | undefined
   /** How long workers get to drain on stop (ms). */
   shutdownTimeout: number
+  /** On stop, how long /healthz answers 503 before the workers stop accepting (ms). */
+  drainDelay?: number
   restartBackoff?: { initial: number; max: number }
   /** How long to wait for a worker's report (ms). */
   reportTimeout?: number
@@ -174,6 +176,13 @@ export class ClusterPrimary {
     this.#cachedHealth = { ok: false, status: 'draining' }
     if (this.#healthTimer) clearTimeout(this.#healthTimer)
     for (const slot of this.#slots) if (slot.timer) clearTimeout(slot.timer)
+    // Let load balancers see the 503 and stop sending new connections while
+    // the workers still serve, then drain them.
+    const delay = this.#options.drainDelay ?? 0
+    if (delay > 0) {
+      this.#logger.info({ drain_delay_ms: delay }, 'draining: /healthz is 503, still accepting until the drain delay ends')
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
     const live = this.#slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && !w.isDead())
     const exits = live.map((w) => new Promise<void>((resolve) => {
       if (w.isDead()) return resolve()

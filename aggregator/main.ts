@@ -41,7 +41,7 @@ function onSignals(stop: (signal: string) => void): void {
 }
 
 async function runPrimary(loaded: LoadedConfig, workers: number, logger: Logger): Promise<void> {
-  const primary = new ClusterPrimary({ workers, logger, http: loaded.config.http?.listen, shutdownTimeout: loaded.config.shutdown_timeout })
+  const primary = new ClusterPrimary({ workers, logger, http: loaded.config.http?.listen, shutdownTimeout: loaded.config.shutdown_timeout, drainDelay: loaded.config.drain_delay })
   let stopping = false
   onSignals((signal) => {
     if (stopping) return
@@ -73,7 +73,7 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
       return { name: 'collectd', start: async () => ({ ...(await input.start()) }), close: (ms) => input.close(ms) }
     })
   }
-  const app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout })
+  const app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return

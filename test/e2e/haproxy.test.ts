@@ -77,6 +77,7 @@ t.test('two aggregators behind real HAProxy: kill one mid-stream, drain the othe
       `  file: {path: ${join(dir, `${name}.ndjson`)}}`,
       `http: {listen: 127.0.0.1:${ops}}`,
       'shutdown_timeout: 8s',
+      'drain_delay: 8s',
       'logging: {level: info}',
     ])
   const agg1 = startProc('aggregator', aggConfig('agg1', p1, o1))
@@ -157,6 +158,12 @@ t.test('two aggregators behind real HAProxy: kill one mid-stream, drain the othe
     return /^DOWN/.test(s[survivor] ?? '') ? s : undefined
   }, 20_000, 'haproxy marks the draining aggregator DOWN')
   t.match(drained[survivor], /^DOWN/, `draining ${survivor} is ${drained[survivor]} in haproxy`)
+  // It is DOWN because of its health check, not because it died: the process
+  // is still running and its /healthz answers 503 "draining".
+  t.equal(draining.child.exitCode, null, `${survivor} is still running during the drain delay`)
+  const health = await fetch(`http://127.0.0.1:${survivor === 'agg1' ? o1 : o2}/healthz`)
+  t.equal(health.status, 503, 'the draining aggregator answers /healthz with 503')
+  t.match(await health.json(), { status: 'draining' })
   const before = readEvents(files[victim]).length
   appendFileSync(logFile, lines(6000, 7000))
   await until(() => delivered().size >= 7000, 120_000, 'lines after the drain delivered')
