@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deflateSync } from 'node:zlib'
 import { result, type BenchResult, type Scenario } from '../harness.ts'
@@ -64,8 +64,11 @@ const V8_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128']
 // LOGYARD_BENCH_PROF=DIR profiles the forwarder child (--cpu-prof into DIR).
 const PROF = process.env.LOGYARD_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}`] : []
 
+// As in the unit: a compile cache, filled by the ExecStartPre --check-config run.
 function startForwarder(configFile: string): Child {
-  const child = spawn(process.execPath, [...V8_FLAGS, ...PROF, join(root, 'forwarder/main.ts'), '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
+  const env = { ...process.env, NODE_COMPILE_CACHE: join(dirname(configFile), 'compile-cache') }
+  spawnSync(process.execPath, [join(root, 'forwarder/main.ts'), '--config', configFile, '--check-config'], { stdio: 'ignore', cwd: root, env })
+  const child = spawn(process.execPath, [...V8_FLAGS, ...PROF, join(root, 'forwarder/main.ts'), '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, env })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => {
     if (out.length < 1 << 20) out += d.toString()
