@@ -4,7 +4,7 @@ import type { LogEvent } from '../../core/event.ts'
 import type { Counter } from '../../core/metrics.ts'
 import type { Stage, StageContext, StageModule } from '../pipeline/stage.ts'
 import { failureCounter } from '../pipeline/pipeline.ts'
-import { compileTemplate } from '../pipeline/template.ts'
+import { compileTemplate } from '../../core/template.ts'
 
 // mutate: field surgery in a fixed order, whatever the order in the YAML
 // (as Logstash's mutate): rename, update, replace, convert, gsub, lowercase,
