@@ -42,7 +42,8 @@ export function getField(event: LogEvent, path: FieldPath): unknown {
   return cur
 }
 
-export function setField(event: LogEvent, path: FieldPath, value: unknown): void {
+/** The object that holds the last key of `path`, creating objects on the way (a scalar or list in the way is replaced). */
+export function ensureParent(event: LogEvent, path: FieldPath): Record<string, unknown> {
   let cur: Record<string, unknown> = event
   const last = path.length - 1
   for (let i = 0; i < last; i++) {
@@ -54,7 +55,11 @@ export function setField(event: LogEvent, path: FieldPath, value: unknown): void
     }
     cur = next as Record<string, unknown>
   }
-  cur[path[last]!] = value
+  return cur
+}
+
+export function setField(event: LogEvent, path: FieldPath, value: unknown): void {
+  ensureParent(event, path)[path[path.length - 1]!] = value
 }
 
 export function deleteField(event: LogEvent, path: FieldPath): unknown {

@@ -1,6 +1,6 @@
 import type { Spec } from '../../core/config/schema.ts'
 import { ConfigError, LogyardError } from '../../core/errors.ts'
-import { addTag, getField, parseFieldRef } from '../../core/fields.ts'
+import { addTag, ensureParent, getField, parseFieldRef } from '../../core/fields.ts'
 import type { FieldPath } from '../../core/fields.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -242,18 +242,8 @@ const kNone: readonly number[] = []
 /** Sets a capture, merging with an existing value unless the field may be overwritten. */
 function write(event: LogEvent, dest: Destination, value: unknown): void {
   const path = dest.path
-  let cur: Record<string, unknown> = event
-  const last = path.length - 1
-  for (let i = 0; i < last; i++) {
-    const key = path[i]!
-    let next = cur[key]
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
-      next = {}
-      cur[key] = next
-    }
-    cur = next as Record<string, unknown>
-  }
-  const key = path[last]!
+  const cur = ensureParent(event, path)
+  const key = path[path.length - 1]!
   const old = cur[key]
   if (dest.overwrite || old === undefined || old === null || old === '') cur[key] = value
   else if (Array.isArray(old)) old.push(value)
