@@ -8,12 +8,11 @@
 // network) it says why and falls back to the aggregator's file output.
 
 import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startElasticsearch, ES_VERSION, type ElasticsearchInstance } from '../test/helpers/elasticsearch.ts'
 import { tlsMaterial } from '../test/helpers/tls.ts'
-import { startProc, writeConfig, type Proc } from '../test/e2e/procs.ts'
+import { freePort, startProc, writeConfig, type Proc } from '../test/e2e/procs.ts'
 import { generate, type Generated } from './generate.ts'
 
 const args = process.argv.slice(2)
@@ -39,13 +38,6 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0))
 process.on('SIGTERM', () => void shutdown(0))
 
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
 
 function expected(g: Generated): number {
   return g.nginx + g.syslog + g.rails + g.javaEvents

@@ -1,11 +1,11 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tlsMaterial } from '../helpers/tls.ts'
-import { startProc, until, writeConfig, type Proc } from './procs.ts'
+import { freePort, startProc, until, writeConfig, type Proc } from './procs.ts'
 
 // Real HAProxy (Debian package) in TCP mode, running configs/haproxy.cfg
 // unchanged, in front of two real aggregator processes; a real forwarder
@@ -17,13 +17,6 @@ import { startProc, until, writeConfig, type Proc } from './procs.ts'
 const root = join(import.meta.dirname, '..', '..')
 const haproxyBin = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))
 
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
 
 function readEvents(file: string): Record<string, any>[] {
   if (!existsSync(file)) return []

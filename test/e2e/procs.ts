@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -120,6 +121,15 @@ export async function until<T>(fn: () => Promise<T | undefined | false> | T | un
 export async function httpText(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url)
   return { status: res.status, body: await res.text() }
+}
+
+/** A TCP port free on 127.0.0.1 right now (for configs that need a fixed port, e.g. HAProxy's backends). */
+export async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const port = (srv.address() as { port: number }).port
+  await new Promise((r) => srv.close(r))
+  return port
 }
 
 export { once }
