@@ -44,10 +44,17 @@ t.test('kill -9 at random moments: no line lost, replays start exactly at the pe
     await fw.exited
     // Windows the dead process had already written may still be decoded by the receiver.
     await new Promise((r) => setTimeout(r, 300))
-    let offset = 0 // killed before the first registry write: the restart begins at 0 (read_from: beginning)
-    try {
-      offset = JSON.parse(readFileSync(join(dir, 'data', 'registry.json'), 'utf8')).files[0]?.offset ?? 0
-    } catch {}
+    // What the restart will load: a complete registry.json.new left by a write the
+    // kill interrupted before its rename wins over registry.json (Registry.load);
+    // killed before the first registry write, the restart begins at 0 (read_from: beginning).
+    const persisted = (file: string): number | undefined => {
+      try {
+        return JSON.parse(readFileSync(join(dir, 'data', file), 'utf8')).files[0]?.offset ?? 0
+      } catch {
+        return undefined
+      }
+    }
+    const offset = persisted('registry.json.new') ?? persisted('registry.json') ?? 0
     checkpoints.push({ received: rx.events.length, offset })
   }
   const fw = spawnForwarder(['--config', cfg])
