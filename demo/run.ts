@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       : ['  file:', `    path: ${outFile}`]),
     `dead_letter: {path: ${join(work, 'dlq')}}`,
     `http: {listen: 127.0.0.1:${opsPort}}`,
-    'logging: {level: warn}',
+    'logging: {level: info}',
   ])
   const fwdFile = writeConfig(work, 'forwarder.yml', [
     `data_dir: ${join(work, 'forwarder-data')}`,
@@ -111,12 +111,12 @@ async function main(): Promise<void> {
     '    fields: {service: app}',
     '    tags: [java]',
     '    read_from: beginning',
-    "    multiline: {pattern: '^(\\s|Caused by:)', negate: false, match: after, timeout: 1s}",
+    "    multiline: {pattern: '^\\d{4}-\\d{2}-\\d{2} ', negate: true, match: after, timeout: 1s}",
     'output:',
     `  hosts: ['localhost:${beatsPort}']`,
     `  tls: {ca: ${tls.caFile}, cert: ${tls.clientCertFile}, key: ${tls.clientKeyFile}}`,
     `http: {listen: 127.0.0.1:${fwdOps}}`,
-    'logging: {level: warn}',
+    'logging: {level: info}',
   ])
 
   say('starting logyard-aggregator and logyard-forwarder (mutual TLS between them) …')
@@ -139,10 +139,18 @@ async function main(): Promise<void> {
     return existsSync(outFile) ? readFileSync(outFile, 'utf8').split('\n').filter(Boolean).length : 0
   }
   const deadline = Date.now() + 180_000
-  while ((indexed = await count()) < total && Date.now() < deadline) await sleep(500)
+  let first: { at: number; n: number } | undefined
+  while ((indexed = await count()) < total && Date.now() < deadline) {
+    if (!first && indexed > 0) first = { at: Date.now(), n: indexed }
+    await sleep(250)
+  }
   const seconds = (Date.now() - t0) / 1000
   say('')
-  say(`${indexed} of ${total} events ${es ? 'indexed into Elasticsearch' : 'written to the file output'} in ${seconds.toFixed(1)} s (${Math.round(indexed / seconds)} events/s end to end, including start-up)`)
+  say(`${indexed} of ${total} events ${es ? 'indexed into Elasticsearch' : 'written to the file output'} in ${seconds.toFixed(1)} s from the forwarder's start (${Math.round(indexed / seconds)} events/s including start-up)`)
+  if (first && Date.now() > first.at) {
+    const s = (Date.now() - first.at) / 1000
+    say(`once flowing: ${Math.round((indexed - first.n) / s)} events/s (from the first indexed document to the last; the demo's logs are small, see npm run bench for throughput)`)
+  }
 
   if (es) {
     const cat = await es.client.cat.indices({ index: 'logs-*', format: 'json', h: 'index,docs.count' })
