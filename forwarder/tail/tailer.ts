@@ -23,6 +23,16 @@ const TICK_MS = 250
 // events wake it at once, so the poll is only the safety net; with 1,000 idle
 // files it is what costs CPU.
 const MAX_POLL_DELAY = 30_000
+// While the watcher runs, writes, truncations, renames and deletions arrive as
+// events, so the safety-net poll starts later and backs off further (4 s, 16 s,
+// 64 s, 120 s). Files renamed away (no more events) keep the brisk 1 s poll.
+const WATCHED_POLL_START = 4_000
+const WATCHED_MAX_POLL_DELAY = 120_000
+// While the watcher runs, only every FULL_SCAN_EVERY-th periodic rescan stats
+// the paths of files that are open and still matched (the watcher reports their
+// changes); the others only list the globs and stat new or closed paths.
+// Measured (1,000 idle files): the stats were ~45% of the idle main thread.
+const FULL_SCAN_EVERY = 6
 
 const fstatP = promisify(fstat)
 const statP = promisify(stat)
@@ -82,6 +92,9 @@ export class Tailer {
   #scanning = false
   #watcher: Watcher | undefined
   #scanEvery: number
+  #scans = 0
+  #pollStart = 1000
+  #pollMax = MAX_POLL_DELAY
 
   constructor(options: TailerOptions) {
     this.#o = options
@@ -123,6 +136,8 @@ export class Tailer {
       }
       this.#watcher = new Watcher(this.#matchers, sink, this.#log.child({ component: 'watcher' }))
       await this.#watcher.ready()
+      this.#pollStart = WATCHED_POLL_START
+      this.#pollMax = WATCHED_MAX_POLL_DELAY
       // Files created while the watcher was starting.
       await this.rescan(false)
     }
@@ -188,7 +203,7 @@ export class Tailer {
     if (n > 0) {
       this.#o.stats.bytesRead += n
       h.atEof = false
-      h.pollDelay = 1000
+      h.pollDelay = this.#pollStart
       h.consume(this.#buf.subarray(0, n), new Date().toISOString())
       this.#o.stats.linesRead = this.#counters.lines
       this.#o.stats.eventsRead = this.#counters.events
@@ -236,7 +251,7 @@ export class Tailer {
     }
     h.nextPoll = now + h.pollDelay
     // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
-    if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, MAX_POLL_DELAY)
+    if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, this.#pollMax)
   }
 
   #truncated(h: Harvester, why: string): void {
@@ -274,7 +289,7 @@ export class Tailer {
   #pathChanged(path: string): void {
     const h = this.#byPath.get(path)
     if (h?.isOpen) {
-      h.pollDelay = 1000
+      h.pollDelay = this.#pollStart
       this.#enqueue(h)
     }
     if (h || this.#matchers.some((m) => m.matches(path))) void this.#discover(path, false)
@@ -284,6 +299,7 @@ export class Tailer {
   async rescan(initial: boolean): Promise<void> {
     if (this.#scanning || this.#stopping) return
     this.#scanning = true
+    const cheap = !initial && this.#watcher !== undefined && ++this.#scans % FULL_SCAN_EVERY !== 0
     try {
       const seen = new Set<string>()
       const done = new Set<string>()
@@ -291,6 +307,13 @@ export class Tailer {
         for (const path of await this.#matchers[i]!.scan()) {
           if (done.has(path)) continue
           done.add(path)
+          if (cheap) {
+            const known = this.#byPath.get(path)
+            if (known !== undefined && known.isOpen && !known.removed) {
+              seen.add(known.key)
+              continue
+            }
+          }
           let st: Stats
           try {
             st = await statP(path)
