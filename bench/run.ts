@@ -3,8 +3,11 @@
 // Imports every bench/scenarios/*.ts, runs the ones selected (all by default,
 // or those whose name starts with a given prefix) and prints one JSON object
 // per measured case on stdout, one per line. `--quick` is what CI runs.
-// `--write-readme` rewrites the results table in bench/README.md.
+// `--write-readme` rewrites the results table in bench/README.md. Each
+// scenario runs in its own child process (`--child FILE`), so the peak RSS
+// and CPU it reports are its own.
 
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -15,43 +18,73 @@ const quick = args.includes('--quick')
 const writeReadme = args.includes('--write-readme')
 const outIndex = args.indexOf('--out')
 const outFile = outIndex >= 0 ? args[outIndex + 1] : undefined
-const selectors = args.filter((a, i) => !a.startsWith('--') && !(outIndex >= 0 && i === outIndex + 1))
+const selectors = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--out' || args[i - 1] === '--child')))
 
 const dir = join(import.meta.dirname, 'scenarios')
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()
+const childIndex = args.indexOf('--child')
 
-const scenarios: Scenario[] = []
-for (const f of files) {
+async function load(f: string): Promise<Scenario | undefined> {
   const mod = (await import(join(dir, f))) as { default?: Scenario }
   if (!mod.default || typeof mod.default.run !== 'function') {
     process.stderr.write(`bench: ${f} has no default Scenario export, skipped\n`)
-    continue
+    return undefined
   }
-  scenarios.push(mod.default)
+  return mod.default
 }
 
-const selected = selectors.length === 0 ? scenarios : scenarios.filter((s) => selectors.some((p) => s.name.startsWith(p)))
+if (childIndex >= 0) {
+  // Child mode: run one scenario file and print its results, one JSON per line.
+  const s = await load(args[childIndex + 1]!)
+  if (!s) process.exit(2)
+  const results = await s.run({ quick })
+  for (const r of results) process.stdout.write(JSON.stringify(r) + '\n')
+  process.exit(0)
+}
+
+// Each scenario runs in a fresh child process, so its peak RSS and CPU are its own.
+const scenarios: { file: string; scenario: Scenario }[] = []
+for (const f of files) {
+  const s = await load(f)
+  if (s) scenarios.push({ file: f, scenario: s })
+}
+
+const selected = selectors.length === 0 ? scenarios : scenarios.filter(({ scenario: s }) => selectors.some((p) => s.name.startsWith(p)))
 if (selected.length === 0) {
-  process.stderr.write(`bench: no scenario matches ${selectors.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}\n`)
+  process.stderr.write(`bench: no scenario matches ${selectors.join(', ')}; known: ${scenarios.map(({ scenario: s }) => s.name).join(', ')}\n`)
   process.exit(2)
 }
 
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version }
 process.stdout.write(JSON.stringify({ bench: 'logyard', quick, machine, started: new Date().toISOString() }) + '\n')
 
+function runChild(file: string): Promise<{ code: number | null; lines: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', import.meta.filename, '--child', file, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    child.on('error', reject)
+    child.on('exit', (code) => resolve({ code, lines: out.split('\n').filter(Boolean) }))
+  })
+}
+
 const all: BenchResult[] = []
 let failed = 0
-for (const s of selected) {
+for (const { file, scenario: s } of selected) {
   process.stderr.write(`bench: ${s.name} — ${s.description}${quick ? ' (quick)' : ''}\n`)
-  try {
-    const results = await s.run({ quick })
-    for (const r of results) {
+  const { code, lines } = await runChild(file)
+  for (const line of lines) {
+    try {
+      const r = JSON.parse(line) as BenchResult
       all.push(r)
       process.stdout.write(JSON.stringify(r) + '\n')
+    } catch {
+      process.stderr.write(`bench: ${s.name}: ${line}\n`)
     }
-  } catch (err) {
+  }
+  if (code !== 0) {
     failed++
-    process.stdout.write(JSON.stringify({ scenario: s.name, error: err instanceof Error ? err.message : String(err) }) + '\n')
+    process.stdout.write(JSON.stringify({ scenario: s.name, error: `exited with ${code}` }) + '\n')
   }
 }
 
