@@ -144,8 +144,7 @@ export class ServerConnection {
       this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
       this.#host.counters.acks.inc()
     }
-    if (this.#queue.length === 0) this.#disarmKeepalive()
-    this.#updateFlow()
+    this.#updateFlow() // disarms the keep-alive when nothing is awaited any more
     this.#pump()
   }
 
@@ -180,9 +179,20 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * A batch is (or may be) waiting on this connection: queued, in the
+   * handler, or — while the whole server is paused — possibly unread in the
+   * kernel buffer, where we cannot see it. Keep-alives then keep the sender
+   * from timing out and reconnecting in a loop during a long outage; a stray
+   * A 0 is harmless to a writer (Beats and go-lumber read it as keep-alive).
+   */
+  #awaiting(): boolean {
+    return this.#queue.length > 0 || this.#inHandler || (this.#host.isPaused() && !this.#closing)
+  }
+
   #sendKeepalive(): void {
     this.#keepalive = undefined
-    if (this.#closed || (this.#queue.length === 0 && !this.#inHandler)) return
+    if (this.#closed || !this.#awaiting()) return
     this.#host.counters.keepalives.inc()
     this.#write(keepaliveFrame)
     this.#armKeepalive()
@@ -198,12 +208,15 @@ export class ServerConnection {
       this.#paused = false
       this.#socket.resume()
     }
+    if (this.#awaiting()) {
+      if (!this.#keepalive) this.#armKeepalive()
+    } else this.#disarmKeepalive()
   }
 
   #idle(): void {
     // Keep-alives count as writes, so a connection with a batch pending does
     // not reach here; close only really idle connections (Logstash: 60 s).
-    if (this.#queue.length > 0 || this.#inHandler) return
+    if (this.#awaiting()) return
     this.#host.counters.idleClosed.inc()
     this.#host.logger.debug({ peer: this.peer.remoteAddress, conn: this.peer.id }, 'closing idle lumberjack connection')
     this.#socket.destroy()

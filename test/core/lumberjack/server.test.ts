@@ -201,6 +201,28 @@ t.test('pauseAll stops reading; resumeAll delivers', async (t) => {
   p.socket.destroy()
 })
 
+t.test('while the server is paused, keep-alives reach senders whose window is unread', async (t) => {
+  const { port, server, batches } = await start(t, { keepalive_interval: 100 })
+  const p = await rawPeer(port)
+  await until(() => server.connections === 1)
+  await sleep(300)
+  t.equal(p.received().length, 0, 'no keep-alive while nothing is awaited')
+  server.pauseAll()
+  p.socket.write(Buffer.concat([L1, L2])) // stays in the kernel buffer: the server is not reading
+  await sleep(450)
+  const got = p.received()
+  t.ok(got.length >= 12 && got.length % 6 === 0, `keep-alives while paused (${got.length / 6})`)
+  for (let i = 0; i < got.length; i += 6) t.same(got.subarray(i, i + 6), L6, 'A 0')
+  t.equal(batches.length, 0, 'still nothing read')
+  server.resumeAll()
+  await until(() => batches.length === 1)
+  await until(() => p.received().subarray(-6).equals(L5), 2000, 'the ACK after resuming')
+  const after = p.received().length
+  await sleep(300)
+  t.equal(p.received().length, after, 'keep-alives stop once nothing is awaited')
+  p.socket.destroy()
+})
+
 t.test('a slow consumer throttles the sender through TCP', async (t) => {
   let release!: () => void
   let held = 0
