@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Spec } from '../core/config/schema.ts'
 import { loadConfigFile, parseConfig } from '../core/config/load.ts'
-import { parseListen } from '../core/http-server.ts'
+import { checkListen } from '../core/http-server.ts'
 import { lumberjackServerSpec, type ServerOptions } from '../core/lumberjack/server.ts'
 import { collectdInputSpec, type CollectdInputOptions } from './receive/collectd-input.ts'
 import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './output/index.ts'
@@ -21,14 +21,6 @@ function checkWorkers(v: unknown): string | void {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256) return
   if (typeof v === 'string' && /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256) return
   return `must be auto or a whole number 1-256, got ${JSON.stringify(v)}`
-}
-
-function checkListen(v: string): string | void {
-  try {
-    parseListen(v)
-  } catch (err) {
-    return (err as Error).message
-  }
 }
 
 export const aggregatorSpec: Spec = {

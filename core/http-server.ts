@@ -25,10 +25,22 @@ export interface OpsServerOptions {
 }
 
 export function parseListen(listen: string, defaultHost = '0.0.0.0'): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen.trim())
-  if (m) return { host: m[1] ?? (m[2] || defaultHost), port: Number(m[3]) }
-  if (/^\d+$/.test(listen.trim())) return { host: defaultHost, port: Number(listen) }
-  throw new RangeError(`listen address must be host:port, got ${JSON.stringify(listen)}`)
+  const text = listen.trim()
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text)
+  const out = m ? { host: m[1] ?? (m[2] || defaultHost), port: Number(m[3]) } : /^\d+$/.test(text) ? { host: defaultHost, port: Number(text) } : undefined
+  if (!out) throw new RangeError(`listen address must be host:port, got ${JSON.stringify(listen)}`)
+  if (out.port > 65535) throw new RangeError(`port must be at most 65535, got ${out.port}`)
+  return out
+}
+
+/** Config check for `listen` keys (Spec.check): the parse error, or nothing. */
+export function checkListen(value: string): string | undefined {
+  try {
+    parseListen(value)
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
 }
 
 export async function startOpsServer(options: OpsServerOptions): Promise<Server> {

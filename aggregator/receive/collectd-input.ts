@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net'
 import type { Spec } from '../../core/config/schema.ts'
 import { ClosedError, ConnectionError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
-import { parseListen } from '../../core/http-server.ts'
+import { checkListen, parseListen } from '../../core/http-server.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { AuthFile } from '../parse/collectd/auth-file.ts'
@@ -69,14 +69,7 @@ export const collectdInputSpec: Spec = {
       type: 'string',
       default: '0.0.0.0:25826',
       doc: "host:port to receive on; '[::]:25826' for IPv6 (dual stack)",
-      check: (v: string) => {
-        try {
-          const { port } = parseListen(v)
-          if (port > 65535) return `port must be at most 65535, got ${port}`
-        } catch (err) {
-          return (err as Error).message
-        }
-      },
+      check: checkListen,
     },
     receive_buffer: { type: 'size', default: '4mb', min: 65536, doc: 'socket receive buffer (SO_RCVBUF); the kernel caps it at net.core.rmem_max' },
     reuse_port: { type: 'bool', default: true, doc: 'each cluster worker binds its own SO_REUSEPORT socket (Linux); off: workers share one socket' },

@@ -3,7 +3,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls'
 import type { Spec } from '../config/schema.ts'
 import { TlsError, type LogyardError } from '../errors.ts'
-import { parseListen } from '../http-server.ts'
+import { checkListen, parseListen } from '../http-server.ts'
 import type { Logger } from '../logger.ts'
 import type { MetricsRegistry } from '../metrics.ts'
 import { defaultDecoderLimits, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
@@ -49,7 +49,7 @@ export const lumberjackServerSpec: Spec = {
   type: 'object',
   doc: 'Lumberjack v2 (Beats protocol) listener',
   fields: {
-    listen: { type: 'string', default: '0.0.0.0:5044', doc: 'host:port to listen on (Beats default port 5044)', check: (v: string) => checkListen(v) },
+    listen: { type: 'string', default: '0.0.0.0:5044', doc: 'host:port to listen on (Beats default port 5044)', check: checkListen },
     tls: {
       type: 'object',
       optional: true,
@@ -73,15 +73,6 @@ export const lumberjackServerSpec: Spec = {
     max_batch_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxBatchBytes, doc: 'largest sum of event bytes in one batch' },
     max_pending_batches: { type: 'int', min: 1, max: 64, default: 2, doc: 'decoded batches waiting per connection before its socket is paused' },
   },
-}
-
-function checkListen(v: string): string | undefined {
-  try {
-    parseListen(v)
-    return undefined
-  } catch (err) {
-    return (err as Error).message
-  }
 }
 
 export interface LumberjackServerInit extends Partial<ServerOptions> {
