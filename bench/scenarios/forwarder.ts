@@ -64,8 +64,8 @@ const V8_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128']
 // LOGYARD_BENCH_PROF=DIR profiles the forwarder child (--cpu-prof into DIR).
 const PROF = process.env.LOGYARD_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}`] : []
 
-// The malloc settings of the unit's Environment= lines.
-const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' }
+// The malloc setting of the unit's Environment= lines.
+const UNIT_ENV = { MALLOC_ARENA_MAX: '2' }
 
 // As in the unit: a compile cache, filled by the ExecStartPre --check-config run.
 function startForwarder(configFile: string): Child {
