@@ -88,6 +88,8 @@ t.test('our client ships to the go-lumber server, compressed and raw', async (t)
     const c = new LumberjackClient({ hosts: [`127.0.0.1:${gs.port}`], logger: captureLogger().logger, compression_level: level })
     await c.send(payloads)
     await c.close()
+    // send() resolves on go-lumber's ACK; its stdout (what we count) may lag the ACK a little.
+    await gs.waitForEvents(payloads.length, 10_000)
     t.same(gs.batches.map((b) => b.events.length), [2048, 952], `level ${level}: windows of batch_size`)
     t.same(gs.batches.flatMap((b) => b.events), payloads.map((p) => JSON.parse(p)), `level ${level}: go-lumber decoded every event`)
     await gs.stop()
@@ -113,6 +115,7 @@ t.test('our client over TLS with a client certificate to the go-lumber server', 
   })
   await raw.send(filebeatEvents(500))
   await raw.close()
+  await gs.waitForEvents(1000, 10_000) // go-lumber's stdout may lag its ACK
   t.equal(gs.events, 1000, 'compressed and uncompressed windows over TLS')
 })
 
