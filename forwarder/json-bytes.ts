@@ -11,6 +11,11 @@ const kEscape = new Uint8Array(256)
 for (let i = 0; i < 0x20; i++) kEscape[i] = 1
 kEscape[0x22] = 1
 kEscape[0x5c] = 1
+// kEscape plus the non-ASCII bytes: 0 means "plain ASCII, copy as is".
+const kPlain = new Uint8Array(256)
+for (let i = 0; i < 256; i++) kPlain[i] = kEscape[i] === 1 || i >= 0x80 ? 1 : 0
+// Below this many bytes a JS byte loop beats Buffer#copy's call overhead.
+const BULK_COPY_MIN = 64
 const HEX = '0123456789abcdef'
 
 /** Worst case output size for `n` input bytes. */
@@ -20,10 +25,22 @@ export function escapedBound(n: number): number {
 
 /** Writes `src[start, stop)`; returns the new write position, or -1 when it is not valid UTF-8. */
 export function writeJsonStringBody(src: Buffer, start: number, stop: number, out: Buffer, pos: number): number {
-  // One pass that copies and escapes: for ~150-byte lines a byte loop beats
-  // Buffer#copy calls (argument checks, a view per call).
+  // Common case first: a read-only scan for the plain-ASCII prefix (no
+  // stores), then one bulk copy of it. A line with nothing to escape is done
+  // there; otherwise the copy-and-escape loop takes over at the first byte
+  // that needs a look.
+  let i = start
+  while (i < stop && kPlain[src[i]!] === 0) i++
+  const plain = i - start
+  if (plain >= BULK_COPY_MIN) {
+    src.copy(out, pos, start, i)
+    pos += plain
+  } else {
+    for (let j = start; j < i; j++) out[pos++] = src[j]!
+  }
+  if (i === stop) return pos
   let ascii = true
-  for (let i = start; i < stop; i++) {
+  for (; i < stop; i++) {
     const b = src[i]!
     if (kEscape[b] === 0) {
       out[pos++] = b
