@@ -8,20 +8,28 @@ import { COMPRESSED_HEADER_BYTES, FrameType, JSON_HEADER_BYTES, Version, WINDOW_
 
 /** The `2J` frames of `payloads`, seq 1..n, in one exactly-sized buffer. */
 export function encodeJsonFrames(payloads: readonly (string | Buffer)[]): Buffer {
-  const n = payloads.length
-  const lengths = new Array<number>(n)
+  return writeJsonFrames(payloads, framesBytes(payloads), undefined)
+}
+
+function framesBytes(payloads: readonly (string | Buffer)[]): number {
   let total = 0
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!
-    const len = typeof p === 'string' ? Buffer.byteLength(p) : p.length
-    lengths[i] = len
-    total += JSON_HEADER_BYTES + len
+    total += JSON_HEADER_BYTES + (typeof p === 'string' ? Buffer.byteLength(p) : p.length)
   }
-  const out = Buffer.allocUnsafe(total)
+  return total
+}
+
+// Writes the frames (`total` bytes, from framesBytes) at the start of `into`
+// when it is big enough, else into a new exactly-sized buffer; returns the
+// frames' bytes.
+function writeJsonFrames(payloads: readonly (string | Buffer)[], total: number, into: Buffer | undefined): Buffer {
+  const n = payloads.length
+  const out = into !== undefined && into.length >= total ? into.subarray(0, total) : Buffer.allocUnsafe(total)
   let off = 0
   for (let i = 0; i < n; i++) {
     const p = payloads[i]!
-    const len = lengths[i]!
+    const len = typeof p === 'string' ? Buffer.byteLength(p) : p.length
     out[off] = Version.v2
     out[off + 1] = FrameType.json
     out.writeUInt32BE(i + 1, off + 2)
@@ -70,14 +78,54 @@ export function compressedWindowHeader(count: number, bodyBytes: number): Buffer
  * no concatenation copy) or, at level 0, as one buffer.
  */
 export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
-  const frames = encodeJsonFrames(payloads)
   const count = payloads.length
   if (level <= 0) {
-    done(null, [windowHeader(count, 0), frames])
+    done(null, [windowHeader(count, 0), encodeJsonFrames(payloads)])
     return
   }
+  // The uncompressed frames are only zlib's input: their buffer goes back to
+  // a small pool when the deflate finishes, so a steady stream of windows
+  // does not allocate (and have V8 account and collect) ~1 MiB each.
+  const total = framesBytes(payloads)
+  // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
+  const scratch = takeScratch(total) ?? Buffer.allocUnsafeSlow(Math.ceil(total / SCRATCH_STEP) * SCRATCH_STEP)
+  const frames = writeJsonFrames(payloads, total, scratch)
   deflate(frames, { level: Math.min(9, level) }, (err, body) => {
+    giveScratch(scratch)
     if (err) done(err, [])
     else done(null, [compressedWindowHeader(count, body.length), body])
   })
+}
+
+// Scratch buffers for encodeWindowAsync's frames: at most one per window
+// compressing at a time is worth keeping (pipelining is small).
+const SCRATCH_KEEP = 4
+// Frames larger than this are not kept (a rare huge window must not pin its memory).
+const SCRATCH_MAX_BYTES = 8 << 20
+const scratchPool: Buffer[] = []
+// Scratch sizes are rounded up to this, so a window a little larger than the last still fits.
+const SCRATCH_STEP = 64 << 10
+
+function takeScratch(n: number): Buffer | undefined {
+  for (let i = scratchPool.length - 1; i >= 0; i--) {
+    const b = scratchPool[i]!
+    if (b.length >= n) {
+      scratchPool[i] = scratchPool[scratchPool.length - 1]!
+      scratchPool.pop()
+      return b
+    }
+  }
+  return undefined
+}
+
+function giveScratch(b: Buffer): void {
+  if (b.length > SCRATCH_MAX_BYTES) return
+  if (scratchPool.length < SCRATCH_KEEP) {
+    scratchPool.push(b)
+    return
+  }
+  // Full: keep the larger buffers, they fit more windows.
+  let small = 0
+  for (let i = 1; i < scratchPool.length; i++) if (scratchPool[i]!.length < scratchPool[small]!.length) small = i
+  if (scratchPool[small]!.length < b.length) scratchPool[small] = b
 }
