@@ -3,7 +3,8 @@
 // Imports every bench/scenarios/*.ts, runs the ones selected (all by default,
 // or those whose name starts with a given prefix) and prints one JSON object
 // per measured case on stdout, one per line. `--quick` is what CI runs.
-// `--write-readme` rewrites the results table in bench/README.md. Each
+// `--write-readme` rewrites the results table in bench/README.md (with
+// `--from FILE`, from a saved run's JSON lines, e.g. CI's bench-quick.jsonl). Each
 // scenario runs in its own child process (`--child FILE`), so the peak RSS
 // and CPU it reports are its own.
 
@@ -14,15 +15,26 @@ import { join } from 'node:path'
 import type { BenchResult, Scenario } from './harness.ts'
 
 const args = process.argv.slice(2)
+const machineInfo = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version }
+const machine = machineInfo
 const quick = args.includes('--quick')
 const writeReadme = args.includes('--write-readme')
 const outIndex = args.indexOf('--out')
 const outFile = outIndex >= 0 ? args[outIndex + 1] : undefined
-const selectors = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--out' || args[i - 1] === '--child')))
+const selectors = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--out', '--child', '--from'].includes(args[i - 1]!)))
 
 const dir = join(import.meta.dirname, 'scenarios')
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()
 const childIndex = args.indexOf('--child')
+const fromIndex = args.indexOf('--from')
+
+if (fromIndex >= 0) {
+  // `--write-readme --from FILE`: rebuild bench/README.md's table from a saved run (JSON lines).
+  const saved = readFileSync(args[fromIndex + 1]!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BenchResult & { bench?: string; error?: string })
+  const header = saved.find((r) => r.bench === 'logyard') as unknown as { quick: boolean; machine: typeof machineInfo } | undefined
+  updateReadme(saved.filter((r) => typeof r.scenario === 'string' && !r.error), header?.machine ?? machineInfo, header?.quick ?? quick)
+  process.exit(0)
+}
 
 async function load(f: string): Promise<Scenario | undefined> {
   const mod = (await import(join(dir, f))) as { default?: Scenario }
@@ -55,7 +67,6 @@ if (selected.length === 0) {
   process.exit(2)
 }
 
-const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version }
 process.stdout.write(JSON.stringify({ bench: 'logyard', quick, machine, started: new Date().toISOString() }) + '\n')
 
 function runChild(file: string): Promise<{ code: number | null; lines: string[] }> {
@@ -89,14 +100,14 @@ for (const { file, scenario: s } of selected) {
 }
 
 if (outFile) writeFileSync(outFile, all.map((r) => JSON.stringify(r)).join('\n') + '\n')
-if (writeReadme) updateReadme(all)
+if (writeReadme) updateReadme(all, machine, quick)
 process.exitCode = failed > 0 ? 1 : 0
 
-function updateReadme(results: BenchResult[]): void {
+function updateReadme(results: BenchResult[], machine: typeof machineInfo, quick: boolean): void {
   const file = join(import.meta.dirname, 'README.md')
   const text = readFileSync(file, 'utf8')
   const rows = results.map((r) =>
-    `| ${r.scenario} | ${r.throughput.toLocaleString('en-US')} ${r.unit} | ${r.mib_per_s ?? ''} | ${r.cpu_s} | ${r.peak_rss_mib} | ${r.limit ? `${r.limit.name}: ${r.limit.throughput.toLocaleString('en-US')} ${r.limit.unit}` : ''} | ${r.ratio ?? ''} | ${r.target ?? ''} |`)
+    `| ${r.scenario} | ${r.throughput.toLocaleString('en-US')} ${r.unit} | ${r.mib_per_s ?? ''} | ${r.cpu_s} | ${r.peak_rss_mib} | ${r.limit ? `${r.limit.name}: ${Math.round(r.limit.throughput).toLocaleString('en-US')} ${r.limit.unit}` : ''} | ${r.ratio ?? ''} | ${r.target ?? ''} |`)
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}${quick ? ' (quick mode)' : ''}.`,
     '',
