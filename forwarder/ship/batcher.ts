@@ -17,12 +17,28 @@ export interface BatcherOptions {
 }
 
 // Single-line events are written as bytes into shared 1 MiB arenas; a payload
-// is a subarray, so an arena lives until every batch using it is acknowledged.
+// is a subarray, so an arena lives until every batch using it is settled
+// (acknowledged, or failed at shutdown). Then, unless it is still the one being
+// written, it goes back to a small free list: at full speed the forwarder
+// fills several arenas a second, and fresh 1 MiB buffers cost page faults and
+// V8 external-memory GCs.
 const ARENA_BYTES = 1 << 20
+const ARENAS_KEPT = 2
+
+class Arena {
+  readonly buf: Buffer
+  /** Unsettled batches with payloads in this arena. */
+  refs = 0
+  constructor(bytes: number) {
+    this.buf = Buffer.allocUnsafeSlow(bytes)
+  }
+}
 
 export class Batch {
   readonly payloads: (string | Buffer)[] = []
   readonly targets: AckTarget[] = []
+  /** Arenas holding this batch's byte payloads (each counted once in its refs). */
+  readonly arenas: Arena[] = []
   bytes = 0
   done = false
   created = 0
@@ -68,16 +84,30 @@ export class Batcher {
     return this.#queue.length > 0
   }
 
-  #arena = Buffer.allocUnsafe(ARENA_BYTES)
+  #arena = new Arena(ARENA_BYTES)
   #pos = 0
+  readonly #freeArenas: Arena[] = []
 
   /** An output buffer with at least `n` free bytes from `arenaPos`. */
   reserve(n: number): Buffer {
-    if (this.#arena.length - this.#pos < n) {
-      this.#arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, n))
+    if (this.#arena.buf.length - this.#pos < n) {
+      const old = this.#arena
+      const free = this.#freeArenas
+      this.#arena = free.length > 0 && free[free.length - 1]!.buf.length >= n ? free.pop()! : new Arena(Math.max(ARENA_BYTES, n))
       this.#pos = 0
+      if (old.refs === 0) this.#recycle(old)
     }
-    return this.#arena
+    return this.#arena.buf
+  }
+
+  #recycle(a: Arena): void {
+    if (a.buf.length === ARENA_BYTES && this.#freeArenas.length < ARENAS_KEPT) this.#freeArenas.push(a)
+  }
+
+  /** A settled batch no longer needs its arenas' bytes. */
+  #release(b: Batch): void {
+    for (const a of b.arenas) if (--a.refs === 0 && a !== this.#arena) this.#recycle(a)
+    b.arenas.length = 0
   }
 
   get arenaPos(): number {
@@ -86,8 +116,14 @@ export class Batcher {
 
   /** The bytes from arenaPos to `endPos` (written after reserve()) are one event. */
   commit(endPos: number, target: AckTarget, end: number): void {
-    const payload = this.#arena.subarray(this.#pos, endPos)
+    const arena = this.#arena
+    const payload = arena.buf.subarray(this.#pos, endPos)
     this.#pos = endPos
+    const arenas = this.#current.arenas
+    if (arenas.length === 0 || arenas[arenas.length - 1] !== arena) {
+      arena.refs++
+      arenas.push(arena)
+    }
     this.add(payload, target, end)
   }
 
@@ -147,6 +183,7 @@ export class Batcher {
     // Files may still reference this batch in their ack order; the events need not stay alive.
     b.payloads.length = 0
     b.targets.length = 0
+    this.#release(b)
     this.#checkIdle()
     this.#pumpQueue()
   }
@@ -157,6 +194,7 @@ export class Batcher {
     // The window is not acknowledged: its files' checkpoints stay behind it, so
     // the lines are read again after a restart. Only ClosedError is expected here.
     b.payloads.length = 0
+    this.#release(b)
     const code = LogyardError.is(err) ? err.code : 'LY_CONNECTION'
     this.#o.logger.warn({ code, err: (err as Error)?.message }, 'window not acknowledged')
     this.#checkIdle()

@@ -65,3 +65,33 @@ t.test('batch_bytes cuts before batch_size', async (t) => {
   b.add('{"x":"0123456789"}', f, 2)
   t.equal(pub.windows, 1)
 })
+
+t.test('arenas are reused only after every batch in them is acknowledged', async (t) => {
+  const pub = new MemoryPublisher()
+  pub.maxInflight = 100
+  pub.down()
+  const b = new Batcher(pub, { batchSize: 5, batchBytes: 64 << 20, linger: 1000, logger: silentLogger() })
+  const f = target()
+  const pad = 'x'.repeat(100_000)
+  const write = (n: number, seen: Set<ArrayBufferLike>): void => {
+    const text = Buffer.from(`{"n":${n},"p":"${pad}${n}"}`)
+    const out = b.reserve(text.length)
+    seen.add(out.buffer)
+    text.copy(out, b.arenaPos)
+    b.commit(b.arenaPos + text.length, f, (n + 1) * 10)
+  }
+  const held = new Set<ArrayBufferLike>()
+  for (let n = 0; n < 40; n++) write(n, held)
+  t.ok(held.size >= 4, `40 × 100 kB while nothing is acknowledged fill ${held.size} distinct arenas`)
+  pub.up()
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal(pub.events.length, 40, 'held batches acknowledged')
+  const later = new Set<ArrayBufferLike>()
+  for (let n = 40; n < 80; n++) write(n, later)
+  b.cut()
+  await new Promise((r) => setTimeout(r, 50))
+  t.ok([...later].some((a) => held.has(a)), 'an acknowledged arena was written again')
+  t.equal(pub.events.length, 80)
+  t.same(pub.events.map((e) => e.n), Array.from({ length: 80 }, (_, i) => i), 'every event arrives once, in order')
+  t.ok(pub.events.every((e) => e.p === pad + e.n), 'no payload was overwritten before its acknowledgement')
+})
