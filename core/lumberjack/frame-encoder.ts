@@ -90,7 +90,7 @@ export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level:
   // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
   const scratch = takeScratch(total) ?? Buffer.allocUnsafeSlow(Math.ceil(total / SCRATCH_STEP) * SCRATCH_STEP)
   const frames = writeJsonFrames(payloads, total, scratch)
-  deflate(frames, { level: Math.min(9, level) }, (err, body) => {
+  deflate(frames, { level: Math.min(9, level), chunkSize: Math.max(64 << 10, total >>> 2) }, (err, body) => {
     giveScratch(scratch)
     if (err) done(err, [])
     else done(null, [compressedWindowHeader(count, body.length), body])

@@ -129,7 +129,10 @@ export class Batcher {
 
   add(payload: string | Buffer, target: AckTarget, end: number): void {
     const b = this.#current
-    if (b.payloads.length === 0) b.created = Date.now()
+    if (b.payloads.length === 0) {
+      b.created = Date.now()
+      if (this.#lingerTimer === undefined && !this.#closed) this.#armLinger(this.#o.linger)
+    }
     b.payloads.push(payload)
     b.bytes += payload.length
     if (target.acks.add(b, end)) b.targets.push(target)
@@ -145,9 +148,26 @@ export class Batcher {
     else this.#queue.push(b)
   }
 
-  /** Coarse tick: sends a partial batch older than the linger time. */
+  // One timer at a time, not one per batch: at full speed batches fill long
+  // before it fires; when it fires it cuts the current batch if that is old
+  // enough, else waits for the rest of that batch's linger.
+  #lingerTimer: NodeJS.Timeout | undefined
+
+  #armLinger(ms: number): void {
+    this.#lingerTimer = setTimeout(() => {
+      this.#lingerTimer = undefined
+      this.tick(Date.now())
+    }, ms)
+    this.#lingerTimer.unref()
+  }
+
+  /** Sends a partial batch older than the linger time (the linger timer calls this). */
   tick(now: number): void {
-    if (this.#current.payloads.length > 0 && now - this.#current.created >= this.#o.linger) this.cut()
+    const b = this.#current
+    if (b.payloads.length === 0) return
+    const age = now - b.created
+    if (age >= this.#o.linger) this.cut()
+    else if (this.#lingerTimer === undefined && !this.#closed) this.#armLinger(this.#o.linger - age)
   }
 
   #pumpQueue(): void {
@@ -226,6 +246,7 @@ export class Batcher {
     if (this.#closed) return
     this.#closed = true
     this.#closedHard = true
+    clearTimeout(this.#lingerTimer)
     this.#publisher.off('drain', this.#onDrain)
   }
 }

@@ -17,7 +17,7 @@ import { Watcher } from './watcher.ts'
 // Reading stops while the batcher is blocked (the output is busy), which is
 // the whole backpressure story: the logs wait on disk.
 
-const READ_CHUNK = 256 * 1024
+const READ_CHUNK = 131072
 const TICK_MS = 250
 // At EOF a file is re-checked after 1 s, then 4 s, 16 s, up to this. File-system
 // events wake it at once, so the poll is only the safety net; with 1,000 idle
@@ -264,7 +264,6 @@ export class Tailer {
 
   #onTick(): void {
     const now = Date.now()
-    this.#o.batcher.tick(now)
     let ts: string | undefined
     for (const h of this.#byKey.values()) {
       const ml = h.multiline

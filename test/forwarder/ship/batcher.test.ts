@@ -47,6 +47,21 @@ t.test('linger sends a partial batch; drain waits for acks', async (t) => {
   t.same(f.ends, [8])
 })
 
+t.test('the linger timer alone sends a partial batch after batch_linger, not at a coarse tick', async (t) => {
+  const pub = new MemoryPublisher()
+  const b = new Batcher(pub, { batchSize: 100, batchBytes: 1 << 20, linger: 40, logger: silentLogger() })
+  const f = target()
+  const t0 = Date.now()
+  b.add('{"a":1}', f, 8)
+  await new Promise((r) => setTimeout(r, 20))
+  t.equal(b.inflight + pub.events.length, 0, 'held while younger than linger')
+  while (pub.events.length === 0 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 2))
+  const waited = Date.now() - t0
+  t.equal(pub.events.length, 1, 'sent by the timer')
+  t.ok(waited >= 39 && waited < 200, `sent after ${waited} ms (linger 40)`)
+  b.close()
+})
+
 t.test('drain gives up at the deadline while the output is down', async (t) => {
   const pub = new MemoryPublisher()
   pub.down()
