@@ -63,7 +63,7 @@ export class ForwarderApp {
     })
     const name = c.name || hostname()
     this.#publisher = await this.#o.publisher(this.metrics)
-    this.#batcher = new Batcher(this.#publisher, { batchSize: c.output.batch_size, batchBytes: c.batch_bytes, linger: c.batch_linger, logger: this.#log.child({ component: 'batcher' }) })
+    this.#batcher = new Batcher(this.#publisher, { batchSize: c.output.batch_size, batchBytes: c.batch_bytes, linger: c.batch_linger, maxPendingBytes: c.max_pending_bytes, logger: this.#log.child({ component: 'batcher' }) })
     this.#tailer = new Tailer({
       config: c,
       registry: this.registry,
@@ -116,6 +116,7 @@ export class ForwarderApp {
     m.observe('forwarder_file_renames_total', 'Renames detected', 'counter', () => s.rotations)
     m.observe('forwarder_process_resident_memory_bytes', 'Resident set size', 'gauge', () => process.memoryUsage.rss())
     m.observe('forwarder_process_heap_used_bytes', 'V8 heap in use', 'gauge', () => process.memoryUsage().heapUsed)
+    m.observe('forwarder_process_heap_total_bytes', 'V8 heap reserved (in use plus free space, young generation included)', 'gauge', () => process.memoryUsage().heapTotal)
     m.observe('forwarder_process_external_bytes', 'Memory held outside the V8 heap (buffers, zlib, TLS)', 'gauge', () => process.memoryUsage().external)
     for (const code of errorCodes) {
       m.observe('forwarder_errors_total', 'Errors by code', 'counter', () => (s.errors.get(code) ?? 0) + (code === 'LY_CHECKPOINT' ? this.registry.failures : 0) + (code === 'LY_CONNECTION' ? b.sendErrors : 0), { code })

@@ -75,13 +75,13 @@ interface Child {
 }
 
 // The same V8 flags as configs/logyard-forwarder.service.
-const V8_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128']
+const V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128', '--v8-pool-size=1']
 
 // LOGYARD_BENCH_PROF=DIR profiles the forwarder child (--cpu-prof into DIR).
 const PROF = process.env.LOGYARD_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}`] : []
 
 // The malloc setting of the unit's Environment= lines.
-const UNIT_ENV = { MALLOC_ARENA_MAX: '2' }
+const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' }
 
 // As in the unit: a compile cache, filled by the ExecStartPre --check-config run.
 function startForwarder(configFile: string): Child {

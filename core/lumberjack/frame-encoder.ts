@@ -89,9 +89,73 @@ export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level:
   const total = framesBytes(payloads)
   // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
   const scratch = takeScratch(total) ?? Buffer.allocUnsafeSlow(Math.ceil(total / SCRATCH_STEP) * SCRATCH_STEP)
-  const frames = writeJsonFrames(payloads, total, scratch)
-  deflate(frames, { level: Math.min(9, level), chunkSize: Math.max(64 << 10, total >>> 2) }, (err, body) => {
+  deflateFrames(count, writeJsonFrames(payloads, total, scratch), level, (err, parts) => {
     giveScratch(scratch)
+    done(err, parts)
+  })
+}
+
+/**
+ * A window whose `2J` frames, numbered 1..count, already lie back to back in
+ * one buffer: the forwarder writes each event's frame header next to its JSON
+ * as it encodes it, so sending needs no per-event objects and no copy.
+ */
+export interface FramedWindow {
+  readonly count: number
+  readonly frames: Buffer
+  /**
+   * Called at most once, when the sender no longer reads `frames` (it keeps
+   * the compressed copy, and inflates that on the rare resend after a partial
+   * ACK): the caller may reuse the buffer before the window is acknowledged.
+   */
+  readonly release?: () => void
+}
+
+/** Writes the 10-byte `2J` header of frame `seq` with a `len`-byte payload at `pos`. */
+export function writeJsonFrameHeader(out: Buffer, pos: number, seq: number, len: number): void {
+  out[pos] = Version.v2
+  out[pos + 1] = FrameType.json
+  out.writeUInt32BE(seq, pos + 2)
+  out.writeUInt32BE(len, pos + 6)
+}
+
+/** Views of the payloads of back-to-back `2J` frames. Throws on anything else. */
+export function jsonFramePayloads(frames: Buffer): Buffer[] {
+  const out: Buffer[] = []
+  let off = 0
+  while (off < frames.length) {
+    if (frames.length - off < JSON_HEADER_BYTES || frames[off] !== Version.v2 || frames[off + 1] !== FrameType.json) throw new Error(`not a 2J frame at byte ${off}`)
+    const len = frames.readUInt32BE(off + 6)
+    const start = off + JSON_HEADER_BYTES
+    if (start + len > frames.length) throw new Error(`2J frame at byte ${off} runs past the end`)
+    out.push(frames.subarray(start, start + len))
+    off = start + len
+  }
+  return out
+}
+
+/** The largest payload among back-to-back `2J` frames (walks the headers only). */
+export function largestJsonFrame(frames: Buffer): number {
+  let max = 0
+  for (let off = 0; off + JSON_HEADER_BYTES <= frames.length; ) {
+    const len = frames.readUInt32BE(off + 6)
+    if (len > max) max = len
+    off += JSON_HEADER_BYTES + len
+  }
+  return max
+}
+
+/** encodeWindowAsync for a FramedWindow: its frames are zlib's input as they are. */
+export function encodeFramedWindowAsync(window: FramedWindow, level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
+  if (level <= 0) done(null, [windowHeader(window.count, 0), window.frames])
+  else deflateFrames(window.count, window.frames, level, done)
+}
+
+function deflateFrames(count: number, frames: Buffer, level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
+  // One output chunk for the whole compressed window in the common case: each
+  // chunk is a round trip between the pool thread and the main thread, and
+  // the main thread may be busy splitting lines for milliseconds at a time.
+  deflate(frames, { level: Math.min(9, level), chunkSize: Math.max(64 << 10, frames.length >>> 2) }, (err, body) => {
     if (err) done(err, [])
     else done(null, [compressedWindowHeader(count, body.length), body])
   })

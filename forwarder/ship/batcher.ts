@@ -2,6 +2,10 @@ import type { Logger } from '../../core/logger.ts'
 import { LogyardError } from '../../core/errors.ts'
 import type { AckTarget } from './acker.ts'
 import type { Publisher } from './publisher.ts'
+import { JSON_HEADER_BYTES } from '../../core/lumberjack/frame-types.ts'
+import { writeJsonFrameHeader, type FramedWindow } from '../../core/lumberjack/frame-encoder.ts'
+
+const EMPTY = Buffer.alloc(0)
 
 // Cuts encoded events into windows (batch_size events, batch_bytes bytes, or
 // batch_linger after the first event) and hands them to the publisher while it
@@ -13,42 +17,49 @@ export interface BatcherOptions {
   batchSize: number
   batchBytes: number
   linger: number
+  /** Reading also pauses while cut-but-unsent plus current batches hold more encoded bytes than this. */
+  maxPendingBytes?: number
   logger: Logger
 }
 
-// Single-line events are written as bytes into shared 1 MiB arenas; a payload
-// is a subarray, so an arena lives until every batch using it is settled
-// (acknowledged, or failed at shutdown). Then, unless it is still the one being
-// written, it goes back to a small free list: at full speed the forwarder
-// fills several arenas a second, and fresh 1 MiB buffers cost page faults and
-// V8 external-memory GCs.
-const ARENA_BYTES = 1 << 20
-const ARENAS_KEPT = 2
-
-class Arena {
-  readonly buf: Buffer
-  /** Unsettled batches with payloads in this arena. */
-  refs = 0
-  constructor(bytes: number) {
-    this.buf = Buffer.allocUnsafeSlow(bytes)
-  }
-}
+// A batch is one buffer of `2J` frames numbered 1..count, written in place as
+// events are encoded (the 10-byte header first, then the event's JSON), so
+// the Lumberjack client compresses it as it is: no per-event objects, no
+// copy. Buffers are batch_bytes plus headroom (only the pages written are
+// resident) and go back to a free list of BUFFERS_KEPT once the batch is
+// settled (acknowledged, or failed at shutdown): at full speed the forwarder
+// fills several a second, and fresh buffers cost page faults and V8
+// external-memory GCs.
+const BUFFERS_KEPT = 4
+const HEADROOM = 64 << 10
 
 export class Batch {
-  readonly payloads: (string | Buffer)[] = []
+  buf: Buffer
+  /** Bytes of frames written. */
+  pos = 0
+  count = 0
   readonly targets: AckTarget[] = []
-  /** Arenas holding this batch's byte payloads (each counted once in its refs). */
-  readonly arenas: Arena[] = []
-  bytes = 0
   done = false
   created = 0
+  constructor(buf: Buffer) {
+    this.buf = buf
+  }
+
+  /** The batch as the publisher gets it; `release` hands the buffer back early (see FramedWindow). */
+  window(release: () => void): FramedWindow {
+    return { count: this.count, frames: this.buf.subarray(0, this.pos), release }
+  }
 }
 
 export class Batcher {
   readonly #publisher: Publisher
   readonly #o: BatcherOptions
-  #current = new Batch()
+  readonly #bufBytes: number
+  readonly #maxPending: number
+  readonly #free: Buffer[] = []
+  #current: Batch
   readonly #queue: Batch[] = []
+  #queuedBytes = 0
   #inflight = 0
   #closed = false
   readonly #onDrain: () => void
@@ -65,6 +76,9 @@ export class Batcher {
   constructor(publisher: Publisher, options: BatcherOptions) {
     this.#publisher = publisher
     this.#o = options
+    this.#bufBytes = options.batchBytes + HEADROOM
+    this.#maxPending = options.maxPendingBytes ?? Infinity
+    this.#current = new Batch(this.#takeBuffer(0))
     this.#onDrain = this.#pumpQueue.bind(this)
     publisher.on('drain', this.#onDrain)
   }
@@ -81,71 +95,81 @@ export class Batcher {
 
   /** True → stop reading files until onUnblocked. */
   get blocked(): boolean {
-    return this.#queue.length > 0
+    return this.#queue.length > 0 || this.#queuedBytes + this.#current.pos > this.#maxPending
   }
 
-  #arena = new Arena(ARENA_BYTES)
-  #pos = 0
-  readonly #freeArenas: Arena[] = []
-
-  /** An output buffer with at least `n` free bytes from `arenaPos`. */
-  reserve(n: number): Buffer {
-    if (this.#arena.buf.length - this.#pos < n) {
-      const old = this.#arena
-      const free = this.#freeArenas
-      this.#arena = free.length > 0 && free[free.length - 1]!.buf.length >= n ? free.pop()! : new Arena(Math.max(ARENA_BYTES, n))
-      this.#pos = 0
-      if (old.refs === 0) this.#recycle(old)
-    }
-    return this.#arena.buf
+  #takeBuffer(need: number): Buffer {
+    if (need > this.#bufBytes) return Buffer.allocUnsafeSlow(need) // one huge event: a buffer of its own, not kept
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.#bufBytes)
   }
 
-  #recycle(a: Arena): void {
-    if (a.buf.length === ARENA_BYTES && this.#freeArenas.length < ARENAS_KEPT) this.#freeArenas.push(a)
-  }
-
-  /** A settled batch no longer needs its arenas' bytes. */
+  /** The batch's bytes are no longer needed: compressed by the output, or the batch is settled. Idempotent. */
   #release(b: Batch): void {
-    for (const a of b.arenas) if (--a.refs === 0 && a !== this.#arena) this.#recycle(a)
-    b.arenas.length = 0
+    if (b.buf === EMPTY) return
+    if (b.buf.length === this.#bufBytes && this.#free.length < BUFFERS_KEPT) this.#free.push(b.buf)
+    b.buf = EMPTY
   }
 
+  /**
+   * The current batch's buffer with room for an event of up to `n` JSON bytes
+   * (and its frame header) at arenaPos. A full batch is cut first.
+   */
+  reserve(n: number): Buffer {
+    const b = this.#current
+    if (b.buf.length - b.pos < JSON_HEADER_BYTES + n) {
+      if (b.count > 0) this.cut()
+      const c = this.#current
+      if (c.buf.length - c.pos < JSON_HEADER_BYTES + n) {
+        this.#release(c)
+        c.buf = this.#takeBuffer(JSON_HEADER_BYTES + n)
+      }
+    }
+    return this.#current.buf
+  }
+
+  /** Where the next event's JSON goes (after its frame header) in reserve()'s buffer. */
   get arenaPos(): number {
-    return this.#pos
+    return this.#current.pos + JSON_HEADER_BYTES
   }
 
   /** The bytes from arenaPos to `endPos` (written after reserve()) are one event. */
   commit(endPos: number, target: AckTarget, end: number): void {
-    const arena = this.#arena
-    const payload = arena.buf.subarray(this.#pos, endPos)
-    this.#pos = endPos
-    const arenas = this.#current.arenas
-    if (arenas.length === 0 || arenas[arenas.length - 1] !== arena) {
-      arena.refs++
-      arenas.push(arena)
-    }
-    this.add(payload, target, end)
+    const b = this.#current
+    const head = b.pos
+    writeJsonFrameHeader(b.buf, head, b.count + 1, endPos - head - JSON_HEADER_BYTES)
+    b.pos = endPos
+    this.#added(b, target, end)
   }
 
+  /** An event given as JSON text (multiline events, lines that were not valid UTF-8) or bytes. */
   add(payload: string | Buffer, target: AckTarget, end: number): void {
-    const b = this.#current
-    if (b.payloads.length === 0) {
+    const len = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
+    const out = this.reserve(len)
+    const at = this.arenaPos
+    if (typeof payload === 'string') out.write(payload, at, len, 'utf8')
+    else payload.copy(out, at)
+    this.commit(at + len, target, end)
+  }
+
+  #added(b: Batch, target: AckTarget, end: number): void {
+    if (b.count++ === 0) {
       b.created = Date.now()
       if (this.#lingerTimer === undefined && !this.#closed) this.#armLinger(this.#o.linger)
     }
-    b.payloads.push(payload)
-    b.bytes += payload.length
     if (target.acks.add(b, end)) b.targets.push(target)
-    if (b.payloads.length >= this.#o.batchSize || b.bytes >= this.#o.batchBytes) this.cut()
+    if (b.count >= this.#o.batchSize || b.pos >= this.#o.batchBytes) this.cut()
   }
 
   /** Closes the current batch and sends it (or queues it while the publisher is busy). */
   cut(): void {
     const b = this.#current
-    if (b.payloads.length === 0) return
-    this.#current = new Batch()
+    if (b.count === 0) return
+    this.#current = new Batch(this.#takeBuffer(0))
     if (this.#queue.length === 0 && !this.#publisher.busy && !this.#closedHard) this.#send(b)
-    else this.#queue.push(b)
+    else {
+      this.#queue.push(b)
+      this.#queuedBytes += b.pos
+    }
   }
 
   // One timer at a time, not one per batch: at full speed batches fill long
@@ -164,7 +188,7 @@ export class Batcher {
   /** Sends a partial batch older than the linger time (the linger timer calls this). */
   tick(now: number): void {
     const b = this.#current
-    if (b.payloads.length === 0) return
+    if (b.count === 0) return
     const age = now - b.created
     if (age >= this.#o.linger) this.cut()
     else if (this.#lingerTimer === undefined && !this.#closed) this.#armLinger(this.#o.linger - age)
@@ -174,6 +198,7 @@ export class Batcher {
     const wasBlocked = this.#queue.length > 0
     while (this.#queue.length > 0 && !this.#publisher.busy && !this.#closedHard) {
       const b = this.#queue.shift()!
+      this.#queuedBytes -= b.pos
       this.#send(b)
     }
     if (wasBlocked && this.#queue.length === 0) this.onUnblocked()
@@ -183,8 +208,8 @@ export class Batcher {
 
   #send(b: Batch): void {
     this.#inflight++
-    this.eventsSent += b.payloads.length
-    this.#publisher.send(b.payloads).then(
+    this.eventsSent += b.count
+    this.#publisher.sendFrames(b.window(() => this.#release(b))).then(
       () => this.#acked(b),
       (err: unknown) => this.#failed(b, err),
     )
@@ -193,7 +218,7 @@ export class Batcher {
   #acked(b: Batch): void {
     this.#inflight--
     b.done = true
-    this.eventsAcked += b.payloads.length
+    this.eventsAcked += b.count
     this.batchesAcked++
     for (const t of b.targets) {
       const end = t.acks.settle()
@@ -201,7 +226,6 @@ export class Batcher {
     }
     this.onAcked(b)
     // Files may still reference this batch in their ack order; the events need not stay alive.
-    b.payloads.length = 0
     b.targets.length = 0
     this.#release(b)
     this.#checkIdle()
@@ -213,7 +237,6 @@ export class Batcher {
     this.sendErrors++
     // The window is not acknowledged: its files' checkpoints stay behind it, so
     // the lines are read again after a restart. Only ClosedError is expected here.
-    b.payloads.length = 0
     this.#release(b)
     const code = LogyardError.is(err) ? err.code : 'LY_CONNECTION'
     this.#o.logger.warn({ code, err: (err as Error)?.message }, 'window not acknowledged')

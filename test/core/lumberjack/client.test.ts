@@ -104,6 +104,91 @@ t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 
   t.equal(c.counters.eventsAcked.value, 5)
 })
 
+function framed(payloads: string[]) {
+  return { count: payloads.length, frames: Buffer.concat(payloads.map((p, i) => jsonFrame(i + 1, p))) }
+}
+
+t.test('sendFrames: frames laid out by the caller are sent as they are, compressed and raw', async (t) => {
+  for (const level of [3, 0]) {
+    const r = await fakeReader((conn, w) => conn.ack(w.count))
+    const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], compression_level: level })
+    await c.sendFrames(framed(events(4)))
+    const w = r.windows()[0]
+    t.equal(w?.compressed, level > 0, `level ${level}`)
+    t.same(w?.seqs, [1, 2, 3, 4])
+    t.same(w?.payloads, events(4))
+    t.same(w?.frames, framed(events(4)).frames, 'the very bytes the caller laid out')
+    await c.close(100)
+    await r.close()
+  }
+})
+
+t.test('sendFrames: after A k and a lost connection, frames k+1..N are resent renumbered from 1', async (t) => {
+  const r = await fakeReader((conn, w) => {
+    if (conn.index === 0) {
+      conn.ack(2)
+      setTimeout(() => conn.socket.destroy(), 20)
+    } else conn.ack(w.count)
+  })
+  t.teardown(() => r.close())
+  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`] })
+  await c.sendFrames(framed(events(5)))
+  const second = r.conns[1]?.windows[0]
+  t.same(second?.seqs, [1, 2, 3])
+  t.same(second?.payloads, events(5).slice(2))
+})
+
+t.test('sendFrames: the caller\'s buffer is released once compressed; a resend after A k comes from the compressed copy', async (t) => {
+  let acks = 0
+  const r = await fakeReader((conn, w) => {
+    if (conn.index === 0) {
+      setTimeout(() => {
+        acks++
+        conn.ack(2)
+        setTimeout(() => conn.socket.destroy(), 20)
+      }, 50)
+    } else conn.ack(w.count)
+  })
+  t.teardown(() => r.close())
+  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], compression_level: 3 })
+  const window = framed(events(5))
+  let released = 0
+  let ackedBeforeRelease = -1
+  const done = c.sendFrames({
+    ...window,
+    release: () => {
+      released++
+      ackedBeforeRelease = acks
+      window.frames.fill(0x58) // the caller reuses its buffer at once
+    },
+  })
+  await done
+  t.equal(released, 1, 'released exactly once')
+  t.equal(ackedBeforeRelease, 0, 'released before any ACK')
+  const second = r.conns[1]?.windows[0]
+  t.same(second?.seqs, [1, 2, 3], 'renumbered from 1')
+  t.same(second?.payloads, events(5).slice(2), 'the unacknowledged events, intact')
+})
+
+t.test('sendFrames at level 0 keeps the caller\'s buffer until acknowledged (no release)', async (t) => {
+  const r = await fakeReader((conn, w) => conn.ack(w.count))
+  t.teardown(() => r.close())
+  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], compression_level: 0 })
+  let released = 0
+  await c.sendFrames({ ...framed(events(3)), release: () => released++ })
+  t.equal(released, 0)
+  t.same(r.windows()[0]?.payloads, events(3))
+})
+
+t.test('sendFrames: an oversize event or more than batch_size events take the payload path', async (t) => {
+  const r = await fakeReader((conn, w) => conn.ack(w.count))
+  t.teardown(() => r.close())
+  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], max_event_bytes: 100, batch_size: 2 })
+  await c.sendFrames(framed(['{"a":1}', JSON.stringify({ m: 'x'.repeat(200) }), '{"a":2}', '{"a":3}']))
+  t.same(r.windows().map((w) => w.payloads), [['{"a":1}', '{"a":2}'], ['{"a":3}']])
+  t.equal(c.counters.droppedOversize.value, 1)
+})
+
 t.test('no bytes for longer than timeout: reconnect with backoff and resend', async (t) => {
   const r = await fakeReader((conn, w) => {
     if (conn.index > 0) conn.ack(w.count)
@@ -173,20 +258,28 @@ t.test('pipelining: two windows on the wire before the first ACK; ACKs go to the
   t.same(r.windows().flatMap((w) => w.payloads), events(9))
 })
 
-t.test('busy / drain', async (t) => {
+t.test('busy / drain: pipelining windows in flight plus one compressing ahead', async (t) => {
   const pending: [FakeConn, ReceivedWindow][] = []
   const r = await fakeReader((conn, w) => pending.push([conn, w]))
   t.teardown(() => r.close())
   const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], pipelining: 1 })
   t.notOk(c.busy)
-  const p = c.send(events(1))
-  t.ok(c.busy, 'one window pending with pipelining 1')
+  const p1 = c.send(events(1))
+  t.notOk(c.busy, 'one window in flight; one more may wait compressed')
+  const p2 = c.send(['{"second":true}'])
+  t.ok(c.busy, 'in flight + compressing ahead, with pipelining 1')
   const drained = new Promise<void>((resolve) => c.once('drain', resolve))
   await until(() => pending.length === 1)
+  await sleep(30)
+  t.equal(pending.length, 1, 'the second window is not written before the first is acknowledged')
   pending[0]![0].ack(1)
-  await p
+  await p1
   await drained
   t.notOk(c.busy)
+  await until(() => pending.length === 2)
+  t.same(pending[1]![1].payloads, ['{"second":true}'], 'the window compressed ahead goes out once the slot is free')
+  pending[1]![0].ack(1)
+  await p2
 })
 
 t.test('failover: a dead first host, then the next one', async (t) => {

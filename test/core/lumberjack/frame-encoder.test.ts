@@ -1,6 +1,6 @@
 import t from 'tap'
 import { inflateSync } from 'node:zlib'
-import { encodeJsonFrames, encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
+import { encodeFramedWindowAsync, encodeJsonFrames, encodeWindow, jsonFramePayloads, largestJsonFrame, writeJsonFrameHeader } from '../../../core/lumberjack/frame-encoder.ts'
 import { FrameDecoder } from '../../../core/lumberjack/frame-decoder.ts'
 import { L1, L2, L3 } from './vectors.ts'
 
@@ -38,4 +38,27 @@ t.test('every level round-trips through the decoder', async (t) => {
     const [batch] = new FrameDecoder().push(encodeWindow(payloads, level))
     t.same(batch?.events, payloads.map((p) => JSON.parse(p)), `level ${level}`)
   }
+})
+
+t.test('framed windows: writeJsonFrameHeader lays out what encodeJsonFrames does; async encoding round-trips', async (t) => {
+  const payloads = ['{"m":"é😀"}', '{"m":"b"}', '{"m":"' + 'x'.repeat(3000) + '"}']
+  const out = Buffer.alloc(8192)
+  let pos = 0
+  payloads.forEach((p, i) => {
+    const len = out.write(p, pos + 10)
+    writeJsonFrameHeader(out, pos, i + 1, len)
+    pos += 10 + len
+  })
+  const frames = out.subarray(0, pos)
+  t.same(frames, encodeJsonFrames(payloads), 'byte for byte')
+  t.same(jsonFramePayloads(frames).map(String), payloads)
+  t.equal(largestJsonFrame(frames), 3008)
+  for (const level of [0, 3]) {
+    const parts = await new Promise<Buffer[]>((resolve, reject) => encodeFramedWindowAsync({ count: 3, frames }, level, (err, p) => (err ? reject(err) : resolve(p))))
+    const [batch] = new FrameDecoder().push(Buffer.concat(parts))
+    t.same(batch?.events, payloads.map((p) => JSON.parse(p)), `level ${level}`)
+    t.same(Buffer.concat(parts), encodeWindow(payloads, level), `level ${level}: the same bytes as encodeWindow`)
+  }
+  t.throws(() => jsonFramePayloads(frames.subarray(0, frames.length - 1)), /runs past the end/)
+  t.throws(() => jsonFramePayloads(Buffer.from('2W00000001', 'latin1')), /not a 2J frame/)
 })

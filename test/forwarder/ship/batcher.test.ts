@@ -72,9 +72,9 @@ t.test('drain gives up at the deadline while the output is down', async (t) => {
   t.same(f.ends, [], 'nothing acknowledged, checkpoint unchanged')
 })
 
-t.test('batch_bytes cuts before batch_size', async (t) => {
+t.test('batch_bytes (frame headers included: 28 B per event here) cuts before batch_size', async (t) => {
   const pub = new MemoryPublisher()
-  const b = new Batcher(pub, { batchSize: 100, batchBytes: 20, linger: 1000, logger: silentLogger() })
+  const b = new Batcher(pub, { batchSize: 100, batchBytes: 50, linger: 1000, logger: silentLogger() })
   const f = target()
   b.add('{"x":"0123456789"}', f, 1)
   b.add('{"x":"0123456789"}', f, 2)
@@ -109,4 +109,36 @@ t.test('arenas are reused only after every batch in them is acknowledged', async
   t.equal(pub.events.length, 80)
   t.same(pub.events.map((e) => e.n), Array.from({ length: 80 }, (_, i) => i), 'every event arrives once, in order')
   t.ok(pub.events.every((e) => e.p === pad + e.n), 'no payload was overwritten before its acknowledgement')
+})
+
+t.test('a batch is one buffer of 2J frames numbered 1..n; an event larger than the buffer gets one of its own', async (t) => {
+  const pub = new MemoryPublisher()
+  const b = new Batcher(pub, { batchSize: 100, batchBytes: 1024, linger: 1000, logger: silentLogger() })
+  const f = target()
+  b.add('{"n":1}', f, 10)
+  b.add('{"n":2}', f, 20)
+  const big = JSON.stringify({ m: 'x'.repeat(200_000) })
+  b.add(big, f, 30) // larger than batch_bytes + headroom: cuts the first batch, then a dedicated buffer
+  b.add('{"n":4}', f, 40)
+  b.cut()
+  t.equal(await b.drain(Date.now() + 2000), true)
+  t.same(pub.events.map((e) => e.n ?? e.m.length), [1, 2, 200_000, 4])
+  t.equal(pub.windows, 3, '[1,2], [big], [4]: batch_bytes cuts after the big event')
+  t.same(f.ends, [20, 30, 40])
+})
+
+t.test('max_pending_bytes: reading pauses while unsent batches hold more encoded bytes', async (t) => {
+  const pub = new MemoryPublisher()
+  pub.down()
+  const b = new Batcher(pub, { batchSize: 1000, batchBytes: 1 << 20, linger: 1000, maxPendingBytes: 100, logger: silentLogger() })
+  const f = target()
+  for (let i = 0; i < 5; i++) b.add(`{"n":${i}}`, f, i)
+  t.equal(b.blocked, false, '5 small events: under the bound')
+  for (let i = 5; i < 12; i++) b.add(`{"n":${i}}`, f, i)
+  t.equal(b.blocked, true, 'over 100 bytes held in the current batch')
+  b.cut()
+  pub.up()
+  t.equal(await b.drain(Date.now() + 2000), true)
+  t.equal(b.blocked, false)
+  t.equal(pub.events.length, 12)
 })
