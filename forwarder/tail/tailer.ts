@@ -199,6 +199,10 @@ export class Tailer {
 
   async #readOnce(h: Harvester): Promise<void> {
     if (!h.isOpen && !(await this.#reopen(h))) return
+    // A file that was at its end (a poll, or a file-system event): one fstat
+    // says whether there is anything to read, more cheaply than a read that
+    // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
+    if (h.atEof && !(await this.#checkAtEof(h))) return
     const n = await readP(h.fd, this.#buf, h.readOffset)
     if (n > 0) {
       this.#o.stats.bytesRead += n
@@ -211,18 +215,20 @@ export class Tailer {
       return
     }
     h.atEof = true
-    await this.#checkAtEof(h)
+    if (await this.#checkAtEof(h)) this.#enqueue(h)
   }
 
-  // At the end of what could be read: truncated? replaced? deleted? grown meanwhile?
-  async #checkAtEof(h: Harvester): Promise<void> {
-    if (!h.isOpen) return
+  // At the end of what could be read: truncated? replaced? grown meanwhile?
+  // deleted? True when there are bytes to read at readOffset; otherwise the
+  // harvester is scheduled (next poll), restarted or forgotten here.
+  async #checkAtEof(h: Harvester): Promise<boolean> {
+    if (!h.isOpen) return false
     const st = await fstatP(h.fd)
     const now = Date.now()
     if (st.size < h.readOffset) {
       h.size = st.size
       this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
-      return
+      return false
     }
     const changed = st.size !== h.size || st.mtimeMs !== h.mtimeMs
     h.size = st.size
@@ -235,23 +241,21 @@ export class Tailer {
       if (!sameStart(h.fingerprint, head)) {
         this.#truncated(h, 'first bytes changed')
         h.fingerprint = fingerprintOf(head)
-        return
+        return false
       }
       if (head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
     }
+    if (st.size > h.readOffset) return true // deleted or not, read to the end first
     if (st.nlink === 0) {
       // Deleted and read to the end: release the disk space.
       this.#log.info({ path: h.path, offset: h.readOffset }, 'file deleted and read to the end; closing')
       this.#forget(h)
-      return
-    }
-    if (st.size > h.readOffset) {
-      this.#enqueue(h)
-      return
+      return false
     }
     h.nextPoll = now + h.pollDelay
     // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
     if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, this.#pollMax)
+    return false
   }
 
   #truncated(h: Harvester, why: string): void {
