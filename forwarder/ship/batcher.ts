@@ -30,7 +30,7 @@ export interface BatcherOptions {
 // settled (acknowledged, or failed at shutdown): at full speed the forwarder
 // fills several a second, and fresh buffers cost page faults and V8
 // external-memory GCs.
-const BUFFERS_KEPT = 4
+const BUFFERS_KEPT = 2
 const HEADROOM = 64 << 10
 
 export class Batch {
