@@ -20,9 +20,14 @@ export interface StaticParts {
   tags: readonly string[]
 }
 
-const kOpen = Buffer.from('{"@timestamp":"')
-const kMessage = Buffer.from('"},"message":"')
-const kOffset = Buffer.from('","log":{"offset":')
+// Plain Uint8Arrays, not Buffers: TypedArray#set copies from a plain
+// Uint8Array about twice as fast as from a Buffer (measured 15 vs 29 ns for
+// these short fragments, Node 24), and encodeLine makes four copies a line.
+const bytes = (s: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(s))
+const kOpen = bytes('{"@timestamp":"')
+const kMessage = bytes('"},"message":"')
+const kOffset = bytes('","log":{"offset":')
+const TIMESTAMP_CHARS = 24
 
 export class EventEncoder {
   readonly #head: string // '","@metadata":{...,"_id":"'
@@ -32,10 +37,13 @@ export class EventEncoder {
   #truncatedTail = ''
   #bothTail = ''
   #idPrefix = ''
-  // The same fragments as bytes, for encodeLine.
-  #bHead = Buffer.alloc(0) // '","@metadata":{…,"_id":"<fileId>-'
-  #bTail = Buffer.alloc(0)
-  #bTruncatedTail = Buffer.alloc(0)
+  // The same fragments as bytes, for encodeLine. The prefix is
+  // '{"@timestamp":"<ts>","@metadata":{…,"_id":"<fileId>-': its 24 timestamp
+  // bytes are rewritten only when the timestamp changes (once per read).
+  #bPrefix = new Uint8Array(0)
+  #prefixTs = ''
+  #bTail = new Uint8Array(0)
+  #bTruncatedTail = new Uint8Array(0)
   #fixed = 0
 
   constructor(agent: AgentInfo, parts: StaticParts, path: string, fileId: string) {
@@ -62,10 +70,14 @@ export class EventEncoder {
     this.#multilineTail = file + ',"flags":["multiline"]' + common
     this.#truncatedTail = file + ',"flags":["truncated"]' + common
     this.#bothTail = file + ',"flags":["multiline","truncated"]' + common
-    this.#bHead = Buffer.from(this.#head + this.#idPrefix)
-    this.#bTail = Buffer.from(this.#tail)
-    this.#bTruncatedTail = Buffer.from(this.#truncatedTail)
-    this.#fixed = kOpen.length + 24 + this.#bHead.length + 16 + kMessage.length + kOffset.length + 20 + Math.max(this.#bTail.length, this.#bTruncatedTail.length)
+    const head = bytes(this.#head + this.#idPrefix)
+    this.#bPrefix = new Uint8Array(kOpen.length + TIMESTAMP_CHARS + head.length)
+    this.#bPrefix.set(kOpen, 0)
+    this.#bPrefix.set(head, kOpen.length + TIMESTAMP_CHARS)
+    this.#prefixTs = ''
+    this.#bTail = bytes(this.#tail)
+    this.#bTruncatedTail = bytes(this.#truncatedTail)
+    this.#fixed = this.#bPrefix.length + 16 + kMessage.length + kOffset.length + 20 + Math.max(this.#bTail.length, this.#bTruncatedTail.length)
   }
 
   /** Largest number of bytes encodeLine can write for a line of `n` bytes. */
@@ -80,13 +92,14 @@ export class EventEncoder {
    * encode() with the decoded string).
    */
   encodeLine(out: Buffer, pos: number, timestamp: string, line: Buffer, start: number, stop: number, offset: number, truncated: boolean): number {
+    const prefix = this.#bPrefix
+    if (timestamp !== this.#prefixTs) {
+      for (let i = 0; i < TIMESTAMP_CHARS; i++) prefix[kOpen.length + i] = timestamp.charCodeAt(i)
+      this.#prefixTs = timestamp
+    }
     // TypedArray#set: native, no argument juggling, no allocation.
-    out.set(kOpen, pos)
-    pos += kOpen.length
-    pos += out.write(timestamp, pos, 24, 'latin1')
-    const head = this.#bHead
-    out.set(head, pos)
-    pos = writeHex(offset, out, pos + head.length)
+    out.set(prefix, pos)
+    pos = writeHex(offset, out, pos + prefix.length)
     out.set(kMessage, pos)
     pos = writeJsonStringBody(line, start, stop, out, pos + kMessage.length)
     if (pos < 0) return -1

@@ -113,10 +113,17 @@ export interface FramedWindow {
 
 /** Writes the 10-byte `2J` header of frame `seq` with a `len`-byte payload at `pos`. */
 export function writeJsonFrameHeader(out: Buffer, pos: number, seq: number, len: number): void {
+  // Byte stores rather than writeUInt32BE: this runs once per event.
   out[pos] = Version.v2
   out[pos + 1] = FrameType.json
-  out.writeUInt32BE(seq, pos + 2)
-  out.writeUInt32BE(len, pos + 6)
+  out[pos + 2] = seq >>> 24
+  out[pos + 3] = (seq >>> 16) & 0xff
+  out[pos + 4] = (seq >>> 8) & 0xff
+  out[pos + 5] = seq & 0xff
+  out[pos + 6] = len >>> 24
+  out[pos + 7] = (len >>> 16) & 0xff
+  out[pos + 8] = (len >>> 8) & 0xff
+  out[pos + 9] = len & 0xff
 }
 
 /** Views of the payloads of back-to-back `2J` frames. Throws on anything else. */
