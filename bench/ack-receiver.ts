@@ -95,13 +95,12 @@ export class AckReceiver {
 
 /**
  * Steady-state rate between the first ACK (the sender is up and connected)
- * and the last ACK of a full window (before a final partial window that waits
- * for the sender's linger): events per second in that span.
+ * and the first ACK that covers all but the last window of `total` events
+ * (the last one may wait for the sender's linger): events per second.
  */
-export function steadyRate(acks: readonly [number, number][], fullWindow: number): { eventsPerS: number; seconds: number; events: number } {
+export function steadyRate(acks: readonly [number, number][], total: number, window: number): { eventsPerS: number; seconds: number; events: number } {
   const first = acks[0]
-  let last = first
-  for (const a of acks) if (a[1] % fullWindow === 0) last = a
+  const last = acks.find((a) => a[1] >= total - window)
   if (!first || !last || last[0] <= first[0]) return { eventsPerS: NaN, seconds: 0, events: 0 }
   const seconds = (last[0] - first[0]) / 1000
   const events = last[1] - first[1]

@@ -81,7 +81,7 @@ const V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128', '--v8-p
 const PROF = process.env.LOGYARD_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}`] : []
 
 // The malloc setting of the unit's Environment= lines.
-const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' }
+const UNIT_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '32768', MALLOC_MMAP_THRESHOLD_: '32768' }
 
 // As in the unit: a compile cache, filled by the ExecStartPre --check-config run.
 function startForwarder(configFile: string): Child {
@@ -118,7 +118,8 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
 async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
   const m = tlsMaterial()
   const file = join(dir, 'big.log')
-  const bytes = (quick ? 96 : 384) * 1048576
+  // Long enough for RSS to reach its plateau (~200 MiB in); LOGYARD_BENCH_FWD_MIB overrides.
+  const bytes = (Number(process.env.LOGYARD_BENCH_FWD_MIB) || (quick ? 256 : 1024)) * 1048576
   const lines = writeLines(file, bytes)
 
   // Limits on the same bytes, same run.
@@ -175,7 +176,7 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
   const steadyRss = steady[Math.floor(steady.length / 2)] ?? 0
   const peak = Math.max(0, ...rss)
   const mibps = mib / wall
-  const steadyRun = steadyRate(receiver.acks, 2048)
+  const steadyRun = steadyRate(receiver.acks, lines, 2048)
   const steadyMibps = (steadyRun.eventsPerS * LINE) / 1048576
   return [
     result({
@@ -191,7 +192,7 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       peak_rss_mib: peak,
       limit: { name: 'cat same file > /dev/null', throughput: mib / catS, unit: 'MiB/s' },
       target: 50,
-      notes: `${steadyRun.events} events between the first ACK and the last ACK of a full 2,048-event window (${steadyRun.seconds.toFixed(2)} s); steady RSS ${steadyRss.toFixed(1)} MiB (target ≤ 80); zlib level 3 alone on the same bytes: ${(mib / zlibS).toFixed(1)} MiB/s (steady/zlib ratio ${(steadyMibps / (mib / zlibS)).toFixed(3)})`,
+      notes: `${steadyRun.events} events between the first ACK and the ACK that covers all but the last 2,048-event window (${steadyRun.seconds.toFixed(2)} s); steady RSS ${steadyRss.toFixed(1)} MiB (target ≤ 80); zlib level 3 alone on the same bytes: ${(mib / zlibS).toFixed(1)} MiB/s (steady/zlib ratio ${(steadyMibps / (mib / zlibS)).toFixed(3)})`,
     }),
     result({
       scenario: 'forwarder.file_to_lumberjack_tls.level3',
@@ -226,8 +227,7 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       cpu_s: cpu,
       peak_rss_mib: peak,
       limit: { name: 'zlib level 3 of the same bytes, one core', throughput: mib / zlibS, unit: 'MiB/s' },
-      target: 50,
-      notes: 'same run; forwarder child CPU (user+system, start-up included) from /proc',
+      notes: 'same run; forwarder child CPU (user+system, start-up included) from /proc; the forwarder uses more than one core (zlib runs on libuv threads), so this is below the wall rate',
     }),
     result({
       scenario: 'forwarder.file_to_lumberjack_tls.steady_rss',
