@@ -86,22 +86,25 @@ t.test('a 1A reply on a v2 connection is a protocol error', async (t) => {
   t.ok(lines.some((l) => /expected a 2A ACK frame/.test(String(l.reason))))
 })
 
-t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 1', async (t) => {
-  const r = await fakeReader((conn, w) => {
-    if (conn.index === 0) {
-      conn.ack(2)
-      setTimeout(() => conn.socket.destroy(), 20)
-    } else conn.ack(w.count)
-  })
-  t.teardown(() => r.close())
-  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`] })
-  await c.send(events(5))
-  const second = r.conns[1]?.windows[0]
-  t.equal(second?.count, 3)
-  t.same(second?.seqs, [1, 2, 3])
-  t.same(second?.payloads, events(5).slice(2))
-  t.equal(c.counters.resentEvents.value, 3)
-  t.equal(c.counters.eventsAcked.value, 5)
+t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 1 (send and sendFrames)', async (t) => {
+  for (const mode of ['send', 'sendFrames'] as const) {
+    const r = await fakeReader((conn, w) => {
+      if (conn.index === 0) {
+        conn.ack(2)
+        setTimeout(() => conn.socket.destroy(), 20)
+      } else conn.ack(w.count)
+    })
+    const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`] })
+    await (mode === 'send' ? c.send(events(5)) : c.sendFrames(framed(events(5))))
+    const second = r.conns[1]?.windows[0]
+    t.equal(second?.count, 3, mode)
+    t.same(second?.seqs, [1, 2, 3])
+    t.same(second?.payloads, events(5).slice(2))
+    t.equal(c.counters.resentEvents.value, 3)
+    t.equal(c.counters.eventsAcked.value, 5)
+    await c.close(100)
+    await r.close()
+  }
 })
 
 function framed(payloads: string[]) {
@@ -121,21 +124,6 @@ t.test('sendFrames: frames laid out by the caller are sent as they are, compress
     await c.close(100)
     await r.close()
   }
-})
-
-t.test('sendFrames: after A k and a lost connection, frames k+1..N are resent renumbered from 1', async (t) => {
-  const r = await fakeReader((conn, w) => {
-    if (conn.index === 0) {
-      conn.ack(2)
-      setTimeout(() => conn.socket.destroy(), 20)
-    } else conn.ack(w.count)
-  })
-  t.teardown(() => r.close())
-  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`] })
-  await c.sendFrames(framed(events(5)))
-  const second = r.conns[1]?.windows[0]
-  t.same(second?.seqs, [1, 2, 3])
-  t.same(second?.payloads, events(5).slice(2))
 })
 
 t.test('sendFrames: the caller\'s buffer is released once compressed; a resend after A k comes from the compressed copy', async (t) => {
