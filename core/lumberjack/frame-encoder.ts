@@ -30,10 +30,7 @@ function writeJsonFrames(payloads: readonly (string | Buffer)[], total: number, 
   for (let i = 0; i < n; i++) {
     const p = payloads[i]!
     const len = typeof p === 'string' ? Buffer.byteLength(p) : p.length
-    out[off] = Version.v2
-    out[off + 1] = FrameType.json
-    out.writeUInt32BE(i + 1, off + 2)
-    out.writeUInt32BE(len, off + 6)
+    writeJsonFrameHeader(out, off, i + 1, len)
     off += JSON_HEADER_BYTES
     if (typeof p === 'string') out.write(p, off, len, 'utf8')
     else p.copy(out, off)
@@ -55,10 +52,7 @@ export function encodeWindow(payloads: readonly (string | Buffer)[], level: numb
   const frames = encodeJsonFrames(payloads)
   if (level <= 0) return Buffer.concat([windowHeader(payloads.length, 0), frames])
   const body = deflateSync(frames, { level: Math.min(9, level) })
-  const head = windowHeader(payloads.length, COMPRESSED_HEADER_BYTES)
-  head[6] = Version.v2
-  head[7] = FrameType.compressed
-  head.writeUInt32BE(body.length, 8)
+  const head = compressedWindowHeader(payloads.length, body.length)
   return Buffer.concat([head, body], head.length + body.length)
 }
 

@@ -26,7 +26,8 @@ export interface BatcherOptions {
 // events are encoded (the 10-byte header first, then the event's JSON), so
 // the Lumberjack client compresses it as it is: no per-event objects, no
 // copy. Buffers are batch_bytes plus headroom (only the pages written are
-// resident) and go back to a free list of BUFFERS_KEPT once the batch is
+// resident) and go back to a free list of BUFFERS_KEPT as soon as the output
+// has compressed the window (FramedWindow.release), or else once the batch is
 // settled (acknowledged, or failed at shutdown): at full speed the forwarder
 // fills several a second, and fresh buffers cost page faults and V8
 // external-memory GCs.
@@ -112,7 +113,7 @@ export class Batcher {
 
   /**
    * The current batch's buffer with room for an event of up to `n` JSON bytes
-   * (and its frame header) at arenaPos. A full batch is cut first.
+   * (and its frame header) at eventPos. A full batch is cut first.
    */
   reserve(n: number): Buffer {
     const b = this.#current
@@ -128,11 +129,11 @@ export class Batcher {
   }
 
   /** Where the next event's JSON goes (after its frame header) in reserve()'s buffer. */
-  get arenaPos(): number {
+  get eventPos(): number {
     return this.#current.pos + JSON_HEADER_BYTES
   }
 
-  /** The bytes from arenaPos to `endPos` (written after reserve()) are one event. */
+  /** The bytes from eventPos to `endPos` (written after reserve()) are one event. */
   commit(endPos: number, target: AckTarget, end: number): void {
     const b = this.#current
     const head = b.pos
@@ -145,7 +146,7 @@ export class Batcher {
   add(payload: string | Buffer, target: AckTarget, end: number): void {
     const len = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
     const out = this.reserve(len)
-    const at = this.arenaPos
+    const at = this.eventPos
     if (typeof payload === 'string') out.write(payload, at, len, 'utf8')
     else payload.copy(out, at)
     this.commit(at + len, target, end)

@@ -6,7 +6,7 @@ import type { FramedWindow } from '../../core/lumberjack/frame-encoder.ts'
 // against anything that acknowledges windows.
 
 export interface Publisher extends EventEmitter {
-  /** Sends one window of `2J` frames; resolves when every event in it has been acknowledged. The frames' buffer is only valid until the promise settles (the batcher then reuses it): keep copies, not views. */
+  /** Sends one window of `2J` frames; resolves when every event in it has been acknowledged. The frames' buffer is only valid until `window.release()` is called or the promise settles, whichever comes first (the batcher then reuses it): keep copies, not views. */
   sendFrames(window: FramedWindow): Promise<void>
   /** True while no further window may be started; wait for 'drain'. */
   readonly busy: boolean

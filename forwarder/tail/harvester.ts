@@ -96,7 +96,7 @@ export class Harvester implements LineSink, EventSink, AckTarget {
     // Bytes straight into the batch's buffer; invalid UTF-8 takes the string path (U+FFFD).
     const b = this.#batcher
     const out = b.reserve(this.encoder.bound(stop - start))
-    const pos = this.encoder.encodeLine(out, b.arenaPos, this.#timestamp, buf, start, stop, offset, truncated)
+    const pos = this.encoder.encodeLine(out, b.eventPos, this.#timestamp, buf, start, stop, offset, truncated)
     if (pos < 0) {
       this.event(buf.toString('utf8', start, stop), offset, end, 1, truncated)
       return

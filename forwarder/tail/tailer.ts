@@ -17,7 +17,7 @@ import { Watcher } from './watcher.ts'
 // Reading stops while the batcher is blocked (the output is busy), which is
 // the whole backpressure story: the logs wait on disk.
 
-const READ_CHUNK = 131072
+const READ_CHUNK = 128 * 1024
 const TICK_MS = 250
 // At EOF a file is re-checked after 1 s, then 4 s, 16 s, up to this. File-system
 // events wake it at once, so the poll is only the safety net; with 1,000 idle

@@ -92,8 +92,8 @@ t.test('arenas are reused only after every batch in them is acknowledged', async
     const text = Buffer.from(`{"n":${n},"p":"${pad}${n}"}`)
     const out = b.reserve(text.length)
     seen.add(out.buffer)
-    text.copy(out, b.arenaPos)
-    b.commit(b.arenaPos + text.length, f, (n + 1) * 10)
+    text.copy(out, b.eventPos)
+    b.commit(b.eventPos + text.length, f, (n + 1) * 10)
   }
   const held = new Set<ArrayBufferLike>()
   for (let n = 0; n < 40; n++) write(n, held)
