@@ -60,7 +60,7 @@ export class PendingWindow {
    */
   #rest(): readonly (string | Buffer)[] {
     if (this.#payloads === undefined) {
-      const frames = this.#framed !== undefined ? this.#framed.frames : inflateSync(this.#wholeCompressed![1]!)
+      const frames = this.#framed !== undefined ? this.#framed.frames : inflateSync(Buffer.concat(this.#wholeCompressed!.slice(1)))
       this.#payloads = jsonFramePayloads(frames)
     }
     return this.offset === 0 ? this.#payloads : this.#payloads.slice(this.offset)
@@ -102,7 +102,7 @@ export class PendingWindow {
   // The compressed whole window stands in for the caller's frames from now on.
   #releaseFrames(parts: Buffer[]): void {
     const framed = this.#framed
-    if (framed?.release === undefined || parts.length !== 2 || parts[0]!.length !== WINDOW_FRAME_BYTES + COMPRESSED_HEADER_BYTES) return
+    if (framed?.release === undefined || parts.length < 2 || parts[0]!.length !== WINDOW_FRAME_BYTES + COMPRESSED_HEADER_BYTES) return
     this.#wholeCompressed = parts
     this.#framed = undefined
     framed.release()

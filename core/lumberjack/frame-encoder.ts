@@ -1,4 +1,5 @@
-import { deflate, deflateSync } from 'node:zlib'
+import { deflateSync } from 'node:zlib'
+import { deflatePooled } from './deflater.ts'
 import { COMPRESSED_HEADER_BYTES, FrameType, JSON_HEADER_BYTES, Version, WINDOW_FRAME_BYTES } from './frame-types.ts'
 
 // Writer side of Lumberjack v2: one window = `2W <n>` followed by either one
@@ -68,8 +69,9 @@ export function compressedWindowHeader(count: number, bodyBytes: number): Buffer
 /**
  * encodeWindow with the deflate done in libuv's threadpool (zlib's async API),
  * so the caller's thread keeps reading and encoding while a window compresses.
- * `done` gets the window as [header, body] (two buffers, written back to back;
- * no concatenation copy) or, at level 0, as one buffer.
+ * `done` gets the window as the header and then the zlib body in one or more
+ * chunks (written back to back; no concatenation copy), or at level 0 as the
+ * header and the raw frames.
  */
 export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
   const count = payloads.length
@@ -153,12 +155,9 @@ export function encodeFramedWindowAsync(window: FramedWindow, level: number, don
 }
 
 function deflateFrames(count: number, frames: Buffer, level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
-  // One output chunk for the whole compressed window in the common case: each
-  // chunk is a round trip between the pool thread and the main thread, and
-  // the main thread may be busy splitting lines for milliseconds at a time.
-  deflate(frames, { level: Math.min(9, level), chunkSize: Math.max(64 << 10, frames.length >>> 2) }, (err, body) => {
+  deflatePooled(frames, Math.min(9, level), (err, body, bodyBytes) => {
     if (err) done(err, [])
-    else done(null, [compressedWindowHeader(count, body.length), body])
+    else done(null, [compressedWindowHeader(count, bodyBytes), ...body])
   })
 }
 
