@@ -63,7 +63,7 @@ export class ForwarderApp {
     })
     const name = c.name || hostname()
     this.#publisher = await this.#o.publisher(this.metrics)
-    this.#batcher = new Batcher(this.#publisher, { batchSize: c.output.batch_size, batchBytes: c.batch_bytes, linger: c.batch_linger, maxPendingBytes: c.max_pending_bytes, logger: this.#log.child({ component: 'batcher' }) })
+    this.#batcher = new Batcher(this.#publisher, { batchSize: c.output.batch_size, batchBytes: c.batch_bytes, linger: c.batch_linger, compressionLevel: c.output.compression_level, maxPendingBytes: c.max_pending_bytes, logger: this.#log.child({ component: 'batcher' }) })
     this.#tailer = new Tailer({
       config: c,
       registry: this.registry,

@@ -1,9 +1,7 @@
-import { inflateSync } from 'node:zlib'
-import { COMPRESSED_HEADER_BYTES, WINDOW_FRAME_BYTES } from './frame-types.ts'
-import { encodeFramedWindowAsync, encodeWindowAsync, jsonFramePayloads, type FramedWindow } from './frame-encoder.ts'
+import { encodeWindowAsync, encodedWindowFrames, encodedWindowParts, jsonFramePayloads, type EncodedWindow } from './frame-encoder.ts'
 
-// A window on the writer side: its events (payloads, or `2J` frames already
-// laid out back to back) and how far they are acknowledged. After a partial
+// A window on the writer side: its events (payloads, or the window already in
+// wire form, see EncodedWindow) and how far they are acknowledged. After a partial
 // ACK and a lost connection only the unacknowledged tail is resent,
 // renumbered from 1 (protocols.md §A.4).
 
@@ -20,9 +18,7 @@ export class PendingWindow {
   /** Events in the window. */
   readonly size: number
   #payloads: readonly (string | Buffer)[] | undefined
-  #framed: FramedWindow | undefined
-  /** The whole window compressed (offset 0), kept once the framed window's buffer was released. */
-  #wholeCompressed: Buffer[] | undefined
+  #encoded: EncodedWindow | undefined
   /** Events [0, offset) were acknowledged on an earlier connection. */
   offset = 0
   /** Acknowledged within the current attempt (relative to offset). */
@@ -37,14 +33,14 @@ export class PendingWindow {
   /** The connection attempt `wire` belongs to. */
   wireGen = -1
 
-  constructor(events: readonly (string | Buffer)[] | FramedWindow, group: SendGroup) {
+  constructor(events: readonly (string | Buffer)[] | EncodedWindow, group: SendGroup) {
     this.group = group
     if (Array.isArray(events)) {
       this.#payloads = events
       this.size = events.length
     } else {
-      this.#framed = events as FramedWindow
-      this.size = this.#framed.count
+      this.#encoded = events as EncodedWindow
+      this.size = this.#encoded.count
     }
   }
 
@@ -54,15 +50,11 @@ export class PendingWindow {
   }
 
   /**
-   * The unacknowledged events as payloads. A framed window is split only on
-   * this rare path (a resend after a partial ACK); if its buffer was already
-   * released, its frames come back from the compressed copy.
+   * The unacknowledged events as payloads. An encoded window is split (and
+   * inflated) only on this rare path: a resend after a partial ACK.
    */
   #rest(): readonly (string | Buffer)[] {
-    if (this.#payloads === undefined) {
-      const frames = this.#framed !== undefined ? this.#framed.frames : inflateSync(Buffer.concat(this.#wholeCompressed!.slice(1)))
-      this.#payloads = jsonFramePayloads(frames)
-    }
+    if (this.#payloads === undefined) this.#payloads = jsonFramePayloads(encodedWindowFrames(this.#encoded!))
     return this.offset === 0 ? this.#payloads : this.#payloads.slice(this.offset)
   }
 
@@ -91,21 +83,10 @@ export class PendingWindow {
         this.#parts = parts
         this.#partsOffset = offset
       }
-      if (!err && offset === 0 && level > 0) this.#releaseFrames(parts)
       for (const w of waiters) w(err, parts)
     }
-    if (offset === 0 && this.#wholeCompressed !== undefined) finished(null, this.#wholeCompressed)
-    else if (offset === 0 && this.#framed !== undefined) encodeFramedWindowAsync(this.#framed, level, finished)
+    if (offset === 0 && this.#encoded !== undefined) finished(null, encodedWindowParts(this.#encoded))
     else encodeWindowAsync(this.#rest(), level, finished)
-  }
-
-  // The compressed whole window stands in for the caller's frames from now on.
-  #releaseFrames(parts: Buffer[]): void {
-    const framed = this.#framed
-    if (framed?.release === undefined || parts.length < 2 || parts[0]!.length !== WINDOW_FRAME_BYTES + COMPRESSED_HEADER_BYTES) return
-    this.#wholeCompressed = parts
-    this.#framed = undefined
-    framed.release()
   }
 
   /** Starts compressing while the window still waits for a connection slot. */
@@ -123,7 +104,8 @@ export class PendingWindow {
   /** Drop the cached encoding once sent and acknowledged. */
   release(): void {
     this.#parts = undefined
-    this.#wholeCompressed = undefined
+    this.#encoded = undefined
+    this.#payloads = undefined
     this.wire = undefined
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts'
 import { Counter, type MetricsRegistry } from '../metrics.ts'
 import { ClientConnection, ConnState, type ClientCounters, type ConnectionOwner, type Endpoint } from './client-connection.ts'
 import { PendingWindow, type SendGroup } from './client-window.ts'
-import { jsonFramePayloads, largestJsonFrame, type FramedWindow } from './frame-encoder.ts'
+import { encodedWindowFrames, jsonFramePayloads, type EncodedWindow } from './frame-encoder.ts'
 import { readPem, readPemList } from './pem.ts'
 
 // Lumberjack v2 writer (the forwarder's `output`). send() takes one batch of
@@ -285,15 +285,15 @@ export class LumberjackClient extends EventEmitter {
   }
 
   /**
-   * send() for events whose `2J` frames (numbered 1..count) already lie back
-   * to back: compressed as they are. The buffer must stay unchanged until the
-   * promise settles. A window larger than batch_size, or with an event over
-   * max_event_bytes, takes send()'s path.
+   * send() for a window already in wire form (EncodedWindow: the forwarder
+   * compresses as it batches): sent as it is. Its buffers must stay unchanged
+   * until the promise settles. A window larger than batch_size, or with an
+   * event over max_event_bytes, is taken apart and takes send()'s path.
    */
-  sendFrames(window: FramedWindow): Promise<void> {
+  sendEncoded(window: EncodedWindow): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('lumberjack client is closed'))
     if (window.count === 0) return Promise.resolve()
-    if (window.count > this.#o.batch_size || largestJsonFrame(window.frames) > this.#o.max_event_bytes) return this.send(jsonFramePayloads(window.frames))
+    if (window.count > this.#o.batch_size || window.maxEventBytes > this.#o.max_event_bytes) return this.send(jsonFramePayloads(encodedWindowFrames(window)))
     return new Promise<void>((resolve, reject) => {
       this.#queue.push(new PendingWindow(window, { remaining: 1, resolve, reject }))
       this.#dispatch()

@@ -1,25 +1,27 @@
 import { constants, createDeflate, type Deflate } from 'node:zlib'
 
-// Compresses Lumberjack windows off the main thread with zlib streams that
-// are kept and reset between windows, rather than zlib.deflate(), which makes
-// a new stream per call: ~270 KiB of deflate state allocated and freed, and a
-// fresh output buffer, for every window. Those buffers are external memory
-// that V8 only frees at a full GC, so at 100+ windows a second they kept the
-// heap collecting and RSS several MiB above the live set.
+// zlib streams that are kept and reset between windows, rather than
+// zlib.deflate(), which makes a new stream per call: ~270 KiB of deflate
+// state allocated and freed, and a fresh output buffer, for every window.
+// Those buffers are external memory that V8 only frees at a full GC, so at
+// 100+ windows a second they kept the heap collecting and RSS several MiB
+// above the live set.
 //
-// Each stream is made with `flush: Z_FINISH`, so one write() is one complete
-// zlib stream; reset() (deflateReset: same memory, fresh stream) readies it
-// for the next window. A stream serves one window at a time; a few idle ones
-// are kept per level (compressions run at most pipelining × hosts + 1 at once).
+// A WindowDeflate compresses one window, fed in pieces as they are written
+// (the forwarder's batcher hands over each 128 KiB of frames as it fills, so
+// a window never lies uncompressed in memory whole) or all at once; the
+// compression runs in libuv's threadpool. finish() ends the zlib stream
+// (Z_FINISH), reset() (deflateReset: same memory, fresh stream) readies it
+// for the next window, and it goes back to a small idle list per level.
 
 /** Output chunk size: a window's body usually takes one or two threadpool round trips. */
 const CHUNK_BYTES = 128 << 10
-/** Idle streams kept per level; more are made when more windows compress at once, and closed after. */
+/** Idle streams kept per level; more are made while more windows compress at once, and closed after. */
 const KEEP_PER_LEVEL = 2
 
-type Done = (err: Error | null, body: Buffer[], bodyBytes: number) => void
+export type DeflateDone = (err: Error | null, body: Buffer[], bodyBytes: number) => void
 
-class PooledDeflate {
+export class WindowDeflate {
   readonly level: number
   readonly #stream: Deflate
   #chunks: Buffer[] = []
@@ -28,7 +30,7 @@ class PooledDeflate {
 
   constructor(level: number) {
     this.level = level
-    this.#stream = createDeflate({ level, flush: constants.Z_FINISH, chunkSize: CHUNK_BYTES })
+    this.#stream = createDeflate({ level, chunkSize: CHUNK_BYTES })
     this.#stream.on('data', (c: Buffer) => {
       this.#chunks.push(c)
       this.#bytes += c.length
@@ -38,15 +40,22 @@ class PooledDeflate {
     })
   }
 
-  run(input: Buffer, done: Done): void {
-    this.#chunks = []
-    this.#bytes = 0
-    this.#stream.write(input, (err) => {
-      const failure = err ?? this.#failed
+  /** Compresses `input` as the window's next bytes; `consumed` runs once zlib no longer reads it. */
+  write(input: Buffer, consumed: () => void): void {
+    this.#stream.write(input, consumed)
+  }
+
+  /** Ends the window with `last` (may be empty): `done` gets the whole zlib stream, then this stream is reused. */
+  finish(last: Buffer, done: DeflateDone, consumed?: () => void): void {
+    if (last.length > 0) this.#stream.write(last, consumed)
+    else consumed?.()
+    this.#stream.flush(constants.Z_FINISH, ((err?: Error | null) => {
       const chunks = this.#chunks
       const bytes = this.#bytes
       this.#chunks = []
-      if (failure) {
+      this.#bytes = 0
+      const failure = err ?? this.#failed
+      if (failure !== undefined) {
         this.#stream.destroy()
         done(failure, [], 0)
         return
@@ -54,7 +63,7 @@ class PooledDeflate {
       this.#stream.reset()
       release(this)
       done(null, chunks, bytes)
-    })
+    }) as () => void)
   }
 
   close(): void {
@@ -62,23 +71,23 @@ class PooledDeflate {
   }
 }
 
-const idle = new Map<number, PooledDeflate[]>()
+const idle = new Map<number, WindowDeflate[]>()
 
-function release(d: PooledDeflate): void {
+function release(d: WindowDeflate): void {
   const list = idle.get(d.level)
   if (list === undefined) idle.set(d.level, [d])
   else if (list.length < KEEP_PER_LEVEL) list.push(d)
   else d.close()
 }
 
-/**
- * zlib-compresses `input` at `level` (1–9) in libuv's threadpool. `done` gets
- * the body as the stream's output chunks (written back to back, no
- * concatenation copy) and its length.
- */
-export function deflatePooled(input: Buffer, level: number, done: Done): void {
-  const d = idle.get(level)?.pop() ?? new PooledDeflate(level)
-  d.run(input, done)
+/** A stream for one window at `level` (1–9), idle or new. */
+export function openDeflate(level: number): WindowDeflate {
+  return idle.get(level)?.pop() ?? new WindowDeflate(level)
+}
+
+/** zlib-compresses `input` at `level` in the threadpool; `done` gets the body as the stream's output chunks and its length. */
+export function deflatePooled(input: Buffer, level: number, done: DeflateDone): void {
+  openDeflate(level).finish(input, done)
 }
 
 /** Idle streams kept, per level (tests). */

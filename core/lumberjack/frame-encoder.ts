@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib'
+import { deflateSync, inflateSync } from 'node:zlib'
 import { deflatePooled } from './deflater.ts'
 import { COMPRESSED_HEADER_BYTES, FrameType, JSON_HEADER_BYTES, Version, WINDOW_FRAME_BYTES } from './frame-types.ts'
 
@@ -92,19 +92,29 @@ export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level:
 }
 
 /**
- * A window whose `2J` frames, numbered 1..count, already lie back to back in
- * one buffer: the forwarder writes each event's frame header next to its JSON
- * as it encodes it, so sending needs no per-event objects and no copy.
+ * A window already in its wire form, built by the caller as it encoded the
+ * events (the forwarder's batcher): `body` is what follows the `2W <count>`
+ * frame — the `2J` frames numbered 1..count, zlib-compressed (`compressed`,
+ * sent as one `2C` frame) or raw — in one or more buffers sent back to back.
  */
-export interface FramedWindow {
+export interface EncodedWindow {
   readonly count: number
-  readonly frames: Buffer
-  /**
-   * Called at most once, when the sender no longer reads `frames` (it keeps
-   * the compressed copy, and inflates that on the rare resend after a partial
-   * ACK): the caller may reuse the buffer before the window is acknowledged.
-   */
-  readonly release?: () => void
+  readonly body: readonly Buffer[]
+  readonly bodyBytes: number
+  readonly compressed: boolean
+  /** The largest event (a `2J` payload) in the window. */
+  readonly maxEventBytes: number
+}
+
+/** The window's wire bytes: its header, then its body. */
+export function encodedWindowParts(w: EncodedWindow): Buffer[] {
+  return [w.compressed ? compressedWindowHeader(w.count, w.bodyBytes) : windowHeader(w.count, 0), ...w.body]
+}
+
+/** The window's `2J` frames in one buffer (inflated when compressed): for the rare paths that need its events. */
+export function encodedWindowFrames(w: EncodedWindow): Buffer {
+  const body = w.body.length === 1 ? w.body[0]! : Buffer.concat(w.body as Buffer[], w.bodyBytes)
+  return w.compressed ? inflateSync(body) : body
 }
 
 /** Writes the 10-byte `2J` header of frame `seq` with a `len`-byte payload at `pos`. */
@@ -135,23 +145,6 @@ export function jsonFramePayloads(frames: Buffer): Buffer[] {
     off = start + len
   }
   return out
-}
-
-/** The largest payload among back-to-back `2J` frames (walks the headers only). */
-export function largestJsonFrame(frames: Buffer): number {
-  let max = 0
-  for (let off = 0; off + JSON_HEADER_BYTES <= frames.length; ) {
-    const len = frames.readUInt32BE(off + 6)
-    if (len > max) max = len
-    off += JSON_HEADER_BYTES + len
-  }
-  return max
-}
-
-/** encodeWindowAsync for a FramedWindow: its frames are zlib's input as they are. */
-export function encodeFramedWindowAsync(window: FramedWindow, level: number, done: (err: Error | null, parts: Buffer[]) => void): void {
-  if (level <= 0) done(null, [windowHeader(window.count, 0), window.frames])
-  else deflateFrames(window.count, window.frames, level, done)
 }
 
 function deflateFrames(count: number, frames: Buffer, level: number, done: (err: Error | null, parts: Buffer[]) => void): void {

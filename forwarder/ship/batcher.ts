@@ -3,7 +3,8 @@ import { LogyardError } from '../../core/errors.ts'
 import type { AckTarget } from './acker.ts'
 import type { Publisher } from './publisher.ts'
 import { JSON_HEADER_BYTES } from '../../core/lumberjack/frame-types.ts'
-import { writeJsonFrameHeader, type FramedWindow } from '../../core/lumberjack/frame-encoder.ts'
+import { writeJsonFrameHeader, type EncodedWindow } from '../../core/lumberjack/frame-encoder.ts'
+import { openDeflate, type WindowDeflate } from '../../core/lumberjack/deflater.ts'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -17,51 +18,59 @@ export interface BatcherOptions {
   batchSize: number
   batchBytes: number
   linger: number
+  /** zlib level of the windows (output.compression_level); 0 sends raw frames. */
+  compressionLevel?: number
   /** Reading also pauses while cut-but-unsent plus current batches hold more encoded bytes than this. */
   maxPendingBytes?: number
   logger: Logger
 }
 
-// A batch is one buffer of `2J` frames numbered 1..count, written in place as
-// events are encoded (the 10-byte header first, then the event's JSON), so
-// the Lumberjack client compresses it as it is: no per-event objects, no
-// copy. Buffers are batch_bytes plus headroom (only the pages written are
-// resident) and go back to a free list of BUFFERS_KEPT as soon as the output
-// has compressed the window (FramedWindow.release), or else once the batch is
-// settled (acknowledged, or failed at shutdown): at full speed the forwarder
-// fills several a second, and fresh buffers cost page faults and V8
-// external-memory GCs.
-const BUFFERS_KEPT = 2
-const HEADROOM = 64 << 10
+// A batch is written as Lumberjack `2J` frames numbered 1..count, in place as
+// events are encoded (the 10-byte header, then the event's JSON), into
+// 128 KiB chunks: no per-event objects, no copy. With compression on, each
+// chunk goes to the batch's zlib stream (core/lumberjack/deflater.ts, in the
+// threadpool) as soon as it is full and comes back to a free list once zlib
+// has read it, so a window never lies uncompressed in memory whole: a few
+// chunks in flight instead of 1+ MiB per window being filled, queued or
+// compressed. At level 0 the chunks are the window's body and are dropped
+// once it is settled. The publisher gets the window in wire form.
+const CHUNK_BYTES = 128 << 10
+/** Free chunks kept. */
+const CHUNKS_KEPT = 8
+/** Reading pauses while more chunks than this wait for zlib. */
+const MAX_CHUNKS_IN_ZLIB = 4
 
 export class Batch {
-  buf: Buffer
-  /** Bytes of frames written. */
+  /** The chunk being written, and the bytes of frames in it. */
+  chunk: Buffer = EMPTY
   pos = 0
+  /** Bytes of frames in the whole batch. */
+  bytes = 0
   count = 0
+  maxEvent = 0
+  /** Level 0: the filled chunks, the window's body. */
+  readonly raw: Buffer[] = []
+  deflate: WindowDeflate | undefined
+  /** Set once the window is in wire form (compressed: when zlib finished). */
+  window: EncodedWindow | undefined
+  failed: Error | undefined
   readonly targets: AckTarget[] = []
   done = false
   created = 0
-  constructor(buf: Buffer) {
-    this.buf = buf
-  }
-
-  /** The batch as the publisher gets it; `release` hands the buffer back early (see FramedWindow). */
-  window(release: () => void): FramedWindow {
-    return { count: this.count, frames: this.buf.subarray(0, this.pos), release }
-  }
 }
 
 export class Batcher {
   readonly #publisher: Publisher
   readonly #o: BatcherOptions
-  readonly #bufBytes: number
+  readonly #level: number
   readonly #maxPending: number
   readonly #free: Buffer[] = []
   #current: Batch
+  /** Cut batches not yet handed to the publisher (oldest first; the head may still be compressing). */
   readonly #queue: Batch[] = []
   #queuedBytes = 0
   #inflight = 0
+  #inZlib = 0
   #closed = false
   readonly #onDrain: () => void
   readonly #idleWaiters: (() => void)[] = []
@@ -77,9 +86,9 @@ export class Batcher {
   constructor(publisher: Publisher, options: BatcherOptions) {
     this.#publisher = publisher
     this.#o = options
-    this.#bufBytes = options.batchBytes + HEADROOM
+    this.#level = Math.min(9, Math.max(0, options.compressionLevel ?? 0))
     this.#maxPending = options.maxPendingBytes ?? Infinity
-    this.#current = new Batch(this.#takeBuffer(0))
+    this.#current = new Batch()
     this.#onDrain = this.#pumpQueue.bind(this)
     publisher.on('drain', this.#onDrain)
   }
@@ -89,43 +98,83 @@ export class Batcher {
     return this.#inflight
   }
 
-  /** Cut batches waiting for the publisher. */
+  /** Cut batches not yet handed to the publisher (compressing, or waiting for it). */
   get queued(): number {
     return this.#queue.length
   }
 
-  /** True → stop reading files until onUnblocked. */
+  /**
+   * True → stop reading files until onUnblocked: a cut batch waits for the
+   * publisher, or zlib lags behind, or max_pending_bytes is reached.
+   */
   get blocked(): boolean {
-    return this.#queue.length > 0 || this.#queuedBytes + this.#current.pos > this.#maxPending
+    const q = this.#queue.length
+    const blocked = q > 1 || (q === 1 && this.#publisher.busy) || this.#inZlib > MAX_CHUNKS_IN_ZLIB || this.#queuedBytes + this.#current.bytes > this.#maxPending
+    if (blocked) this.#sawBlocked = true
+    return blocked
   }
 
-  #takeBuffer(need: number): Buffer {
-    if (need > this.#bufBytes) return Buffer.allocUnsafeSlow(need) // one huge event: a buffer of its own, not kept
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.#bufBytes)
+  #sawBlocked = false
+
+  #takeChunk(need: number): Buffer {
+    if (need > CHUNK_BYTES) return Buffer.allocUnsafeSlow(need) // one huge event: a chunk of its own, not kept
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES)
   }
 
-  /** The batch's bytes are no longer needed: compressed by the output, or the batch is settled. Idempotent. */
-  #release(b: Batch): void {
-    if (b.buf === EMPTY) return
-    if (b.buf.length === this.#bufBytes && this.#free.length < BUFFERS_KEPT) this.#free.push(b.buf)
-    b.buf = EMPTY
+  #giveChunk(c: Buffer): void {
+    if (c.length === CHUNK_BYTES && this.#free.length < CHUNKS_KEPT) this.#free.push(c)
+  }
+
+  /** The current chunk's frames are complete: to zlib (the chunk comes back once read), or kept as body (level 0). */
+  #seal(b: Batch, last: boolean): void {
+    const chunk = b.chunk
+    const frames = chunk.subarray(0, b.pos)
+    b.chunk = EMPTY
+    b.pos = 0
+    if (this.#level === 0) {
+      if (frames.length > 0) b.raw.push(frames)
+      if (last) b.window = { count: b.count, body: b.raw, bodyBytes: b.bytes, compressed: false, maxEventBytes: b.maxEvent }
+      return
+    }
+    b.deflate ??= openDeflate(this.#level)
+    let consumed: (() => void) | undefined
+    if (frames.length > 0) {
+      this.#inZlib++
+      consumed = () => {
+        this.#inZlib--
+        this.#giveChunk(chunk)
+        this.#maybeUnblocked()
+      }
+    } else if (chunk !== EMPTY) this.#giveChunk(chunk)
+    if (!last) {
+      if (consumed !== undefined) b.deflate.write(frames, consumed)
+      return
+    }
+    b.deflate.finish(
+      frames,
+      (err, body, bodyBytes) => {
+        b.deflate = undefined
+        if (err) b.failed = err
+        else b.window = { count: b.count, body, bodyBytes, compressed: true, maxEventBytes: b.maxEvent }
+        this.#pumpQueue()
+      },
+      consumed,
+    )
   }
 
   /**
-   * The current batch's buffer with room for an event of up to `n` JSON bytes
-   * (and its frame header) at eventPos. A full batch is cut first.
+   * The current batch's chunk with room for an event of up to `n` JSON bytes
+   * (and its frame header) at eventPos. A full chunk is sealed first.
    */
   reserve(n: number): Buffer {
     const b = this.#current
-    if (b.buf.length - b.pos < JSON_HEADER_BYTES + n) {
-      if (b.count > 0) this.cut()
-      const c = this.#current
-      if (c.buf.length - c.pos < JSON_HEADER_BYTES + n) {
-        this.#release(c)
-        c.buf = this.#takeBuffer(JSON_HEADER_BYTES + n)
-      }
+    const need = JSON_HEADER_BYTES + n
+    if (b.chunk.length - b.pos < need) {
+      if (b.pos > 0) this.#seal(b, false)
+      else if (b.chunk !== EMPTY) this.#giveChunk(b.chunk)
+      b.chunk = this.#takeChunk(need)
     }
-    return this.#current.buf
+    return b.chunk
   }
 
   /** Where the next event's JSON goes (after its frame header) in reserve()'s buffer. */
@@ -137,7 +186,10 @@ export class Batcher {
   commit(endPos: number, target: AckTarget, end: number): void {
     const b = this.#current
     const head = b.pos
-    writeJsonFrameHeader(b.buf, head, b.count + 1, endPos - head - JSON_HEADER_BYTES)
+    const len = endPos - head - JSON_HEADER_BYTES
+    writeJsonFrameHeader(b.chunk, head, b.count + 1, len)
+    if (len > b.maxEvent) b.maxEvent = len
+    b.bytes += endPos - head
     b.pos = endPos
     this.#added(b, target, end)
   }
@@ -158,19 +210,18 @@ export class Batcher {
       if (this.#lingerTimer === undefined && !this.#closed) this.#armLinger(this.#o.linger)
     }
     if (target.acks.add(b, end)) b.targets.push(target)
-    if (b.count >= this.#o.batchSize || b.pos >= this.#o.batchBytes) this.cut()
+    if (b.count >= this.#o.batchSize || b.bytes >= this.#o.batchBytes) this.cut()
   }
 
-  /** Closes the current batch and sends it (or queues it while the publisher is busy). */
+  /** Closes the current batch and sends it (or queues it while it compresses or the publisher is busy). */
   cut(): void {
     const b = this.#current
     if (b.count === 0) return
-    this.#current = new Batch(this.#takeBuffer(0))
-    if (this.#queue.length === 0 && !this.#publisher.busy && !this.#closedHard) this.#send(b)
-    else {
-      this.#queue.push(b)
-      this.#queuedBytes += b.pos
-    }
+    this.#current = new Batch()
+    this.#queue.push(b)
+    this.#queuedBytes += b.bytes
+    this.#seal(b, true)
+    this.#pumpQueue()
   }
 
   // One timer at a time, not one per batch: at full speed batches fill long
@@ -195,22 +246,33 @@ export class Batcher {
     else if (this.#lingerTimer === undefined && !this.#closed) this.#armLinger(this.#o.linger - age)
   }
 
+  // Hands ready batches to the publisher, in order, while it takes them.
   #pumpQueue(): void {
-    const wasBlocked = this.#queue.length > 0
-    while (this.#queue.length > 0 && !this.#publisher.busy && !this.#closedHard) {
-      const b = this.#queue.shift()!
-      this.#queuedBytes -= b.pos
-      this.#send(b)
+    while (this.#queue.length > 0 && !this.#closedHard) {
+      const b = this.#queue[0]!
+      if (b.failed === undefined && (b.window === undefined || this.#publisher.busy)) break
+      this.#queue.shift()
+      this.#queuedBytes -= b.bytes
+      this.#inflight++
+      if (b.failed !== undefined) this.#failed(b, b.failed)
+      else this.#send(b)
     }
-    if (wasBlocked && this.#queue.length === 0) this.onUnblocked()
+    this.#maybeUnblocked()
+  }
+
+  // onUnblocked once per time the reader saw `blocked` true.
+  #maybeUnblocked(): void {
+    if (this.#sawBlocked && !this.blocked) {
+      this.#sawBlocked = false
+      this.onUnblocked()
+    }
   }
 
   #closedHard = false
 
   #send(b: Batch): void {
-    this.#inflight++
     this.eventsSent += b.count
-    this.#publisher.sendFrames(b.window(() => this.#release(b))).then(
+    this.#publisher.sendEncoded(b.window!).then(
       () => this.#acked(b),
       (err: unknown) => this.#failed(b, err),
     )
@@ -228,7 +290,7 @@ export class Batcher {
     this.onAcked(b)
     // Files may still reference this batch in their ack order; the events need not stay alive.
     b.targets.length = 0
-    this.#release(b)
+    b.window = undefined
     this.#checkIdle()
     this.#pumpQueue()
   }
@@ -238,7 +300,7 @@ export class Batcher {
     this.sendErrors++
     // The window is not acknowledged: its files' checkpoints stay behind it, so
     // the lines are read again after a restart. Only ClosedError is expected here.
-    this.#release(b)
+    b.window = undefined
     const code = LogyardError.is(err) ? err.code : 'LY_CONNECTION'
     this.#o.logger.warn({ code, err: (err as Error)?.message }, 'window not acknowledged')
     this.#checkIdle()

@@ -7,7 +7,7 @@ import { silentLogger } from '../../core/logger.ts'
 import { ForwarderApp } from '../../forwarder/app.ts'
 import { forwarderSpec, type ForwarderConfig } from '../../forwarder/config.ts'
 import type { Publisher } from '../../forwarder/ship/publisher.ts'
-import { jsonFramePayloads, type FramedWindow } from '../../core/lumberjack/frame-encoder.ts'
+import { encodedWindowFrames, jsonFramePayloads, type EncodedWindow } from '../../core/lumberjack/frame-encoder.ts'
 
 // A Publisher that keeps what it is sent, for tests of the tailing logic
 // (the end-to-end tests use the real Lumberjack client and server instead).
@@ -28,13 +28,14 @@ export class MemoryPublisher extends EventEmitter implements Publisher {
     return this.#inflight
   }
 
-  sendFrames(window: FramedWindow): Promise<void> {
+  sendEncoded(window: EncodedWindow): Promise<void> {
     this.#inflight++
     this.windows++
-    const payloads = jsonFramePayloads(window.frames)
+    const frames = encodedWindowFrames(window)
+    const payloads = jsonFramePayloads(frames)
     if (payloads.length !== window.count) throw new Error(`window says ${window.count} events, frames hold ${payloads.length}`)
     payloads.forEach((p, i) => {
-      if (window.frames.readUInt32BE(p.byteOffset - window.frames.byteOffset - 8) !== i + 1) throw new Error(`frame ${i} is not numbered ${i + 1}`)
+      if (frames.readUInt32BE(p.byteOffset - frames.byteOffset - 8) !== i + 1) throw new Error(`frame ${i} is not numbered ${i + 1}`)
     })
     return new Promise((resolve) => {
       const ack = (): void => {

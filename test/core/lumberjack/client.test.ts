@@ -1,9 +1,11 @@
 import t, { type Test } from 'tap'
+import { deflateSync } from 'node:zlib'
 import { validate } from '../../../core/config/schema.ts'
 import { ClosedError } from '../../../core/errors.ts'
 import { encodeBeatsJson } from '../../../core/lumberjack/beats-json.ts'
 import { LumberjackClient, lumberjackClientSpec, parseEndpoint, type ClientOptions, type LumberjackClientInit } from '../../../core/lumberjack/client.ts'
 import { LumberjackServer } from '../../../core/lumberjack/server.ts'
+import type { EncodedWindow } from '../../../core/lumberjack/frame-encoder.ts'
 import { tlsMaterial } from '../../helpers/tls.ts'
 import { deadPort, fakeReader, type FakeConn, type ReceivedWindow } from './fake-reader.ts'
 import { captureLogger, sleep, until } from './peer.ts'
@@ -86,8 +88,8 @@ t.test('a 1A reply on a v2 connection is a protocol error', async (t) => {
   t.ok(lines.some((l) => /expected a 2A ACK frame/.test(String(l.reason))))
 })
 
-t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 1 (send and sendFrames)', async (t) => {
-  for (const mode of ['send', 'sendFrames'] as const) {
+t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 1 (send, and sendEncoded raw and compressed)', async (t) => {
+  for (const mode of ['send', 'raw', 'compressed'] as const) {
     const r = await fakeReader((conn, w) => {
       if (conn.index === 0) {
         conn.ack(2)
@@ -95,11 +97,11 @@ t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 
       } else conn.ack(w.count)
     })
     const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`] })
-    await (mode === 'send' ? c.send(events(5)) : c.sendFrames(framed(events(5))))
+    await (mode === 'send' ? c.send(events(5)) : c.sendEncoded(encoded(events(5), mode === 'compressed')))
     const second = r.conns[1]?.windows[0]
     t.equal(second?.count, 3, mode)
     t.same(second?.seqs, [1, 2, 3])
-    t.same(second?.payloads, events(5).slice(2))
+    t.same(second?.payloads, events(5).slice(2), `${mode}: the unacknowledged events, intact`)
     t.equal(c.counters.resentEvents.value, 3)
     t.equal(c.counters.eventsAcked.value, 5)
     await c.close(100)
@@ -107,72 +109,37 @@ t.test('reader closes after A k: only frames k+1..N are resent, renumbered from 
   }
 })
 
-function framed(payloads: string[]) {
-  return { count: payloads.length, frames: Buffer.concat(payloads.map((p, i) => jsonFrame(i + 1, p))) }
+// A window in wire form as the forwarder's batcher builds it: frames in two
+// buffers, raw or zlib-compressed.
+function encoded(payloads: string[], compressed: boolean): EncodedWindow {
+  const frames = Buffer.concat(payloads.map((p, i) => jsonFrame(i + 1, p)))
+  const half = frames.length >> 1
+  const body = compressed ? [deflateSync(frames)] : [frames.subarray(0, half), frames.subarray(half)]
+  return { count: payloads.length, body, bodyBytes: body.reduce((n, b) => n + b.length, 0), compressed, maxEventBytes: Math.max(...payloads.map((p) => Buffer.byteLength(p))) }
 }
 
-t.test('sendFrames: frames laid out by the caller are sent as they are, compressed and raw', async (t) => {
-  for (const level of [3, 0]) {
+t.test('sendEncoded: a window in wire form is sent as it is, whatever the client\'s level', async (t) => {
+  for (const [level, compressed] of [[3, true], [0, false], [3, false], [0, true]] as const) {
     const r = await fakeReader((conn, w) => conn.ack(w.count))
     const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], compression_level: level })
-    await c.sendFrames(framed(events(4)))
+    const window = encoded(events(4), compressed)
+    await c.sendEncoded(window)
     const w = r.windows()[0]
-    t.equal(w?.compressed, level > 0, `level ${level}`)
+    t.equal(w?.compressed, compressed, `level ${level}, compressed ${compressed}`)
     t.same(w?.seqs, [1, 2, 3, 4])
     t.same(w?.payloads, events(4))
-    t.same(w?.frames, framed(events(4)).frames, 'the very bytes the caller laid out')
+    t.same(w?.frames, Buffer.concat(events(4).map((p, i) => jsonFrame(i + 1, p))), 'the frames the caller laid out')
+    t.equal(c.counters.bytesWritten.value, 6 + (compressed ? 6 : 0) + window.bodyBytes, 'the body as given, after the window header')
     await c.close(100)
     await r.close()
   }
 })
 
-t.test('sendFrames: the caller\'s buffer is released once compressed; a resend after A k comes from the compressed copy', async (t) => {
-  let acks = 0
-  const r = await fakeReader((conn, w) => {
-    if (conn.index === 0) {
-      setTimeout(() => {
-        acks++
-        conn.ack(2)
-        setTimeout(() => conn.socket.destroy(), 20)
-      }, 50)
-    } else conn.ack(w.count)
-  })
-  t.teardown(() => r.close())
-  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], compression_level: 3 })
-  const window = framed(events(5))
-  let released = 0
-  let ackedBeforeRelease = -1
-  const done = c.sendFrames({
-    ...window,
-    release: () => {
-      released++
-      ackedBeforeRelease = acks
-      window.frames.fill(0x58) // the caller reuses its buffer at once
-    },
-  })
-  await done
-  t.equal(released, 1, 'released exactly once')
-  t.equal(ackedBeforeRelease, 0, 'released before any ACK')
-  const second = r.conns[1]?.windows[0]
-  t.same(second?.seqs, [1, 2, 3], 'renumbered from 1')
-  t.same(second?.payloads, events(5).slice(2), 'the unacknowledged events, intact')
-})
-
-t.test('sendFrames at level 0 keeps the caller\'s buffer until acknowledged (no release)', async (t) => {
-  const r = await fakeReader((conn, w) => conn.ack(w.count))
-  t.teardown(() => r.close())
-  const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], compression_level: 0 })
-  let released = 0
-  await c.sendFrames({ ...framed(events(3)), release: () => released++ })
-  t.equal(released, 0)
-  t.same(r.windows()[0]?.payloads, events(3))
-})
-
-t.test('sendFrames: an oversize event or more than batch_size events take the payload path', async (t) => {
+t.test('sendEncoded: an oversize event or more than batch_size events take the payload path', async (t) => {
   const r = await fakeReader((conn, w) => conn.ack(w.count))
   t.teardown(() => r.close())
   const { c } = client(t, { hosts: [`127.0.0.1:${r.port}`], max_event_bytes: 100, batch_size: 2 })
-  await c.sendFrames(framed(['{"a":1}', JSON.stringify({ m: 'x'.repeat(200) }), '{"a":2}', '{"a":3}']))
+  await c.sendEncoded(encoded(['{"a":1}', JSON.stringify({ m: 'x'.repeat(200) }), '{"a":2}', '{"a":3}'], true))
   t.same(r.windows().map((w) => w.payloads), [['{"a":1}', '{"a":2}'], ['{"a":3}']])
   t.equal(c.counters.droppedOversize.value, 1)
 })

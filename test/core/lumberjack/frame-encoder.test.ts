@@ -1,6 +1,7 @@
 import t from 'tap'
-import { inflateSync } from 'node:zlib'
-import { encodeFramedWindowAsync, encodeJsonFrames, encodeWindow, jsonFramePayloads, largestJsonFrame, writeJsonFrameHeader } from '../../../core/lumberjack/frame-encoder.ts'
+import { deflateSync, inflateSync } from 'node:zlib'
+import { encodeJsonFrames, encodeWindow, encodedWindowFrames, encodedWindowParts, jsonFramePayloads, writeJsonFrameHeader, type EncodedWindow } from '../../../core/lumberjack/frame-encoder.ts'
+import { deflatePooled, idleDeflaters, openDeflate } from '../../../core/lumberjack/deflater.ts'
 import { FrameDecoder } from '../../../core/lumberjack/frame-decoder.ts'
 import { L1, L2, L3 } from './vectors.ts'
 
@@ -40,7 +41,7 @@ t.test('every level round-trips through the decoder', async (t) => {
   }
 })
 
-t.test('framed windows: writeJsonFrameHeader lays out what encodeJsonFrames does; async encoding round-trips', async (t) => {
+t.test('windows in wire form: writeJsonFrameHeader lays out what encodeJsonFrames does; a window deflated in pieces round-trips', async (t) => {
   const payloads = ['{"m":"é😀"}', '{"m":"b"}', '{"m":"' + 'x'.repeat(3000) + '"}']
   const out = Buffer.alloc(8192)
   let pos = 0
@@ -52,13 +53,29 @@ t.test('framed windows: writeJsonFrameHeader lays out what encodeJsonFrames does
   const frames = out.subarray(0, pos)
   t.same(frames, encodeJsonFrames(payloads), 'byte for byte')
   t.same(jsonFramePayloads(frames).map(String), payloads)
-  t.equal(largestJsonFrame(frames), 3008)
-  for (const level of [0, 3]) {
-    const parts = await new Promise<Buffer[]>((resolve, reject) => encodeFramedWindowAsync({ count: 3, frames }, level, (err, p) => (err ? reject(err) : resolve(p))))
-    const [batch] = new FrameDecoder().push(Buffer.concat(parts))
-    t.same(batch?.events, payloads.map((p) => JSON.parse(p)), `level ${level}`)
-    t.same(Buffer.concat(parts), encodeWindow(payloads, level), `level ${level}: the same bytes as encodeWindow`)
+  // The batcher's way: pieces to one stream as they fill, then finish.
+  for (const cut of [0, 25, frames.length]) {
+    const d = openDeflate(3)
+    let consumed = 0
+    if (cut > 0) d.write(frames.subarray(0, cut), () => consumed++)
+    const [body, bodyBytes] = await new Promise<[Buffer[], number]>((resolve, reject) => d.finish(frames.subarray(cut), (err, b, n) => (err ? reject(err) : resolve([b, n])), () => consumed++))
+    t.equal(consumed, cut > 0 ? 2 : 1, `cut at ${cut}: every piece handed back`)
+    const w: EncodedWindow = { count: 3, body, bodyBytes, compressed: true, maxEventBytes: 3008 }
+    t.same(encodedWindowFrames(w), frames, `cut at ${cut}: inflates to the frames`)
+    const [batch] = new FrameDecoder().push(Buffer.concat(encodedWindowParts(w)))
+    t.same(batch?.events, payloads.map((p) => JSON.parse(p)), `cut at ${cut}: decodes`)
   }
+  t.equal(idleDeflaters(3) > 0, true, 'streams are kept for the next window')
+  const raw: EncodedWindow = { count: 3, body: [frames.subarray(0, 7), frames.subarray(7)], bodyBytes: frames.length, compressed: false, maxEventBytes: 3008 }
+  t.same(Buffer.concat(encodedWindowParts(raw)), encodeWindow(payloads, 0), 'raw: the same bytes as encodeWindow at level 0')
   t.throws(() => jsonFramePayloads(frames.subarray(0, frames.length - 1)), /runs past the end/)
   t.throws(() => jsonFramePayloads(Buffer.from('2W00000001', 'latin1')), /not a 2J frame/)
+})
+
+t.test('a reused stream gives the same bytes as zlib.deflateSync for every window', async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const input = Buffer.from(`window ${i} `.repeat(20000 + i * 999))
+    const [body] = await new Promise<[Buffer[], number]>((resolve, reject) => deflatePooled(input, 3, (err, b, n) => (err ? reject(err) : resolve([b, n]))))
+    t.same(Buffer.concat(body), deflateSync(input, { level: 3 }), `window ${i}`)
+  }
 })
