@@ -74,8 +74,8 @@ interface Child {
   logs: () => string
 }
 
-// The same V8 flags as configs/logyard-forwarder.service.
-const V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128', '--v8-pool-size=1', '--no-concurrent-recompilation']
+// The same Node and V8 flags as configs/logyard-forwarder.service.
+const V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128', '--v8-pool-size=1', '--no-concurrent-recompilation', '--use-openssl-ca']
 
 // LOGYARD_BENCH_PROF=DIR profiles the forwarder child (--cpu-prof into DIR).
 const PROF = process.env.LOGYARD_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}`] : []

@@ -36,9 +36,9 @@ export interface BatcherOptions {
 // once it is settled. The publisher gets the window in wire form.
 const CHUNK_BYTES = 128 << 10
 /** Free chunks kept. */
-const CHUNKS_KEPT = 8
+const CHUNKS_KEPT = 12
 /** Reading pauses while more chunks than this wait for zlib. */
-const MAX_CHUNKS_IN_ZLIB = 4
+const MAX_CHUNKS_IN_ZLIB = 2
 
 export class Batch {
   /** The chunk being written, and the bytes of frames in it. */
