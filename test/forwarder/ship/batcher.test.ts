@@ -111,6 +111,14 @@ t.test('compressed: 128 KiB chunks go to zlib as they fill and are reused once r
   t.same(pub.events.map((e) => e.n), Array.from({ length: 80 }, (_, i) => i), 'every event arrives once, in order')
   t.ok(pub.events.every((e) => e.p === pad + e.n), 'no payload was overwritten before zlib read it')
   t.same(f.ends.at(-1), 800)
+  t.equal(pub.windows, 16)
+  // Now acknowledged as they come: compressed bodies are copied into kept buffers, reused once settled.
+  const before = pub.bodyBuffers.size
+  for (let n = 80; n < 120; n++) b.add(`{"n":${n},"p":"${pad}${n}"}`, f, (n + 1) * 10)
+  t.equal(await b.drain(Date.now() + 5000), true)
+  t.equal(pub.windows, 24)
+  t.ok(pub.bodyBuffers.size - before <= 1, `8 more windows needed ${pub.bodyBuffers.size - before} new body buffers`)
+  t.same(pub.events.slice(80).map((e) => e.n), Array.from({ length: 40 }, (_, i) => 80 + i), 'and arrive intact')
 })
 
 t.test('an event larger than a chunk gets a chunk of its own, in the same batch (raw and compressed)', async (t) => {
