@@ -60,8 +60,9 @@ export class Batch {
   bytes = 0
   count = 0
   maxEvent = 0
-  /** Level 0: the filled chunks, the window's body. */
+  /** Level 0: the frames in each filled chunk (the window's body), and the chunks, back to the free list once settled. */
   readonly raw: Buffer[] = []
+  readonly rawChunks: Buffer[] = []
   deflate: WindowDeflate | undefined
   /** The compressed window's buffer (see Batcher.#takeZbuf). */
   zbuf: Buffer | undefined
@@ -156,6 +157,8 @@ export class Batcher {
 
   #settled(b: Batch): void {
     b.window = undefined
+    for (const c of b.rawChunks) this.#giveChunk(c)
+    b.rawChunks.length = 0
     const z = b.zbuf
     if (z === undefined) return
     b.zbuf = undefined
@@ -176,7 +179,10 @@ export class Batcher {
     b.chunk = EMPTY
     b.pos = 0
     if (this.#level === 0) {
-      if (frames.length > 0) b.raw.push(frames)
+      if (frames.length > 0) {
+        b.raw.push(frames)
+        b.rawChunks.push(chunk)
+      } else if (chunk !== EMPTY) this.#giveChunk(chunk)
       if (last) b.window = { count: b.count, body: b.raw, bodyBytes: b.bytes, compressed: false, maxEventBytes: b.maxEvent }
       return
     }

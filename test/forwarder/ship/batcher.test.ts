@@ -139,6 +139,21 @@ t.test('an event larger than a chunk gets a chunk of its own, in the same batch 
   }
 })
 
+t.test('level 0: the chunks are the window body until it is settled, then written again', async (t) => {
+  const pub = new MemoryPublisher()
+  pub.down()
+  const b = new Batcher(pub, { batchSize: 4, batchBytes: 1 << 20, linger: 1000, logger: silentLogger() })
+  const f = target()
+  for (let n = 0; n < 8; n++) b.add(`{"n":${n}}`, f, n)
+  t.equal(pub.bodyBuffers.size, 2, 'two windows in flight, two chunks')
+  pub.up()
+  t.equal(await b.drain(Date.now() + 2000), true)
+  for (let n = 8; n < 16; n++) b.add(`{"n":${n}}`, f, n)
+  t.equal(await b.drain(Date.now() + 2000), true)
+  t.equal(pub.bodyBuffers.size, 2, 'settled chunks were reused for the next windows')
+  t.same(pub.events.map((e) => e.n), Array.from({ length: 16 }, (_, i) => i), 'each event once, intact (parsed at ACK time)')
+})
+
 t.test('max_pending_bytes: reading pauses while unsent batches hold more encoded bytes', async (t) => {
   const pub = new MemoryPublisher()
   pub.down()
