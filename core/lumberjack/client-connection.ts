@@ -1,17 +1,12 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net'
-import { createRequire } from 'node:module'
 import type { ConnectionOptions } from 'node:tls'
 import { Backoff } from '../backoff.ts'
+import { tls } from '../tls-module.ts'
 import { ConnectionError, LogyardError, ProtocolError, TimeoutError, TlsError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Counter } from '../metrics.ts'
 import type { PendingWindow } from './client-window.ts'
 import { ACK_FRAME_BYTES, FrameType, Version } from './frame-types.ts'
-
-// node:tls through require, not an ESM import: the ESM facade reads every
-// export, and the `rootCertificates` getter then builds the ~140 bundled CA
-// certificates as strings (~180 KiB of heap) that nothing here uses.
-const { connect: tlsConnect } = createRequire(import.meta.url)('node:tls') as typeof import('node:tls')
 
 // One writer connection (protocols.md §A.5). It pulls windows from the client
 // while fewer than `pipelining` are unacknowledged, writes each as one buffer,
@@ -130,7 +125,7 @@ export class ClientConnection {
     if (owner.tls) {
       const opts: ConnectionOptions = { ...owner.tls, host: ep.host, port: ep.port }
       if (!isIP(ep.host) && opts.servername === undefined) opts.servername = ep.host
-      socket = tlsConnect(opts, () => this.#connected())
+      socket = tls.connect(opts, () => this.#connected())
     } else {
       socket = netConnect({ host: ep.host, port: ep.port }, () => this.#connected())
     }

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import { createServer as createTlsServer, type PeerCertificate, type TLSSocket } from 'node:tls'
+import type { PeerCertificate, TLSSocket } from 'node:tls'
 import type { Spec } from '../config/schema.ts'
 import { TlsError, type LogyardError } from '../errors.ts'
 import { checkListen, parseListen } from '../http-server.ts'
 import type { Logger } from '../logger.ts'
+import { tls } from '../tls-module.ts'
 import type { MetricsRegistry } from '../metrics.ts'
 import { defaultDecoderLimits, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
 import { readPem, readPemList } from './pem.ts'
@@ -140,7 +141,7 @@ export class LumberjackServer extends EventEmitter {
       const t = o.tls
       const ca = readPemList(t.client_ca, 'tls.client_ca')
       this.#tls = true
-      this.#server = createTlsServer({
+      this.#server = tls.createServer({
         cert: readPem(t.cert, 'tls.cert'),
         key: readPem(t.key, 'tls.key'),
         ...(ca ? { ca } : {}),
