@@ -1,5 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib'
 import { deflatePooled } from './deflater.ts'
+import { SizedBufferPool } from '../buffer-pool.ts'
 import { COMPRESSED_HEADER_BYTES, FrameType, JSON_HEADER_BYTES, Version, WINDOW_FRAME_BYTES } from './frame-types.ts'
 
 // Writer side of Lumberjack v2: one window = `2W <n>` followed by either one
@@ -83,10 +84,9 @@ export function encodeWindowAsync(payloads: readonly (string | Buffer)[], level:
   // a small pool when the deflate finishes, so a steady stream of windows
   // does not allocate (and have V8 account and collect) ~1 MiB each.
   const total = framesBytes(payloads)
-  // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
-  const scratch = takeScratch(total) ?? Buffer.allocUnsafeSlow(Math.ceil(total / SCRATCH_STEP) * SCRATCH_STEP)
-  deflateFrames(count, writeJsonFrames(payloads, total, scratch), level, (err, parts) => {
-    giveScratch(scratch)
+  const buf = scratch.take(total)
+  deflateFrames(count, writeJsonFrames(payloads, total, buf), level, (err, parts) => {
+    scratch.give(buf)
     done(err, parts)
   })
 }
@@ -155,34 +155,7 @@ function deflateFrames(count: number, frames: Buffer, level: number, done: (err:
 }
 
 // Scratch buffers for encodeWindowAsync's frames: at most one per window
-// compressing at a time is worth keeping (pipelining is small).
-const SCRATCH_KEEP = 4
-// Frames larger than this are not kept (a rare huge window must not pin its memory).
-const SCRATCH_MAX_BYTES = 8 << 20
-const scratchPool: Buffer[] = []
-// Scratch sizes are rounded up to this, so a window a little larger than the last still fits.
-const SCRATCH_STEP = 64 << 10
-
-function takeScratch(n: number): Buffer | undefined {
-  for (let i = scratchPool.length - 1; i >= 0; i--) {
-    const b = scratchPool[i]!
-    if (b.length >= n) {
-      scratchPool[i] = scratchPool[scratchPool.length - 1]!
-      scratchPool.pop()
-      return b
-    }
-  }
-  return undefined
-}
-
-function giveScratch(b: Buffer): void {
-  if (b.length > SCRATCH_MAX_BYTES) return
-  if (scratchPool.length < SCRATCH_KEEP) {
-    scratchPool.push(b)
-    return
-  }
-  // Full: keep the larger buffers, they fit more windows.
-  let small = 0
-  for (let i = 1; i < scratchPool.length; i++) if (scratchPool[i]!.length < scratchPool[small]!.length) small = i
-  if (scratchPool[small]!.length < b.length) scratchPool[small] = b
-}
+// compressing at a time is worth keeping (pipelining is small); frames over
+// 8 MiB are not kept (a rare huge window must not pin its memory); sizes are
+// rounded up to 64 KiB, so a window a little larger than the last still fits.
+const scratch = new SizedBufferPool(4, 64 << 10, 8 << 20)

@@ -5,6 +5,7 @@ import type { Publisher } from './publisher.ts'
 import { JSON_HEADER_BYTES } from '../../core/lumberjack/frame-types.ts'
 import { writeJsonFrameHeader, type EncodedWindow } from '../../core/lumberjack/frame-encoder.ts'
 import { openDeflate, type WindowDeflate } from '../../core/lumberjack/deflater.ts'
+import { FixedBufferPool, SizedBufferPool } from '../../core/buffer-pool.ts'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -32,14 +33,18 @@ export interface BatcherOptions {
 // threadpool) as soon as it is full and comes back to a free list once zlib
 // has read it, so a window never lies uncompressed in memory whole: a few
 // chunks in flight instead of 1+ MiB per window being filled, queued or
-// compressed. At level 0 the chunks are the window's body and are dropped
-// once it is settled. The publisher gets the window in wire form.
+// compressed. At level 0 the chunks are the window's body until it is
+// settled. The publisher gets the window in wire form.
 const CHUNK_BYTES = 128 << 10
 /** Free chunks kept. */
 const CHUNKS_KEPT = 12
 /** Reading pauses while more chunks than this wait for zlib. */
 const MAX_CHUNKS_IN_ZLIB = 2
-/** Compressed-window buffers kept (windows in flight: pipelining × hosts + 1, and the queue), their size step and largest kept size. */
+// A finished compressed window is copied out of zlib's output buffers into
+// one of a few kept buffers, reused once the window is settled: zlib's
+// buffers then die young (freed at the next scavenge) instead of living until
+// the ACK and lingering as external garbage until a full GC (2-4 MiB of RSS
+// swing). Kept: windows in flight (pipelining × hosts + 1) and the queue.
 const ZBUFS_KEPT = 6
 const ZBUF_STEP = 64 << 10
 const ZBUF_MAX_BYTES = 4 << 20
@@ -64,7 +69,7 @@ export class Batch {
   readonly raw: Buffer[] = []
   readonly rawChunks: Buffer[] = []
   deflate: WindowDeflate | undefined
-  /** The compressed window's buffer (see Batcher.#takeZbuf). */
+  /** The compressed window's buffer (ZBUFS_KEPT). */
   zbuf: Buffer | undefined
   /** Set once the window is in wire form (compressed: when zlib finished). */
   window: EncodedWindow | undefined
@@ -79,8 +84,8 @@ export class Batcher {
   readonly #o: BatcherOptions
   readonly #level: number
   readonly #maxPending: number
-  readonly #free: Buffer[] = []
-  readonly #zfree: Buffer[] = []
+  readonly #chunks = new FixedBufferPool(CHUNK_BYTES, CHUNKS_KEPT)
+  readonly #zbufs = new SizedBufferPool(ZBUFS_KEPT, ZBUF_STEP, ZBUF_MAX_BYTES)
   #current: Batch
   /** Cut batches not yet handed to the publisher (oldest first; the head may still be compressing). */
   readonly #queue: Batch[] = []
@@ -132,44 +137,12 @@ export class Batcher {
 
   #sawBlocked = false
 
-  #takeChunk(need: number): Buffer {
-    if (need > CHUNK_BYTES) return Buffer.allocUnsafeSlow(need) // one huge event: a chunk of its own, not kept
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES)
-  }
-
-  #giveChunk(c: Buffer): void {
-    if (c.length === CHUNK_BYTES && this.#free.length < CHUNKS_KEPT) this.#free.push(c)
-  }
-
-  // A compressed window is copied out of zlib's output buffers into one of a
-  // few kept buffers, reused once the window is settled: zlib's buffers then
-  // die young (freed at the next scavenge) instead of living until the ACK and
-  // lingering as external garbage until a full GC (2-4 MiB of RSS swing).
-  #takeZbuf(n: number): Buffer {
-    let best = -1
-    for (let i = 0; i < this.#zfree.length; i++) if (this.#zfree[i]!.length >= n && (best < 0 || this.#zfree[i]!.length < this.#zfree[best]!.length)) best = i
-    if (best < 0) return Buffer.allocUnsafeSlow(Math.ceil(n / ZBUF_STEP) * ZBUF_STEP)
-    const z = this.#zfree[best]!
-    this.#zfree[best] = this.#zfree[this.#zfree.length - 1]!
-    this.#zfree.pop()
-    return z
-  }
-
   #settled(b: Batch): void {
     b.window = undefined
-    for (const c of b.rawChunks) this.#giveChunk(c)
+    for (const c of b.rawChunks) this.#chunks.give(c)
     b.rawChunks.length = 0
-    const z = b.zbuf
-    if (z === undefined) return
+    if (b.zbuf !== undefined) this.#zbufs.give(b.zbuf)
     b.zbuf = undefined
-    if (z.length > ZBUF_MAX_BYTES) return
-    if (this.#zfree.length < ZBUFS_KEPT) this.#zfree.push(z)
-    else {
-      // Full: keep the larger buffers, they fit more windows.
-      let small = 0
-      for (let i = 1; i < this.#zfree.length; i++) if (this.#zfree[i]!.length < this.#zfree[small]!.length) small = i
-      if (this.#zfree[small]!.length < z.length) this.#zfree[small] = z
-    }
   }
 
   /** The current chunk's frames are complete: to zlib (the chunk comes back once read), or kept as body (level 0). */
@@ -182,7 +155,7 @@ export class Batcher {
       if (frames.length > 0) {
         b.raw.push(frames)
         b.rawChunks.push(chunk)
-      } else if (chunk !== EMPTY) this.#giveChunk(chunk)
+      } else if (chunk !== EMPTY) this.#chunks.give(chunk)
       if (last) b.window = { count: b.count, body: b.raw, bodyBytes: b.bytes, compressed: false, maxEventBytes: b.maxEvent }
       return
     }
@@ -192,10 +165,10 @@ export class Batcher {
       this.#inZlib++
       consumed = () => {
         this.#inZlib--
-        this.#giveChunk(chunk)
+        this.#chunks.give(chunk)
         this.#maybeUnblocked()
       }
-    } else if (chunk !== EMPTY) this.#giveChunk(chunk)
+    } else if (chunk !== EMPTY) this.#chunks.give(chunk)
     if (!last) {
       if (consumed !== undefined) b.deflate.write(frames, consumed)
       return
@@ -206,7 +179,7 @@ export class Batcher {
         b.deflate = undefined
         if (err) b.failed = err
         else {
-          b.zbuf = this.#takeZbuf(bodyBytes)
+          b.zbuf = this.#zbufs.take(bodyBytes)
           copyChunks(body, b.zbuf)
           b.window = { count: b.count, body: [b.zbuf.subarray(0, bodyBytes)], bodyBytes, compressed: true, maxEventBytes: b.maxEvent }
         }
@@ -225,8 +198,8 @@ export class Batcher {
     const need = JSON_HEADER_BYTES + n
     if (b.chunk.length - b.pos < need) {
       if (b.pos > 0) this.#seal(b, false)
-      else if (b.chunk !== EMPTY) this.#giveChunk(b.chunk)
-      b.chunk = this.#takeChunk(need)
+      else if (b.chunk !== EMPTY) this.#chunks.give(b.chunk)
+      b.chunk = this.#chunks.take(need)
     }
     return b.chunk
   }
