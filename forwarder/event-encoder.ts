@@ -1,7 +1,7 @@
 import { ECS_VERSION } from '../core/event.ts'
 import { escapedBound, writeDecimal, writeHex, writeJsonStringBody } from './json-bytes.ts'
 
-// Filebeat-shaped event JSON, built by concatenation (style.md §G.1). Per
+// Filebeat-shaped event JSON, built by concatenation, no intermediate objects. Per
 // file the static part (path, input, host, agent, fields, tags) is serialized
 // once; per event only @timestamp, @metadata._id, message and log.offset are
 // new. `@timestamp` first and `@metadata` second, as libbeat writes them.

@@ -10,7 +10,7 @@ import {
   WINDOW_FRAME_BYTES,
 } from './frame-types.ts'
 
-// Reader side of Lumberjack v1/v2 (protocols.md §A.2, §A.6). Streaming: bytes
+// Reader side of Lumberjack v1/v2 (docs/protocols/lumberjack.md §2, §6). Streaming: bytes
 // arrive in chunks split anywhere; chunks are only collected (not copied)
 // until the next frame is complete, then joined once. Every length is checked
 // against a limit before anything is allocated for it, and a `C` frame is

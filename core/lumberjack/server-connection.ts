@@ -5,7 +5,7 @@ import { FrameDecoder, type DecodedBatch, type DecoderLimits } from './frame-dec
 import { ackFrame, Version } from './frame-types.ts'
 import type { ServerCounters } from './server-counters.ts'
 
-// One accepted Lumberjack connection on the reader side (protocols.md §A.6):
+// One accepted Lumberjack connection on the reader side (docs/protocols/lumberjack.md §6):
 // bytes → FrameDecoder → an ordered queue of batches → onBatch one at a time →
 // `A(highestSeq)` with the batch's version byte. While a batch waits, `2A 0`
 // keep-alives go out whenever nothing was written for keepaliveInterval

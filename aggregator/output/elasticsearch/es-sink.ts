@@ -17,7 +17,7 @@ import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdic
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
 
 // The Elasticsearch output: our own `_bulk` loop (not helpers.bulk, see
-// protocols.md §C.5).
+// docs/protocols/elasticsearch-bulk.md §5).
 //
 //   write(events) ─► encode each event once (es-encoder) ─► pending queue
 //   pump: while fewer than `concurrency` requests are in flight, take up to
