@@ -83,7 +83,7 @@ class BlackholeOutput extends EventEmitter implements Output {
 }
 
 /** Sends every window over `CONNECTIONS` TLS connections, IN_FLIGHT_PER_CONNECTION windows each; resolves when all are ACKed. */
-async function blast(port: number, windows: Buffer[], counts: number[]): Promise<void> {
+export async function blast(port: number, windows: Buffer[], counts: number[]): Promise<void> {
   const tls = tlsMaterial()
   let next = 0
   const one = async (): Promise<void> => {
@@ -150,7 +150,7 @@ async function inProcess(label: string, pipelineItems: unknown[], windows: Buffe
   })
 }
 
-function cpuOfPid(pid: number): number {
+export function cpuOfPid(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
     return (Number(f[11]) + Number(f[12])) / 100 // utime + stime in clock ticks (100/s)
