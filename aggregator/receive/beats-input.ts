@@ -27,6 +27,8 @@ export class BeatsInput {
   readonly #events: Counter
   readonly #batches: Counter
   readonly #failed: Counter
+  readonly #limited: { depth: Counter; entries: Counter }
+  #lastLimitLog = 0
   readonly #onBatch = (batch: DecodedBatch, peer: PeerInfo): Promise<void> => this.#batch(batch, peer)
 
   constructor(options: BeatsInputOptions, deps: BeatsInputDeps) {
@@ -36,6 +38,8 @@ export class BeatsInput {
     this.#events = deps.metrics.counter('input_events_total', 'Events received by an input', labels)
     this.#batches = deps.metrics.counter('input_batches_total', 'Batches (windows, datagrams) received by an input', labels)
     this.#failed = deps.metrics.counter('input_batches_failed_total', 'Batches not acknowledged because the pipeline or output failed', labels)
+    const limitHelp = 'Events replaced by their top-level scalar fields (tag _eventlimit) because they broke max_event_depth or max_event_entries'
+    this.#limited = { depth: deps.metrics.counter('input_events_limited_total', limitHelp, { ...labels, reason: 'depth' }), entries: deps.metrics.counter('input_events_limited_total', limitHelp, { ...labels, reason: 'entries' }) }
     this.#server = new LumberjackServer({ ...options, logger: deps.logger, metrics: deps.metrics, metricLabels: labels, onBatch: this.#onBatch })
   }
 
@@ -62,6 +66,16 @@ export class BeatsInput {
   async #batch(batch: DecodedBatch, peer: PeerInfo): Promise<void> {
     this.#batches.inc()
     this.#events.inc(batch.events.length)
+    const limited = batch.limited
+    if (limited !== undefined) {
+      this.#limited.depth.inc(limited.depth)
+      this.#limited.entries.inc(limited.entries)
+      const now = Date.now()
+      if (now - this.#lastLimitLog >= 10_000) {
+        this.#lastLimitLog = now
+        this.#logger.warn({ code: 'LY_LIMIT', peer: peer.remoteAddress, conn: peer.id, too_deep: limited.depth, too_many_entries: limited.entries }, 'events over max_event_depth / max_event_entries replaced by their top-level fields, tagged _eventlimit (logged at most every 10s; see /metrics)')
+      }
+    }
     try {
       await this.#deliver(batch.events)
     } catch (err) {

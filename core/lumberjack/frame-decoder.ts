@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib'
 import { LimitError, ProtocolError, type LogyardError } from '../errors.ts'
+import { checkThreshold, defaultEventLimits, eventLimitBroken, limitedEvent } from './event-limits.ts'
 import {
   COMPRESSED_HEADER_BYTES,
   DATA_HEADER_BYTES,
@@ -37,6 +38,10 @@ export interface DecoderLimits {
   maxWindow: number
   /** Largest sum of event payload bytes in one batch. */
   maxBatchBytes: number
+  /** Deepest nesting in one event; deeper events are replaced (core/lumberjack/event-limits.ts). */
+  maxEventDepth: number
+  /** Most keys + array elements in one event; more and it is replaced. */
+  maxEventEntries: number
 }
 
 export const defaultDecoderLimits: Readonly<DecoderLimits> = Object.freeze({
@@ -44,6 +49,8 @@ export const defaultDecoderLimits: Readonly<DecoderLimits> = Object.freeze({
   maxInflatedBytes: 64 * 1024 * 1024,
   maxWindow: 65536,
   maxBatchBytes: 64 * 1024 * 1024,
+  maxEventDepth: defaultEventLimits.maxDepth,
+  maxEventEntries: defaultEventLimits.maxEntries,
 })
 
 export interface DecodedBatch {
@@ -52,6 +59,8 @@ export interface DecodedBatch {
   highestSeq: number
   /** Sum of the event payload bytes (J payloads, D frame bodies). */
   bytes: number
+  /** Events replaced because they broke max_event_depth / max_event_entries. */
+  limited: { depth: number; entries: number } | undefined
 }
 
 interface OpenBatch {
@@ -74,12 +83,14 @@ export class FrameDecoder {
   #need = 2
   /** Stream offset of the first buffered byte. */
   #offset = 0
+  #eventCheckMin: number
   #open: OpenBatch | undefined
   #inflateBudget = 0
   #failed: LogyardError | undefined
 
   constructor(limits: Partial<DecoderLimits> = {}) {
     this.#limits = { ...defaultDecoderLimits, ...limits }
+    this.#eventCheckMin = checkThreshold({ maxDepth: this.#limits.maxEventDepth, maxEntries: this.#limits.maxEventEntries })
   }
 
   get limits(): Readonly<DecoderLimits> {
@@ -223,7 +234,7 @@ export class FrameDecoder {
     if (open && open.batch.events.length > 0) {
       throw new ProtocolError(`window frame after ${open.batch.events.length} of ${open.window} announced events`, { offset })
     }
-    const batch: DecodedBatch = { version: version === Version.v1 ? 1 : 2, events: [], highestSeq: 0, bytes: 0 }
+    const batch: DecodedBatch = { version: version === Version.v1 ? 1 : 2, events: [], highestSeq: 0, bytes: 0, limited: undefined }
     if (count === 0) {
       this.#open = undefined
       out.push(batch)
@@ -259,6 +270,15 @@ export class FrameDecoder {
       event = JSON.parse(buf.toString('utf8', start, end)) as Record<string, unknown>
     } catch (err) {
       throw new ProtocolError(`JSON frame payload is not valid JSON: ${(err as Error).message}`, { offset })
+    }
+    if (len >= this.#eventCheckMin) {
+      const limits = { maxDepth: this.#limits.maxEventDepth, maxEntries: this.#limits.maxEventEntries }
+      const broken = eventLimitBroken(event, limits)
+      if (broken !== undefined) {
+        event = limitedEvent(event, broken, limits)
+        const l = (open.batch.limited ??= { depth: 0, entries: 0 })
+        l[broken]++
+      }
     }
     this.#add(open, seq, event, len, out, offset)
   }

@@ -43,6 +43,8 @@ export interface ServerOptions {
   max_frame_bytes: number
   max_inflated_bytes: number
   max_batch_bytes: number
+  max_event_depth: number
+  max_event_entries: number
   max_pending_batches: number
 }
 
@@ -72,6 +74,8 @@ export const lumberjackServerSpec: Spec = {
     max_frame_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxFrameBytes, doc: 'largest J/C/D frame accepted' },
     max_inflated_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxInflatedBytes, doc: 'largest output of inflating one compressed frame' },
     max_batch_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxBatchBytes, doc: 'largest sum of event bytes in one batch' },
+    max_event_depth: { type: 'int', min: 2, max: 5000, default: defaultDecoderLimits.maxEventDepth, doc: 'deepest nesting of objects/arrays in one event; a deeper event is replaced by its top-level scalar fields, tagged _eventlimit' },
+    max_event_entries: { type: 'int', min: 10, default: defaultDecoderLimits.maxEventEntries, doc: 'most keys and array elements in one event; a wider event is replaced by its top-level scalar fields, tagged _eventlimit' },
     max_pending_batches: { type: 'int', min: 1, max: 64, default: 2, doc: 'decoded batches waiting per connection before its socket is paused' },
   },
 }
@@ -117,6 +121,8 @@ export class LumberjackServer extends EventEmitter {
       max_frame_bytes: init.max_frame_bytes ?? defaultDecoderLimits.maxFrameBytes,
       max_inflated_bytes: init.max_inflated_bytes ?? defaultDecoderLimits.maxInflatedBytes,
       max_batch_bytes: init.max_batch_bytes ?? defaultDecoderLimits.maxBatchBytes,
+      max_event_depth: init.max_event_depth ?? defaultDecoderLimits.maxEventDepth,
+      max_event_entries: init.max_event_entries ?? defaultDecoderLimits.maxEventEntries,
       max_pending_batches: init.max_pending_batches ?? 2,
     }
     if (init.tls) o.tls = init.tls
@@ -129,7 +135,7 @@ export class LumberjackServer extends EventEmitter {
       logger: init.logger,
       counters: this.#counters,
       onBatch: init.onBatch,
-      limits: { maxFrameBytes: o.max_frame_bytes, maxInflatedBytes: o.max_inflated_bytes, maxWindow: o.max_window, maxBatchBytes: o.max_batch_bytes } satisfies DecoderLimits,
+      limits: { maxFrameBytes: o.max_frame_bytes, maxInflatedBytes: o.max_inflated_bytes, maxWindow: o.max_window, maxBatchBytes: o.max_batch_bytes, maxEventDepth: o.max_event_depth, maxEventEntries: o.max_event_entries } satisfies DecoderLimits,
       keepaliveInterval: o.keepalive_interval,
       idleTimeout: o.idle_timeout,
       maxPending: o.max_pending_batches,

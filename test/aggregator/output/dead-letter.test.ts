@@ -101,3 +101,15 @@ test('spec: path required, when_full values', async (t) => {
   t.throws(() => validate(deadLetterSpec, { path: '/x', when_full: 'drop' }), { code: 'LY_CONFIG', message: /when_full/ })
   t.equal(validate<DeadLetterConfig>(deadLetterSpec, { path: '/x' }).when_full, 'drop_oldest')
 })
+
+test('safeStringify: a shared (non-circular) object is written in full; 100,000-deep nesting is cut, not a stack overflow', async (t) => {
+  const shared = { a: 1 }
+  t.equal(safeStringify({ x: shared, y: shared }), '{"x":{"a":1},"y":{"a":1}}')
+  let deep: unknown = 'bottom'
+  for (let i = 0; i < 100_000; i++) deep = [deep]
+  const text = safeStringify({ message: 'm', deep })
+  t.match(text, /^\{"message":"m","deep":\[\[\[/)
+  t.match(text, /"\[depth limit\]"/)
+  t.ok(text.length < 1000)
+  t.equal(safeStringify({ d: new Date(0) }), '{"d":"1970-01-01T00:00:00.000Z"}', 'toJSON still applies')
+})
