@@ -134,6 +134,8 @@ export class ServerConnection {
       }
       pending.then(this.#onAcked, this.#onRejected)
     }
+    // empty windows answered above leave the queue shorter than when the read paused it
+    this.#updateFlow()
     if (this.#closing && this.#queue.length === 0 && !this.#inHandler) this.#end()
   }
 

@@ -380,3 +380,13 @@ t.test('TLS handshake timeout closes a silent connection', async (t) => {
   t.equal(server.counters.tlsErrors.value, 1)
   t.ok(lines.some((l) => l.code === 'LY_TLS'), 'logged with LY_TLS')
 })
+
+t.test('several empty windows (W 0) in one read: each answered A 0, and the connection keeps reading (it stayed paused for good)', async (t) => {
+  const { port, batches } = await start(t, { max_pending_batches: 2 })
+  const a = await rawPeer(port)
+  a.socket.write(Buffer.concat([windowFrame(0), windowFrame(0), windowFrame(0)]))
+  t.same(await a.waitBytes(18, 10_000), Buffer.concat([L6, L6, L6]), 'three A 0')
+  a.socket.write(Buffer.concat([L1, L2]))
+  t.same((await a.waitBytes(24, 10_000)).subarray(18), L5, 'the next window is read and acknowledged')
+  t.equal(batches.length, 1)
+})
