@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import type { Logger } from '../logger.ts'
-import { LogyardError, ProtocolError } from '../errors.ts'
+import { LimitError, LogyardError, ProtocolError } from '../errors.ts'
 import { FrameDecoder, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
 import { ackFrame, Version } from './frame-types.ts'
 import type { ServerCounters } from './server-counters.ts'
@@ -48,6 +48,9 @@ export class ServerConnection {
   #closed = false
   #reason: LogyardError | undefined
   #keepalive: NodeJS.Timeout | undefined
+  // set while socket.write() has returned false: the peer is not reading its ACKs
+  #writeStall: NodeJS.Timeout | undefined
+  readonly #onDrain = (): void => this.#drained()
   readonly #onKeepalive = (): void => this.#sendKeepalive()
   readonly #onAcked = (): void => this.#acked()
   readonly #onRejected = (err: unknown): void => this.#rejected(err)
@@ -164,8 +167,31 @@ export class ServerConnection {
 
   #write(frame: Buffer): void {
     if (this.#closed || this.#socket.destroyed) return
-    this.#socket.write(frame)
+    if (!this.#socket.write(frame) && this.#writeStall === undefined) this.#stalled()
     if (this.#keepalive) this.#keepalive.refresh()
+  }
+
+  /**
+   * The peer does not read what we write (a client that never reads its ACKs
+   * grew the server by ~6 MiB/s): stop reading from it — no new windows, so
+   * no new ACKs — until the buffered bytes drain, and close it if they do
+   * not within idle_timeout (60 s by default).
+   */
+  #stalled(): void {
+    this.#host.counters.writeStalls.inc()
+    const deadline = this.#host.idleTimeout > 0 ? this.#host.idleTimeout : 60_000
+    this.#writeStall = setTimeout(() => {
+      this.#host.counters.writeStallClosed.inc()
+      this.#fail(new LimitError(`peer did not read its ACKs for ${deadline / 1000} s (${this.#socket.writableLength} bytes buffered)`))
+    }, deadline)
+    this.#socket.once('drain', this.#onDrain)
+    this.#updateFlow()
+  }
+
+  #drained(): void {
+    clearTimeout(this.#writeStall)
+    this.#writeStall = undefined
+    this.#updateFlow()
   }
 
   #armKeepalive(): void {
@@ -195,6 +221,10 @@ export class ServerConnection {
   #sendKeepalive(): void {
     this.#keepalive = undefined
     if (this.#closed || !this.#awaiting()) return
+    if (this.#writeStall !== undefined) {
+      this.#armKeepalive() // nothing more to a peer that reads nothing
+      return
+    }
     this.#host.counters.keepalives.inc()
     this.#write(keepaliveFrame)
     this.#armKeepalive()
@@ -202,7 +232,7 @@ export class ServerConnection {
 
   #updateFlow(): void {
     if (this.#closed) return
-    const pause = this.#closing || this.#host.isPaused() || this.#queue.length >= this.#host.maxPending
+    const pause = this.#closing || this.#host.isPaused() || this.#queue.length >= this.#host.maxPending || this.#writeStall !== undefined
     if (pause && !this.#paused) {
       this.#paused = true
       this.#socket.pause()
@@ -247,6 +277,7 @@ export class ServerConnection {
     if (this.#closed) return
     this.#closed = true
     this.#disarmKeepalive()
+    clearTimeout(this.#writeStall)
     this.#host.connectionClosed(this, this.#reason)
   }
 }

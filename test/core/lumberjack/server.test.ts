@@ -390,3 +390,27 @@ t.test('several empty windows (W 0) in one read: each answered A 0, and the conn
   t.same((await a.waitBytes(24, 10_000)).subarray(18), L5, 'the next window is read and acknowledged')
   t.equal(batches.length, 1)
 })
+
+t.test('a peer that never reads its ACKs: the server stops reading from it once writes back up, and closes it after idle_timeout', async (t) => {
+  const metrics = new MetricsRegistry()
+  const { port, closed } = await start(t, { idle_timeout: 1500, metrics, metricLabels: { input: 't' } })
+  const value = (name: string): number => metrics.snapshot()[`logyard_${name}`]!.values[0]![1]
+  const a = await rawPeer(port)
+  a.socket.pause() // never read: ACKs pile up in the kernel, then in the server's socket buffer
+  const chunk = Buffer.concat(Array.from({ length: 1000 }, () => windowFrame(0)))
+  let sent = 0
+  const end = Date.now() + 60_000
+  while (value('lumberjack_write_stalls_total') === 0 && sent < 5_000_000 && Date.now() < end) {
+    if (!a.socket.write(chunk)) await new Promise((r) => setTimeout(r, 5))
+    sent += 1000
+    if (sent % 20_000 === 0) await new Promise((r) => setImmediate(r))
+  }
+  t.equal(value('lumberjack_write_stalls_total'), 1, `writes backed up after ${sent} empty windows`)
+  // the connection is closed for not reading, with a limit error, within idle_timeout
+  await until(() => closed.length === 1, 20_000)
+  t.equal(closed[0]!.reason?.code, 'LY_LIMIT')
+  t.match(closed[0]!.reason?.message ?? '', /did not read its ACKs/)
+  t.equal(value('lumberjack_write_stall_closed_total'), 1)
+  const decoded = value('lumberjack_batches_total')
+  t.ok(decoded < sent, `the server stopped reading: ${decoded} of ${sent} windows decoded`)
+})
