@@ -31,6 +31,9 @@ export interface ConnectionHost {
   readonly idleTimeout: number
   readonly maxPending: number
   isPaused(): boolean
+  /** Process-wide budget of decoded payload bytes: taken per decoded batch, given back when it settles. */
+  reserve(bytes: number): void
+  release(bytes: number): void
   connectionClosed(connection: ServerConnection, reason: LogyardError | undefined): void
 }
 
@@ -43,6 +46,7 @@ export class ServerConnection {
   readonly #decoder: FrameDecoder
   readonly #queue: DecodedBatch[] = []
   #inHandler = false
+  #reserved = 0
   #paused = false
   #closing = false
   #closed = false
@@ -111,6 +115,8 @@ export class ServerConnection {
       counters.batches.inc()
       counters.events.inc(batch.events.length)
       counters.payloadBytes.inc(batch.bytes)
+      this.#reserved += batch.bytes
+      this.#host.reserve(batch.bytes)
       this.#queue.push(batch)
     }
     this.#updateFlow()
@@ -145,6 +151,7 @@ export class ServerConnection {
   #acked(): void {
     this.#inHandler = false
     const batch = this.#queue.shift()
+    if (batch) this.#giveBack(batch.bytes)
     if (batch && !this.#closed) {
       this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
       this.#host.counters.acks.inc()
@@ -162,7 +169,14 @@ export class ServerConnection {
       'batch not accepted downstream; closing the connection without ACK so the sender retries',
     )
     this.#queue.length = 0
+    this.#giveBack(this.#reserved)
     this.#socket.destroy()
+  }
+
+  #giveBack(bytes: number): void {
+    if (bytes === 0) return
+    this.#reserved -= bytes
+    this.#host.release(bytes)
   }
 
   #write(frame: Buffer): void {
@@ -261,6 +275,7 @@ export class ServerConnection {
     else this.#host.counters.protocolErrors.inc()
     this.#host.logger.warn({ peer: this.peer.remoteAddress, conn: this.peer.id, code: e.code, offset: e.offset, reason: e.message }, 'closing lumberjack connection: ' + e.message)
     this.#queue.length = 0
+    this.#giveBack(this.#reserved)
     this.#socket.destroy()
   }
 
@@ -276,6 +291,8 @@ export class ServerConnection {
   #onClose(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#queue.length = 0
+    this.#giveBack(this.#reserved)
     this.#disarmKeepalive()
     clearTimeout(this.#writeStall)
     this.#host.connectionClosed(this, this.#reason)

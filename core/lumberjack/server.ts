@@ -45,6 +45,7 @@ export interface ServerOptions {
   max_batch_bytes: number
   max_event_depth: number
   max_event_entries: number
+  max_decoded_bytes: number
   max_pending_batches: number
 }
 
@@ -75,6 +76,7 @@ export const lumberjackServerSpec: Spec = {
     max_inflated_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxInflatedBytes, doc: 'largest output of inflating one compressed frame' },
     max_batch_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxBatchBytes, doc: 'largest sum of event bytes in one batch' },
     max_event_depth: { type: 'int', min: 2, max: 5000, default: defaultDecoderLimits.maxEventDepth, doc: 'deepest nesting of objects/arrays in one event; a deeper event is replaced by its top-level scalar fields, tagged _eventlimit' },
+    max_decoded_bytes: { type: 'size', min: 1024 * 1024, default: '128mb', doc: 'process-wide: payload bytes of decoded batches waiting or in the pipeline, over all connections; at this bound no connection is read until it falls to 3/4' },
     max_event_entries: { type: 'int', min: 10, default: defaultDecoderLimits.maxEventEntries, doc: 'most keys and array elements in one event; a wider event is replaced by its top-level scalar fields, tagged _eventlimit' },
     max_pending_batches: { type: 'int', min: 1, max: 64, default: 2, doc: 'decoded batches waiting per connection before its socket is paused' },
   },
@@ -107,6 +109,9 @@ export class LumberjackServer extends EventEmitter {
   readonly #rawSockets = new Set<Socket>()
   #nextId = 1
   #paused = false
+  #decoded = 0
+  #overBudget = false
+  #lastBudgetLog = 0
   #closing: Promise<void> | undefined
 
   constructor(init: LumberjackServerInit) {
@@ -123,6 +128,7 @@ export class LumberjackServer extends EventEmitter {
       max_batch_bytes: init.max_batch_bytes ?? defaultDecoderLimits.maxBatchBytes,
       max_event_depth: init.max_event_depth ?? defaultDecoderLimits.maxEventDepth,
       max_event_entries: init.max_event_entries ?? defaultDecoderLimits.maxEventEntries,
+      max_decoded_bytes: init.max_decoded_bytes ?? 128 * 1024 * 1024,
       max_pending_batches: init.max_pending_batches ?? 2,
     }
     if (init.tls) o.tls = init.tls
@@ -130,6 +136,7 @@ export class LumberjackServer extends EventEmitter {
     this.#logger = init.logger
     this.#counters = createServerCounters(init.metrics, init.metricLabels)
     init.metrics?.observe('lumberjack_connections', 'Open Lumberjack connections', 'gauge', () => this.#connections.size, init.metricLabels)
+    init.metrics?.observe('lumberjack_decoded_bytes', 'Payload bytes of decoded batches held (queued or in the pipeline), all connections', 'gauge', () => this.#decoded, init.metricLabels)
     const self = this
     this.#host = {
       logger: init.logger,
@@ -139,7 +146,9 @@ export class LumberjackServer extends EventEmitter {
       keepaliveInterval: o.keepalive_interval,
       idleTimeout: o.idle_timeout,
       maxPending: o.max_pending_batches,
-      isPaused: () => self.#paused,
+      isPaused: () => self.#paused || self.#overBudget,
+      reserve: (n) => self.#reserve(n),
+      release: (n) => self.#release(n),
       connectionClosed: (c, reason) => self.#closed(c, reason),
     }
 
@@ -194,6 +203,31 @@ export class LumberjackServer extends EventEmitter {
         resolve(bound)
       })
     })
+  }
+
+  /** Decoded payload bytes held by all connections (queued or in the handler). */
+  get decodedBytes(): number {
+    return this.#decoded
+  }
+
+  #reserve(n: number): void {
+    this.#decoded += n
+    if (this.#overBudget || this.#decoded < this.#options.max_decoded_bytes) return
+    this.#overBudget = true
+    this.#counters.budgetPauses.inc()
+    const now = Date.now()
+    if (now - this.#lastBudgetLog >= 10_000) {
+      this.#lastBudgetLog = now
+      this.#logger.warn({ code: 'LY_LIMIT', decoded_bytes: this.#decoded, max_decoded_bytes: this.#options.max_decoded_bytes, connections: this.#connections.size }, 'decoded batches reached max_decoded_bytes: no connection is read until they drain (logged at most every 10s)')
+    }
+    for (const c of this.#connections) c.updateFlow()
+  }
+
+  #release(n: number): void {
+    this.#decoded -= n
+    if (!this.#overBudget || this.#decoded > this.#options.max_decoded_bytes * 0.75) return
+    this.#overBudget = false
+    for (const c of this.#connections) c.updateFlow()
   }
 
   /** Stop reading every socket (pipeline backpressure). */
