@@ -29,8 +29,12 @@ export interface ConnectionHost {
   readonly limits: Partial<DecoderLimits>
   readonly keepaliveInterval: number
   readonly idleTimeout: number
+  /** A frame or window begun must be complete within this long while the connection is read (0: no limit). */
+  readonly frameTimeout?: number
   readonly maxPending: number
   isPaused(): boolean
+  /** A warning a sender can cause at will: rate-limited per kind. */
+  limitedWarn(kind: string, fields: Record<string, unknown>, msg: string): void
   /** Process-wide budget of decoded payload bytes: taken per decoded batch, given back when it settles. */
   reserve(bytes: number): void
   release(bytes: number): void
@@ -54,6 +58,8 @@ export class ServerConnection {
   #keepalive: NodeJS.Timeout | undefined
   // set while socket.write() has returned false: the peer is not reading its ACKs
   #writeStall: NodeJS.Timeout | undefined
+  // armed while a frame or window is incomplete and the socket is being read (slow senders)
+  #frameTimer: NodeJS.Timeout | undefined
   readonly #onDrain = (): void => this.#drained()
   readonly #onKeepalive = (): void => this.#sendKeepalive()
   readonly #onAcked = (): void => this.#acked()
@@ -110,6 +116,7 @@ export class ServerConnection {
       this.#fail(err)
       return
     }
+    this.#checkIncomplete()
     if (batches.length === 0) return
     for (const batch of batches) {
       counters.batches.inc()
@@ -250,13 +257,35 @@ export class ServerConnection {
     if (pause && !this.#paused) {
       this.#paused = true
       this.#socket.pause()
+      this.#clearFrameTimer() // our pause, not the sender's slowness
     } else if (!pause && this.#paused) {
       this.#paused = false
       this.#socket.resume()
+      this.#checkIncomplete()
     }
     if (this.#awaiting()) {
       if (!this.#keepalive) this.#armKeepalive()
     } else this.#disarmKeepalive()
+  }
+
+  #checkIncomplete(): void {
+    const limit = this.#host.frameTimeout ?? 0
+    if (limit <= 0 || this.#closed) return
+    const incomplete = this.#decoder.buffered > 0 || this.#decoder.inWindow
+    if (!incomplete) this.#clearFrameTimer()
+    else if (this.#frameTimer === undefined && !this.#paused) {
+      this.#frameTimer = setTimeout(() => {
+        this.#frameTimer = undefined
+        this.#fail(new LimitError(`frame or window not completed within frame_timeout (${limit / 1000} s; ${this.#decoder.buffered} bytes of it received)`))
+      }, limit)
+    }
+  }
+
+  #clearFrameTimer(): void {
+    if (this.#frameTimer !== undefined) {
+      clearTimeout(this.#frameTimer)
+      this.#frameTimer = undefined
+    }
   }
 
   #idle(): void {
@@ -273,7 +302,8 @@ export class ServerConnection {
     this.#reason = e
     if (e.code === 'LY_LIMIT') this.#host.counters.limitErrors.inc()
     else this.#host.counters.protocolErrors.inc()
-    this.#host.logger.warn({ peer: this.peer.remoteAddress, conn: this.peer.id, code: e.code, offset: e.offset, reason: e.message }, 'closing lumberjack connection: ' + e.message)
+    // rate-limited per sender and reason: one address repeating an error cannot flood the log
+    this.#host.limitedWarn(`close:${e.code}:${this.peer.remoteAddress}:${e.message.replace(/\d+/g, 'N').slice(0, 80)}`, { peer: this.peer.remoteAddress, conn: this.peer.id, code: e.code, offset: e.offset, reason: e.message }, 'closing lumberjack connection: ' + e.message)
     this.#queue.length = 0
     this.#giveBack(this.#reserved)
     this.#socket.destroy()
@@ -291,6 +321,7 @@ export class ServerConnection {
   #onClose(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#clearFrameTimer()
     this.#queue.length = 0
     this.#giveBack(this.#reserved)
     this.#disarmKeepalive()
