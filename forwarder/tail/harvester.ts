@@ -38,6 +38,8 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   nextPoll = 0
   pollDelay = 1000
   lastHeadCheck = 0
+  /** The file changed since its first bytes were last compared (tailer #checkAtEof). */
+  headStale = false
   /** Sitting in the tailer's ready queue. */
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */

@@ -4,7 +4,7 @@ import { IoError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { ForwarderConfig } from '../config.ts'
 import { EventEncoder, type AgentInfo } from '../event-encoder.ts'
-import type { Registry } from '../registry.ts'
+import { idBase, type Registry } from '../registry.ts'
 import type { Batcher } from '../ship/batcher.ts'
 import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart } from './fingerprint.ts'
 import { Harvester } from './harvester.ts'
@@ -203,6 +203,17 @@ export class Tailer {
     // says whether there is anything to read, more cheaply than a read that
     // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
     if (h.atEof && !(await this.#checkAtEof(h))) return
+    // While a file is read without pause (never at its end), a copytruncate that
+    // regrew past our offset is seen only in its first bytes: check them once a
+    // second during reads too.
+    if (!h.atEof && Date.now() - h.lastHeadCheck >= 1000 && h.fingerprint.length > 0) {
+      h.lastHeadCheck = Date.now()
+      const head = await readHead(h.fd)
+      if (!sameStart(h.fingerprint, head)) {
+        await this.#truncated(h, 'first bytes changed', head)
+        return
+      }
+    }
     const n = await readP(h.fd, this.#buf, h.readOffset)
     if (n > 0) {
       this.#o.stats.bytesRead += n
@@ -227,7 +238,7 @@ export class Tailer {
     const now = Date.now()
     if (st.size < h.readOffset) {
       h.size = st.size
-      this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
+      await this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
       return false
     }
     const changed = st.size !== h.size || st.mtimeMs !== h.mtimeMs
@@ -235,12 +246,15 @@ export class Tailer {
     h.mtimeMs = st.mtimeMs
     // The first bytes are re-read only when the file changed: a copytruncate that
     // already grew past our offset shows up as different first bytes.
-    if ((h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length) || (changed && now - h.lastHeadCheck >= 1000)) {
+    // A change within a second of the last look is looked at a second later
+    // (headStale): a file emptied and refilled to the same size shows nothing else.
+    if (changed) h.headStale = true
+    if ((h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length) || (h.headStale && now - h.lastHeadCheck >= 1000)) {
       h.lastHeadCheck = now
+      h.headStale = false
       const head = await readHead(h.fd)
       if (!sameStart(h.fingerprint, head)) {
-        this.#truncated(h, 'first bytes changed')
-        h.fingerprint = fingerprintOf(head)
+        await this.#truncated(h, 'first bytes changed', head)
         return false
       }
       if (head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
@@ -252,17 +266,30 @@ export class Tailer {
       this.#forget(h)
       return false
     }
-    h.nextPoll = now + h.pollDelay
+    h.nextPoll = now + (h.headStale ? Math.min(h.pollDelay, 1000) : h.pollDelay)
     // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
     if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, this.#pollMax)
     return false
   }
 
-  #truncated(h: Harvester, why: string): void {
+  // copytruncate (or a rewrite in place): a new truncation generation begins
+  // at offset 0. Its number is part of every later document id (registry.ts
+  // idBase), so new bytes at an old offset never reuse an old id, and the
+  // registry is written before anything of the new generation is read: a
+  // crash after this point replays the new bytes under the same ids.
+  async #truncated(h: Harvester, why: string, head?: Buffer): Promise<void> {
     this.#o.stats.truncations++
-    this.#log.info({ path: h.path, offset: h.readOffset, why }, 'file truncated or replaced in place; reading again from offset 0')
+    const from = h.readOffset
     h.restart(0)
-    this.#o.registry.update(h.key, 0, h.path, h.fingerprint)
+    h.fingerprint = fingerprintOf(head ?? (await readHead(h.fd)))
+    h.lastHeadCheck = Date.now()
+    h.headStale = false
+    const registry = this.#o.registry
+    const generation = registry.truncated(h.key, h.path, h.fingerprint)
+    const entry = registry.get(h.key)
+    if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
+    this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
+    await registry.flush()
     this.#enqueue(h)
   }
 
@@ -420,10 +447,18 @@ export class Tailer {
       let id: string
       if (entry && entry.fingerprint.length <= head.length && sameStart(entry.fingerprint, head) && entry.offset <= st.size) {
         offset = entry.offset
-        id = entry.id
+        id = idBase(entry.id, entry.generation)
+      } else if (entry) {
+        // Truncated or rewritten while we were stopped (or the inode was reused):
+        // the next truncation generation of the same id, written before reading.
+        offset = 0
+        const generation = registry.truncated(key, path, fingerprintOf(head))
+        id = idBase(entry.id, generation)
+        this.#o.stats.truncations++
+        this.#log.info({ path, key, was: entry.path, offset: entry.offset, size: st.size, generation }, 'known inode holds different content (truncation while stopped, or inode reuse); reading from 0')
+        await registry.flush()
       } else {
-        if (entry) this.#log.info({ path, key, was: entry.path }, 'known inode holds different content (inode reuse or truncation while stopped); reading from 0')
-        offset = initial && input.read_from === 'end' && !entry ? st.size : 0
+        offset = initial && input.read_from === 'end' ? st.size : 0
         id = fileId(key, st.birthtimeMs, head)
         registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString() })
       }
@@ -492,7 +527,17 @@ export class Tailer {
     this.#open++
     this.#o.stats.filesOpen = this.#open
     h.lastData = Date.now()
-    if (st.size < h.readOffset) this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
+    if (st.size < h.readOffset) {
+      await this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
+      return false
+    }
+    // Truncated and regrown past our offset while closed: only the first bytes tell.
+    const head = await readHead(fd)
+    h.lastHeadCheck = Date.now()
+    if (!sameStart(h.fingerprint, head)) {
+      await this.#truncated(h, 'first bytes changed while closed', head)
+      return false
+    }
     return true
   }
 
