@@ -44,6 +44,8 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */
   removed = false
+  /** Found unfinished after a restart under a name `paths` may not match: read to the end, then forgotten. */
+  recovered = false
   /** Dropped from the tailer: never read again. */
   forgotten = false
   size = 0

@@ -1,4 +1,5 @@
-import { close, fstat, open, read, stat, type Stats } from 'node:fs'
+import { close, fstat, open, read, readdir, stat, type Stats } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { IoError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -38,6 +39,7 @@ const fstatP = promisify(fstat)
 const statP = promisify(stat)
 const openP = promisify(open)
 const closeP = promisify(close)
+const readdirP = promisify(readdir)
 
 function readP(fd: number, buf: Buffer, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))))
@@ -51,6 +53,8 @@ export class TailStats {
   filesKnown = 0
   truncations = 0
   rotations = 0
+  /** Rotated files found unfinished at start and read to their end (#recoverRotated). */
+  recovered = 0
   /** truncated-line counts of harvesters already forgotten */
   truncatedForgotten = 0
   readonly errors = new Map<string, number>()
@@ -260,6 +264,17 @@ export class Tailer {
       if (head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
     }
     if (st.size > h.readOffset) return true // deleted or not, read to the end first
+    if (h.recovered) {
+      // A rotated file finished after a restart: forgotten (registry entry
+      // included) once everything in it is acknowledged.
+      h.flushMultiline(new Date(now).toISOString())
+      if (h.ackedOffset >= h.readOffset && h.acks.pending === 0) {
+        this.#log.info({ path: h.path, key: h.key, offset: h.readOffset }, 'rotated file finished after restart; forgetting it')
+        this.#forget(h)
+        this.#o.registry.delete(h.key)
+        return false
+      }
+    }
     if (st.nlink === 0) {
       // Deleted and read to the end: release the disk space.
       this.#log.info({ path: h.path, offset: h.readOffset }, 'file deleted and read to the end; closing')
@@ -358,6 +373,7 @@ export class Tailer {
         }
       }
       if (this.#stopping) return
+      if (initial) await this.#recoverRotated(seen)
       for (const h of [...this.#byKey.values()]) {
         if (seen.has(h.key)) continue
         if (!h.isOpen) this.#forget(h)
@@ -458,7 +474,10 @@ export class Tailer {
         this.#log.info({ path, key, was: entry.path, offset: entry.offset, size: st.size, generation }, 'known inode holds different content (truncation while stopped, or inode reuse); reading from 0')
         await registry.flush()
       } else {
-        offset = initial && input.read_from === 'end' ? st.size : 0
+        // read_from applies at the first start only (no registry yet): after a
+        // restart a file the registry does not know appeared while we were
+        // down (a rotation) and is read whole.
+        offset = initial && input.read_from === 'end' && (registry.loadedFrom === 'empty' || registry.loadedFrom === 'corrupt') ? st.size : 0
         id = fileId(key, st.birthtimeMs, head)
         registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString() })
       }
@@ -567,6 +586,85 @@ export class Tailer {
     this.#byKey.delete(h.key)
     if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
     if (h.input.clean_removed) this.#o.registry.delete(h.key)
+  }
+
+  // After a restart: registry entries whose file no path leads to any more
+  // were renamed away (rotation) or deleted while we were down or before
+  // they were finished. Each is looked for by device and inode at its last
+  // path, then in that path's directory; one found with the same first bytes
+  // and unread bytes is read to its end from the acknowledged offset (whether
+  // or not its new name matches `paths`), then forgotten.
+  async #recoverRotated(seen: Set<string>): Promise<void> {
+    for (const e of [...this.#o.registry.entries()]) {
+      if (seen.has(e.key) || this.#byKey.has(e.key) || this.#stopping) continue
+      const found = await this.#findByKey(e.key, e.path)
+      if (!found) continue
+      let fd = -1
+      try {
+        fd = await openP(found, 'r')
+        const st = await fstatP(fd)
+        if (fileKey(st.dev, st.ino) !== e.key) continue
+        const head = await readHead(fd)
+        if (!sameStart(e.fingerprint, head) || st.size <= e.offset) continue
+        let inputIndex = this.#matchers.findIndex((m) => m.matches(e.path))
+        if (inputIndex < 0) inputIndex = 0
+        const input = this.#o.config.inputs[inputIndex]!
+        const h = new Harvester({
+          key: e.key,
+          path: found,
+          input,
+          inputIndex,
+          fingerprint: fingerprintOf(head),
+          offset: e.offset,
+          encoder: new EventEncoder(this.#o.agent, input, found, idBase(e.id, e.generation)),
+          batcher: this.#o.batcher,
+          counters: this.#counters,
+          onAcked: this.#onAcked,
+        })
+        h.fd = fd
+        fd = -1
+        h.size = st.size
+        h.lastHeadCheck = Date.now()
+        h.removed = true
+        h.recovered = true
+        this.#open++
+        this.#o.stats.filesOpen = this.#open
+        this.#o.stats.recovered++
+        this.#byKey.set(e.key, h)
+        seen.add(e.key)
+        this.#log.warn({ path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
+        this.#enqueue(h)
+      } catch (err) {
+        this.#ioError(found, err, 'open')
+      } finally {
+        if (fd >= 0) close(fd, () => {})
+      }
+    }
+  }
+
+  /** The path of the file `key` (device:inode): its last known path, else a name in that directory. */
+  async #findByKey(key: string, last: string): Promise<string | undefined> {
+    const at = async (p: string): Promise<boolean> => {
+      try {
+        const st = await statP(p)
+        return st.isFile() && fileKey(st.dev, st.ino) === key
+      } catch {
+        return false
+      }
+    }
+    if (await at(last)) return last
+    const dir = dirname(last)
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return undefined
+    }
+    for (const n of names) {
+      const p = join(dir, n)
+      if (p !== last && (await at(p))) return p
+    }
+    return undefined
   }
 
   #ioError(path: string, err: unknown, op: string): void {
