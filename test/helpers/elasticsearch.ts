@@ -68,6 +68,11 @@ export interface ElasticsearchInstance {
   restart(): Promise<void>
   /** Kills the node, deletes its temp dir, closes the client. Idempotent. */
   stop(): Promise<void>
+  /** Process group of the running node (launcher and JVM); 0 when external or halted. */
+  readonly pgid: number
+  /** SIGSTOP / SIGCONT to the node's process group: a frozen, unresponsive node. */
+  freeze(): void
+  thaw(): void
 }
 
 // ---------------------------------------------------------------------------
@@ -507,6 +512,15 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     external: false,
     logTail: (lines) => node.logTail(lines),
     halt: (signal) => node.halt(signal),
+    get pgid() {
+      return node.exited ? 0 : node.pgid
+    },
+    freeze: () => {
+      if (node.pgid > 0 && !node.exited) process.kill(-node.pgid, 'SIGSTOP')
+    },
+    thaw: () => {
+      if (node.pgid > 0 && !node.exited) process.kill(-node.pgid, 'SIGCONT')
+    },
     async resume() {
       await node.start()
       // The old client's connection pool may hold dead sockets and a "dead" mark.
@@ -551,6 +565,11 @@ function attach(url: string): ElasticsearchInstance {
     stop: async () => {
       await client.close().catch(() => {})
     },
+    pgid: 0,
+    freeze: () => {
+      throw new Error('freeze needs a private node: unset ELASTICSEARCH_URL')
+    },
+    thaw: () => {},
   }
 }
 
