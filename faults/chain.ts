@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { freePort, startProc, until, writeConfig, type Proc } from '../test/e2e/procs.ts'
@@ -22,7 +22,9 @@ export interface ChainOptions {
   /** Extra forwarder.yml lines (top level). */
   forwarder?: string[]
   /** The forwarder's data_dir (default <dir>/fwd-data). */
-  dataDir?: string
+  dataDir?: (dir: string) => string
+  /** An aggregator's dead_letter.path (default <dir>/dlq-<name>). */
+  dlqDir?: (dir: string, aggregator: string) => string
   /** Extra aggregator.yml lines (top level). */
   aggregator?: string[]
   /** The aggregators' Elasticsearch URL (default the suite's node). */
@@ -57,6 +59,24 @@ export class Chain {
     this.index = `faults-${o.scenario}`
   }
 
+  get dataDir(): string {
+    return this.o.dataDir ? this.o.dataDir(this.o.dir) : join(this.o.dir, 'fwd-data')
+  }
+
+  get forwarderMetricsUrl(): string {
+    return `http://127.0.0.1:${this.#fwdOps}/metrics`
+  }
+
+  /** The acknowledged offset of logs/app.log in the registry on disk (-1 when unreadable). */
+  registryOffset(): number {
+    try {
+      const reg = JSON.parse(readFileSync(join(this.dataDir, 'registry.json'), 'utf8')) as { files: { path: string; offset: number }[] }
+      return reg.files.find((f) => f.path === join(this.logs, 'app.log'))?.offset ?? -1
+    } catch {
+      return -1
+    }
+  }
+
   async start(): Promise<void> {
     if (!haproxyBin) throw new Error('haproxy is not installed (apt-get install haproxy)')
     const tls = tlsMaterial()
@@ -79,7 +99,7 @@ export class Chain {
         '    flush_interval: 200ms',
         '    health_check_interval: 1s',
         '    retry_max: 2s',
-        `dead_letter: {path: ${join(o.dir, `dlq-${name}`)}}`,
+        `dead_letter: {path: ${o.dlqDir ? o.dlqDir(o.dir, name) : join(o.dir, `dlq-${name}`)}}`,
         `http: {listen: 127.0.0.1:${ops}}`,
         'shutdown_timeout: 15s',
         ...(o.aggregator ?? []),
@@ -99,7 +119,7 @@ export class Chain {
       return s['agg1'] === 'UP' && s['agg2'] === 'UP'
     }, 60_000, 'both aggregators UP in haproxy')
     this.#fwdConfig = writeConfig(o.dir, 'forwarder.yml', [
-      `data_dir: ${o.dataDir ?? join(o.dir, 'fwd-data')}`,
+      `data_dir: ${this.dataDir}`,
       'inputs:',
       `  - paths: ['${join(this.logs, 'app.log')}']`,
       '    read_from: beginning',

@@ -44,16 +44,26 @@ export interface Body {
  * counts. The forwarder is started before the body unless `startForwarder`
  * is false.
  */
-export async function withChain(ctx: Context, name: string, budgetMs: number, body: (b: Body) => Promise<string | void>, opts: Partial<ChainOptions> & { startForwarder?: boolean } = {}): Promise<Result> {
+export interface ChainExtras {
+  startForwarder?: boolean
+  /** Sequence numbers held outside Elasticsearch (the DLQ), read at tally time. */
+  also?: (dir: string) => number[]
+  /** Runs before the chain starts (mounts); returns the cleanup. */
+  prepare?: (dir: string) => (() => void) | void
+}
+
+export async function withChain(ctx: Context, name: string, budgetMs: number, body: (b: Body) => Promise<string | void>, opts: Partial<ChainOptions> & ChainExtras = {}): Promise<Result> {
   const started = Date.now()
   const deadline = started + budgetMs
   const dir = mkdtempSync(join(tmpdir(), `logyard-faults-${name}-`))
+  let cleanup: (() => void) | void = undefined
   const chain = new Chain({ dir, es: ctx.es, scenario: name, ...opts })
   let tally: Tally | undefined
   let error: string | undefined
   let note: string | undefined
   let timer: NodeJS.Timeout | undefined
   try {
+    cleanup = opts.prepare?.(dir)
     await chain.start()
     const writer = new SeqWriter(chain.logs)
     if (opts.startForwarder !== false) await chain.startForwarder()
@@ -63,12 +73,17 @@ export async function withChain(ctx: Context, name: string, budgetMs: number, bo
     note = (await Promise.race([body({ chain, writer, deadline }), timeout])) || undefined
     clearTimeout(timer)
     if (!chain.forwarder || chain.forwarder.child.exitCode !== null || chain.forwarder.child.signalCode !== null) await chain.startForwarder()
-    tally = await settle(ctx.es, chain.index, writer.written, deadline, () => chain.forwarderIdle())
+    tally = await settle(ctx.es, chain.index, writer.written, deadline, () => chain.forwarderIdle(), () => opts.also?.(dir) ?? [])
   } catch (err) {
     error = (err as Error).message.slice(0, 500)
   } finally {
     clearTimeout(timer)
     await chain.stop().catch((err: unknown) => ctx.log(`${name}: teardown: ${String(err)}`))
+    try {
+      cleanup?.()
+    } catch (err) {
+      ctx.log(`${name}: cleanup: ${String(err)}`)
+    }
     if (!error) rmSync(dir, { recursive: true, force: true })
     else ctx.log(`${name}: kept ${dir} for inspection`)
   }

@@ -1,5 +1,9 @@
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { until } from '../test/e2e/procs.ts'
+import { startElasticsearch } from '../test/helpers/elasticsearch.ts'
+import { dlqSeqs, fill, mount, unfill } from './disk.ts'
 import { withChain, type Scenario } from './scenario.ts'
 import { pump } from './writer.ts'
 
@@ -51,17 +55,36 @@ export const scenarios: Scenario[] = [
         const at = Array.from({ length: kills }, (_, k) => Math.floor(((k + 0.5 + Math.random() * 0.4) * total) / (kills + 0.5)))
         let k = 0
         let ops = Promise.resolve()
+        // At most one rotation while the forwarder is down: a file created and
+        // rotated away entirely during the downtime is unknown to it.
+        let down = false
+        let rotatedWhileDown = false
         await pump(writer, total, ctx.quick ? 4_000 : 8_000, (n) => {
-          if (n % rotateEvery === 0 && n < total) writer.rename()
+          if (n % rotateEvery === 0 && n < total && !(down && rotatedWhileDown)) {
+            writer.rename()
+            if (down) rotatedWhileDown = true
+          }
           if (k < kills && n >= at[k]!) {
             const afterRotation = k % 2 === 0
             k++
             ops = ops.then(async () => {
-              if (afterRotation) writer.rename() // kill -9 right after a rotation
+              if (afterRotation) {
+                // kill -9 right after a rotation, once the forwarder has seen the new
+                // file (a file created and rotated away entirely while it is dead, or
+                // before it first saw it, is unknown to it: README, Operate).
+                writer.rename()
+                const st = statSync(writer.file)
+                const key = `${st.dev}:${st.ino}`
+                const fwd = chain.forwarder!
+                await fwd.waitFor((r) => r.msg === 'tailing file' && r.key === key, 30_000, 'the new file tailed')
+              }
               await sleep(rand(0, 300))
+              down = true
+              rotatedWhileDown = false
               await chain.killForwarder()
               await sleep(rand(200, 1000))
               await chain.startForwarder()
+              down = false
             })
           }
         })
@@ -204,5 +227,86 @@ export const scenarios: Scenario[] = [
         await ops
         return 'Elasticsearch kill -9 and restart'
       }),
+  },
+  {
+    name: 'dlq-full',
+    quick: false,
+    run: (ctx, name) => {
+      const mnt = (dir: string): string => join(dir, 'dlq-disk')
+      return withChain(
+        ctx,
+        name,
+        300_000,
+        async ({ chain, writer }) => {
+          // One line in 10 is refused by Elasticsearch (mapping conflict) while the
+          // DLQ's disk is full: those batches must stay unacknowledged until space returns.
+          writer.refuseEvery = 10
+          writer.write(100) // the index and its text mapping of `pad` exist first
+          await until(async () => ((await ctx.es.client.count({ index: chain.index, ignore_unavailable: true } as never)) as { count: number }).count > 0, 60_000, 'index created', 200)
+          fill(mnt(chain.o.dir))
+          await pump(writer, 10_000, 2_000)
+          const failures = async (): Promise<number> => {
+            let n = 0
+            for (const a of chain.aggs) {
+              const text = await (await fetch(`http://127.0.0.1:${a.ops}/metrics`)).text()
+              for (const m of text.matchAll(/^logyard_dlq_write_failures_total(?:\{[^}]*\})? (\d+)$/gm)) n += Number(m[1])
+            }
+            return n
+          }
+          await until(async () => (await failures()) > 0, 60_000, 'a DLQ write failed on the full disk', 200)
+          const held = (await chain.forwarderMetrics())['logyard_forwarder_batches_in_flight'] ?? 0
+          await sleep(5_000) // the full disk lasts this long
+          unfill(mnt(chain.o.dir))
+          return `DLQ disk full for 5 s, ${await failures()} DLQ write failures, ${held} windows held unacknowledged; refused lines counted from the DLQ`
+        },
+        {
+          prepare: (dir) => mount(mnt(dir), '2m'),
+          also: (dir) => dlqSeqs([join(mnt(dir), 'agg-a'), join(mnt(dir), 'agg-b')]),
+          dlqDir: (dir: string, agg: string) => join(mnt(dir), agg),
+        },
+      )
+    },
+  },
+  {
+    name: 'datadir-full',
+    quick: false,
+    run: (ctx, name) => {
+      const disk = (dir: string): string => join(dir, 'fwd-disk')
+      return withChain(
+        ctx,
+        name,
+        300_000,
+        async ({ chain, writer }) => {
+          await chain.startForwarder() // agent.json and the first registry on the disk
+          fill(disk(chain.o.dir))
+          await pump(writer, 20_000, 4_000)
+          const checkpointErrors = async (): Promise<number> => {
+            const text = await (await fetch(chain.forwarderMetricsUrl)).text()
+            const m = /^logyard_forwarder_errors_total\{code="LY_CHECKPOINT"\} (\d+)$/m.exec(text)
+            return m ? Number(m[1]) : 0
+          }
+          await until(async () => (await checkpointErrors()) > 0, 60_000, 'a registry write failed', 200)
+          unfill(disk(chain.o.dir))
+          await until(() => chain.registryOffset() === writer.bytes, 60_000, 'the registry caught up', 200)
+          return `data_dir full while shipping (${await checkpointErrors()} registry write failures), registry caught up`
+        },
+        { startForwarder: false, prepare: (dir) => mount(disk(dir), '1m'), dataDir: (dir: string) => join(disk(dir), 'data') },
+      )
+    },
+  },
+  {
+    name: 'es-429',
+    quick: false,
+    run: async (ctx, name) => {
+      const es = await startElasticsearch({ heap: '512m', settings: { 'thread_pool.write.size': 1, 'thread_pool.write.queue_size': 1 } })
+      try {
+        return await withChain({ ...ctx, es }, name, 300_000, async ({ writer }) => {
+          await pump(writer, 30_000, 5_000)
+          return 'write pool of 1 thread, queue 1 (real 429s)'
+        })
+      } finally {
+        await es.stop()
+      }
+    },
   },
 ]

@@ -19,10 +19,13 @@ export async function count(es: ElasticsearchInstance, index: string): Promise<n
   return r.count
 }
 
-export async function tally(es: ElasticsearchInstance, index: string, written: number): Promise<Tally> {
-  const documents = await count(es, index)
+/** `also`: sequence numbers held elsewhere (the dead-letter queue), counted like documents. */
+export async function tally(es: ElasticsearchInstance, index: string, written: number, also: () => number[] = () => []): Promise<Tally> {
+  const extra = also()
+  const documents = (await count(es, index)) + extra.length
   const seen = new Uint8Array(written)
-  if (documents > 0) {
+  for (const s of extra) if (s >= 0 && s < written) seen[s] = 1
+  if (documents > extra.length) {
     const pit = (await es.client.openPointInTime({ index, keep_alive: '2m' } as never)) as { id: string }
     try {
       let after: unknown[] | undefined
@@ -56,23 +59,25 @@ export async function tally(es: ElasticsearchInstance, index: string, written: n
 /**
  * Waits (bounded) until every written line is indexed and the forwarder has
  * nothing in flight (`quiet`), then tallies; at the deadline, or when the
- * count stopped moving for 20 s, tallies what is there.
+ * count stopped moving for 30 s with the forwarder idle, tallies what is there.
  */
-export async function settle(es: ElasticsearchInstance, index: string, written: number, deadline: number, quiet: () => Promise<boolean>): Promise<Tally> {
+export async function settle(es: ElasticsearchInstance, index: string, written: number, deadline: number, quiet: () => Promise<boolean>, also: () => number[] = () => []): Promise<Tally> {
   let last = -1
   let stableSince = Date.now()
   for (;;) {
-    const n = await count(es, index).catch(() => -1)
+    const n = (await count(es, index).catch(() => -1)) + also().length
     if (n !== last) {
       last = n
       stableSince = Date.now()
     }
     if (n >= written) {
-      const t = await tally(es, index, written)
+      const t = await tally(es, index, written, also)
       // Replays still in flight would land as 409s or duplicates: count once the forwarder is idle.
-      if (t.lost === 0 && (await quiet().catch(() => false))) return tally(es, index, written)
+      if (t.lost === 0 && (await quiet().catch(() => false))) return tally(es, index, written, also)
     }
-    if (Date.now() > deadline || (n >= written && Date.now() - stableSince > 20_000)) return tally(es, index, written)
+    if (Date.now() > deadline) return tally(es, index, written, also)
+    // Nothing moves any more and the forwarder is idle: what is missing will not come.
+    if (Date.now() - stableSince > 30_000 && (await quiet().catch(() => false))) return tally(es, index, written, also)
     await new Promise((r) => setTimeout(r, 1000))
   }
 }

@@ -14,6 +14,8 @@ export class SeqWriter {
   renames = 0
   truncations = 0
   readonly #pad: string
+  /** Every n-th line (seq % n === 0) carries an object where the mapping has text: Elasticsearch refuses it (0 = never). */
+  refuseEvery = 0
 
   constructor(dir: string, lineBytes = 120) {
     this.dir = dir
@@ -25,7 +27,10 @@ export class SeqWriter {
   /** Appends `n` lines at once. */
   write(n: number): void {
     let s = ''
-    for (let i = 0; i < n; i++) s += `{"seq":${this.written++},"pad":"${this.#pad}"}\n`
+    for (let i = 0; i < n; i++) {
+      const seq = this.written++
+      s += this.refuseEvery > 0 && seq % this.refuseEvery === 0 && seq > 0 ? `{"seq":${seq},"pad":{"not":"text"}}\n` : `{"seq":${seq},"pad":"${this.#pad}"}\n`
+    }
     appendFileSync(this.file, s)
     this.bytes += Buffer.byteLength(s)
   }

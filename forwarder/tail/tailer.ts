@@ -480,6 +480,9 @@ export class Tailer {
         offset = initial && input.read_from === 'end' && (registry.loadedFrom === 'empty' || registry.loadedFrom === 'corrupt') ? st.size : 0
         id = fileId(key, st.birthtimeMs, head)
         registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString() })
+        // Known on disk promptly: if we die and the file is rotated away before
+        // the next start, the restart can still find it by its inode.
+        void registry.flushAsync()
       }
       const h = new Harvester({
         key,
