@@ -1,5 +1,5 @@
 import { startElasticsearch } from '../test/helpers/elasticsearch.ts'
-import { failed, line, type Result } from './scenario.ts'
+import { abortScenarios, failed, line, type Result } from './scenario.ts'
 import { scenarios } from './scenarios.ts'
 
 // npm run faults [-- --quick] [-- --only name,name]
@@ -18,8 +18,9 @@ const log = (msg: string): void => console.error(`[faults ${new Date().toISOStri
 const es = await startElasticsearch({ heap: '512m' })
 const results: Result[] = []
 let interrupted = false
-const stopAll = (): void => {
+const stopAll = (signal: string): void => {
   interrupted = true
+  abortScenarios(`interrupted by ${signal}`)
 }
 process.once('SIGINT', stopAll)
 process.once('SIGTERM', stopAll)

@@ -9,6 +9,17 @@ import { SeqWriter } from './writer.ts'
 // What every scenario shares: a fresh directory and chain, the writer, a
 // time budget, the final tally in Elasticsearch, and teardown by pid.
 
+let abortRun: (err: Error) => void = () => {}
+const aborted = new Promise<never>((_, reject) => {
+  abortRun = reject
+})
+aborted.catch(() => {})
+
+/** SIGINT/SIGTERM: the running scenario stops at once and tears its chain down. */
+export function abortScenarios(why: string): void {
+  abortRun(new Error(why))
+}
+
 export interface Context {
   es: ElasticsearchInstance
   quick: boolean
@@ -70,10 +81,10 @@ export async function withChain(ctx: Context, name: string, budgetMs: number, bo
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`budget of ${budgetMs / 1000} s spent while writing`)), Math.max(1000, deadline - Date.now() - 30_000))
     })
-    note = (await Promise.race([body({ chain, writer, deadline }), timeout])) || undefined
+    note = (await Promise.race([body({ chain, writer, deadline }), timeout, aborted])) || undefined
     clearTimeout(timer)
     if (!chain.forwarder || chain.forwarder.child.exitCode !== null || chain.forwarder.child.signalCode !== null) await chain.startForwarder()
-    tally = await settle(ctx.es, chain.index, writer.written, deadline, () => chain.forwarderIdle(), () => opts.also?.(dir) ?? [])
+    tally = await Promise.race([settle(ctx.es, chain.index, writer.written, deadline, () => chain.forwarderIdle(), () => opts.also?.(dir) ?? []), aborted])
   } catch (err) {
     error = (err as Error).message.slice(0, 500)
   } finally {

@@ -35,6 +35,8 @@ export interface RegistryEntry {
    * new bytes at an old offset get a new id; absent = 0.
    */
   generation?: number
+  /** Birth time (ms) of the file, where the file system keeps it: orders rotated files. */
+  birth?: number
 }
 
 /** The document-id prefix of a file in its current generation: `<id>` at 0, `<id>.<gen hex>` after truncations. */

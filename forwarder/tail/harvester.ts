@@ -44,6 +44,8 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */
   removed = false
+  /** Birth time of the file (statx), 0 when the file system does not keep it. */
+  birthMs = 0
   /** Found unfinished after a restart under a name `paths` may not match: read to the end, then forgotten. */
   recovered = false
   /** Dropped from the tailer: never read again. */

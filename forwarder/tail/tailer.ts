@@ -1,11 +1,11 @@
 import { close, fstat, open, read, readdir, stat, type Stats } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { IoError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { ForwarderConfig } from '../config.ts'
 import { EventEncoder, type AgentInfo } from '../event-encoder.ts'
-import { idBase, type Registry } from '../registry.ts'
+import { idBase, type Registry, type RegistryEntry } from '../registry.ts'
 import type { Batcher } from '../ship/batcher.ts'
 import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart } from './fingerprint.ts'
 import { Harvester } from './harvester.ts'
@@ -99,6 +99,7 @@ export class Tailer {
   #scans = 0
   #pollStart = 1000
   #pollMax = MAX_POLL_DELAY
+  #lastAt: Map<string, RegistryEntry> | undefined
 
   constructor(options: TailerOptions) {
     this.#o = options
@@ -479,7 +480,10 @@ export class Tailer {
         // down (a rotation) and is read whole.
         offset = initial && input.read_from === 'end' && (registry.loadedFrom === 'empty' || registry.loadedFrom === 'corrupt') ? st.size : 0
         id = fileId(key, st.birthtimeMs, head)
-        registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString() })
+        const before = initial ? this.#lastKnownAt(path) : undefined
+        registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+        // Rotated while we were down: files born between the one we knew here and this one.
+        if (before?.birth) void this.#findUnseen(path, before.birth, st.birthtimeMs, inputIndex)
         // Known on disk promptly: if we die and the file is rotated away before
         // the next start, the restart can still find it by its inode.
         void registry.flushAsync()
@@ -498,6 +502,7 @@ export class Tailer {
       })
       h.fd = fd
       h.size = st.size
+      h.birthMs = st.birthtimeMs
       h.lastHeadCheck = Date.now()
       fd = -1
       this.#open++
@@ -508,6 +513,8 @@ export class Tailer {
         prev.removed = true
         prev.pollDelay = 1000
         this.#enqueue(prev)
+        // Files born between the two and renamed away before we saw them (a rotation storm).
+        if (prev.birthMs > 0) void this.#findUnseen(path, prev.birthMs, st.birthtimeMs, inputIndex)
       }
       this.#byKey.set(key, h)
       this.#byPath.set(path, h)
@@ -611,38 +618,102 @@ export class Tailer {
         if (!sameStart(e.fingerprint, head) || st.size <= e.offset) continue
         let inputIndex = this.#matchers.findIndex((m) => m.matches(e.path))
         if (inputIndex < 0) inputIndex = 0
-        const input = this.#o.config.inputs[inputIndex]!
-        const h = new Harvester({
-          key: e.key,
-          path: found,
-          input,
-          inputIndex,
-          fingerprint: fingerprintOf(head),
-          offset: e.offset,
-          encoder: new EventEncoder(this.#o.agent, input, found, idBase(e.id, e.generation)),
-          batcher: this.#o.batcher,
-          counters: this.#counters,
-          onAcked: this.#onAcked,
-        })
-        h.fd = fd
+        this.#startRotated(found, fd, st, head, e.key, idBase(e.id, e.generation), e.offset, inputIndex)
         fd = -1
-        h.size = st.size
-        h.lastHeadCheck = Date.now()
-        h.removed = true
-        h.recovered = true
-        this.#open++
-        this.#o.stats.filesOpen = this.#open
-        this.#o.stats.recovered++
-        this.#byKey.set(e.key, h)
         seen.add(e.key)
         this.#log.warn({ path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
-        this.#enqueue(h)
       } catch (err) {
         this.#ioError(found, err, 'open')
       } finally {
         if (fd >= 0) close(fd, () => {})
       }
     }
+  }
+
+  /** A harvester for a rotated file found by #recoverRotated or #findUnseen: read to its end, then forgotten. */
+  #startRotated(path: string, fd: number, st: Stats, head: Buffer, key: string, id: string, offset: number, inputIndex: number): void {
+    const input = this.#o.config.inputs[inputIndex]!
+    const h = new Harvester({
+      key,
+      path,
+      input,
+      inputIndex,
+      fingerprint: fingerprintOf(head),
+      offset,
+      encoder: new EventEncoder(this.#o.agent, input, path, id),
+      batcher: this.#o.batcher,
+      counters: this.#counters,
+      onAcked: this.#onAcked,
+    })
+    h.fd = fd
+    h.size = st.size
+    h.birthMs = st.birthtimeMs
+    h.lastHeadCheck = Date.now()
+    h.removed = true
+    h.recovered = true
+    this.#open++
+    this.#o.stats.filesOpen = this.#open
+    this.#o.stats.recovered++
+    this.#byKey.set(key, h)
+    this.#enqueue(h)
+  }
+
+  /** The registry entry of the file last known at `path` (for the first scan after a start). */
+  #lastKnownAt(path: string): RegistryEntry | undefined {
+    if (!this.#lastAt) {
+      this.#lastAt = new Map()
+      for (const e of this.#o.registry.entries()) {
+        const prev = this.#lastAt.get(e.path)
+        if (e.birth && (!prev || (prev.birth ?? 0) < e.birth)) this.#lastAt.set(e.path, e)
+      }
+    }
+    return this.#lastAt.get(path)
+  }
+
+  // A rotation storm (or rotations while we were down) can create a file at
+  // `path` and rename it away before we ever open it. Such files are found in
+  // the directory: named like the tailed file plus a suffix (app.log.1,
+  // app.log-20240501), not excluded, unknown, and born after the file we knew
+  // at `path` and before the one there now. Each is read whole, then forgotten.
+  async #findUnseen(path: string, after: number, before: number, inputIndex: number): Promise<void> {
+    if (!(after > 0 && before >= after) || this.#stopping) return
+    const dir = dirname(path)
+    const base = basename(path)
+    const matcher = this.#matchers[inputIndex]
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return
+    }
+    let found = 0
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue
+      const p = join(dir, name)
+      if (matcher?.excluded(p) || matcher?.matches(p)) continue // matched names are the scanner's
+      let fd = -1
+      try {
+        const st0 = await statP(p)
+        if (!st0.isFile() || !(st0.birthtimeMs >= after && st0.birthtimeMs <= before)) continue // inclusive: coarse clocks; known files are skipped by key
+        const key = fileKey(st0.dev, st0.ino)
+        if (this.#byKey.has(key) || this.#o.registry.get(key)) continue
+        fd = await openP(p, 'r')
+        const st = await fstatP(fd)
+        if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) continue
+        const head = await readHead(fd)
+        const id = fileId(key, st.birthtimeMs, head)
+        this.#o.registry.set({ key, id, path: p, offset: 0, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+        this.#startRotated(p, fd, st, head, key, id, 0, inputIndex)
+        fd = -1
+        found++
+        this.#log.warn({ path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
+      } catch (err) {
+        this.#ioError(p, err, 'open')
+      } finally {
+        if (fd >= 0) close(fd, () => {})
+      }
+    }
+    if (found > 0) void this.#o.registry.flushAsync()
   }
 
   /** The path of the file `key` (device:inode): its last known path, else a name in that directory. */

@@ -458,6 +458,10 @@ class Node {
       if (Date.now() > deadline) killGroup(pgid, 'SIGKILL')
       await sleep(100)
     }
+    // The launcher's exit event may still be queued: let it land before a
+    // start() reuses `exited` (it would mark the new node as dead).
+    const child = this.child
+    if (child && child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
     this.pgid = 0
   }
 
