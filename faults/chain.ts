@@ -27,6 +27,8 @@ export interface ChainOptions {
   dlqDir?: (dir: string, aggregator: string) => string
   /** Extra aggregator.yml lines (top level). */
   aggregator?: string[]
+  /** Extra output.elasticsearch options, e.g. 'concurrency: 8'. */
+  esOutput?: string[]
   /** The aggregators' Elasticsearch URL (default the suite's node). */
   esUrl?: string
 }
@@ -99,6 +101,7 @@ export class Chain {
         '    flush_interval: 200ms',
         '    health_check_interval: 1s',
         '    retry_max: 2s',
+        ...(o.esOutput ?? []).map((l) => `    ${l}`),
         `dead_letter: {path: ${o.dlqDir ? o.dlqDir(o.dir, name) : join(o.dir, `dlq-${name}`)}}`,
         `http: {listen: 127.0.0.1:${ops}}`,
         'shutdown_timeout: 15s',

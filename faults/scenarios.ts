@@ -289,14 +289,14 @@ export const scenarios: Scenario[] = [
       const es = await startElasticsearch({ heap: '512m', settings: { 'thread_pool.write.size': 1, 'thread_pool.write.queue_size': 1 } })
       try {
         return await withChain({ ...ctx, es }, name, 300_000, async ({ chain, writer }) => {
-          await pump(writer, 30_000, 5_000)
+          await pump(writer, 60_000, 30_000)
           let retried = 0
           for (const a of chain.aggs) {
             const text = await (await fetch(`http://127.0.0.1:${a.ops}/metrics`)).text()
             for (const m of text.matchAll(/^logyard_es_docs_retried_total(?:\{[^}]*\})? (\d+)$/gm)) retried += Number(m[1])
           }
           return `write pool of 1 thread, queue 1: ${retried} documents retried after 429s by the end of writing`
-        })
+        }, { esOutput: ['concurrency: 8', 'max_bulk_docs: 100', 'retry_initial: 20ms'] })
       } finally {
         await es.stop()
       }

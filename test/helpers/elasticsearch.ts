@@ -459,9 +459,11 @@ class Node {
       await sleep(100)
     }
     // The launcher's exit event may still be queued: let it land before a
-    // start() reuses `exited` (it would mark the new node as dead).
+    // start() reuses `exited` (it would mark the new node as dead). Polled, not
+    // awaited as an event: the child is unref'd and would not keep the loop alive.
     const child = this.child
-    if (child && child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
+    const until = Date.now() + 5_000
+    while (child && !this.exited && child.exitCode === null && child.signalCode === null && Date.now() < until) await sleep(20)
     this.pgid = 0
   }
 
