@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { until } from '../test/e2e/procs.ts'
@@ -36,17 +35,13 @@ export const scenarios: Scenario[] = [
     name: 'copytruncate-load',
     quick: true,
     run: (ctx, name) =>
-      withChain(ctx, name, ctx.quick ? 120_000 : 600_000, async ({ chain, writer }) => {
+      withChain(ctx, name, ctx.quick ? 120_000 : 600_000, async ({ writer }) => {
         const total = ctx.quick ? 20_000 : 60_000
         const every = ctx.quick ? 4_000 : 6_000
         await pump(writer, total, 5_000, async (n) => {
-          if (n % every === 0 && n < total) {
-            // logrotate copies, then truncates. What the forwarder has not read by
-            // then exists only in the copy (an unmatched name): the scenario
-            // truncates once the forwarder has read up to the copy point.
-            await chain.caughtUp(writer.bytes)
-            writer.copyTruncate()
-          }
+          // logrotate copies, then truncates, whatever the forwarder has read: what it
+          // had not read exists only in the copy (app.log.ctN, not matched by paths).
+          if (n % every === 0 && n < total) writer.copyTruncate()
         })
         return `${writer.truncations} truncations`
       }),
@@ -151,8 +146,7 @@ export const scenarios: Scenario[] = [
       withChain(ctx, name, 300_000, async ({ chain, writer }) => {
         for (let round = 0; round < 3; round++) {
           await pump(writer, writer.written + 5_000, 5_000)
-          // Since its (re)start the forwarder has read the current generation only: the file's size.
-          await until(() => chain.forwarderIdle(statSync(writer.file).size), 60_000, 'forwarder read everything, idle', 200)
+          // Stopped at once: it may not have read everything; the rest is in the copy.
           await chain.stopForwarder()
           writer.copyTruncate()
           await pump(writer, writer.written + 3_000, 5_000)

@@ -118,6 +118,11 @@ export class EventEncoder {
     this.#build(this.#agent, this.#parts, path, this.#idPrefix.slice(0, -1))
   }
 
+  /** The id base of later events (file id, plus the truncation generation from 1 on). */
+  get idBase(): string {
+    return this.#idPrefix.slice(0, -1)
+  }
+
   /** A new truncation generation: later events carry ids under this base (registry.ts idBase). */
   setIdBase(base: string): void {
     this.#build(this.#agent, this.#parts, this.#path, base)

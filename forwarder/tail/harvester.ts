@@ -44,6 +44,10 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */
   removed = false
+  /** The file's first bytes as read, kept only while they are fewer than the fingerprint's 1 KiB. */
+  headBytes: Buffer | undefined
+  /** When the current truncation generation began (ms since the epoch; the discovery time for the first). */
+  generationStart = Date.now()
   /** Birth time of the file (statx), 0 when the file system does not keep it. */
   birthMs = 0
   /** Found unfinished after a restart under a name `paths` may not match: read to the end, then forgotten. */
@@ -126,6 +130,7 @@ export class Harvester implements LineSink, EventSink, AckTarget {
 
   /** The file was truncated (copytruncate) or replaced: start again at 0. */
   restart(offset = 0): void {
+    this.headBytes = undefined
     this.acks.reset()
     this.multiline?.reset()
     this.splitter.reset(offset)

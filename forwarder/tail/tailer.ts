@@ -7,7 +7,7 @@ import type { ForwarderConfig } from '../config.ts'
 import { EventEncoder, type AgentInfo } from '../event-encoder.ts'
 import { idBase, type Registry, type RegistryEntry } from '../registry.ts'
 import type { Batcher } from '../ship/batcher.ts'
-import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart } from './fingerprint.ts'
+import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart, type Fingerprint } from './fingerprint.ts'
 import { Harvester } from './harvester.ts'
 import { PathMatcher } from './scanner.ts'
 import { Watcher } from './watcher.ts'
@@ -209,18 +209,29 @@ export class Tailer {
     // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
     if (h.atEof && !(await this.#checkAtEof(h))) return
     // While a file is read without pause (never at its end), a copytruncate that
-    // regrew past our offset is seen only in its first bytes: check them once a
-    // second during reads too.
-    if (!h.atEof && Date.now() - h.lastHeadCheck >= 1000 && h.fingerprint.length > 0) {
+    // regrew past our offset is seen only in its first bytes: they are compared
+    // before every read (1 KiB against a 128 KiB read), and the fingerprint of a
+    // generation that began short grows here too.
+    if (!h.atEof) {
       h.lastHeadCheck = Date.now()
       const head = await readHead(h.fd)
       if (!sameStart(h.fingerprint, head)) {
-        await this.#truncated(h, 'first bytes changed', head)
+        await this.#truncated(h, 'first bytes changed')
         return
       }
     }
-    const n = await readP(h.fd, this.#buf, h.readOffset)
+    const start = h.readOffset
+    const n = await readP(h.fd, this.#buf, start)
     if (n > 0) {
+      // A short fingerprint grows from the bytes actually read, never from a
+      // later look at the head (which may already be a new generation's).
+      if (start < FINGERPRINT_BYTES && h.fingerprint.length === start) {
+        const head = Buffer.concat([h.headBytes ?? Buffer.alloc(0), this.#buf.subarray(0, Math.min(n, FINGERPRINT_BYTES - start))])
+        if (head.length === start + Math.min(n, FINGERPRINT_BYTES - start)) {
+          h.fingerprint = fingerprintOf(head)
+          h.headBytes = head.length < FINGERPRINT_BYTES ? head : undefined
+        }
+      }
       this.#o.stats.bytesRead += n
       h.atEof = false
       h.pollDelay = this.#pollStart
@@ -254,15 +265,17 @@ export class Tailer {
     // A change within a second of the last look is looked at a second later
     // (headStale): a file emptied and refilled to the same size shows nothing else.
     if (changed) h.headStale = true
-    if ((h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length) || (h.headStale && now - h.lastHeadCheck >= 1000)) {
+    // (A fingerprint that reads can grow — begun at 0 — is left to them.)
+    const growable = h.fingerprint.length > 0 && h.headBytes === undefined && h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length
+    if (growable || (h.headStale && now - h.lastHeadCheck >= 1000)) {
       h.lastHeadCheck = now
       h.headStale = false
       const head = await readHead(h.fd)
       if (!sameStart(h.fingerprint, head)) {
-        await this.#truncated(h, 'first bytes changed', head)
+        await this.#truncated(h, 'first bytes changed')
         return false
       }
-      if (head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
+      if (growable && head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
     }
     if (st.size > h.readOffset) return true // deleted or not, read to the end first
     if (h.recovered) {
@@ -293,11 +306,14 @@ export class Tailer {
   // idBase), so new bytes at an old offset never reuse an old id, and the
   // registry is written before anything of the new generation is read: a
   // crash after this point replays the new bytes under the same ids.
-  async #truncated(h: Harvester, why: string, head?: Buffer): Promise<void> {
+  async #truncated(h: Harvester, why: string): Promise<void> {
     this.#o.stats.truncations++
     const from = h.readOffset
+    const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset, since: h.generationStart }
     h.restart(0)
-    h.fingerprint = fingerprintOf(head ?? (await readHead(h.fd)))
+    h.generationStart = Date.now()
+    // The new generation's fingerprint grows from what is read of it.
+    h.fingerprint = fingerprintOf(Buffer.alloc(0))
     h.lastHeadCheck = Date.now()
     h.headStale = false
     const registry = this.#o.registry
@@ -307,6 +323,53 @@ export class Tailer {
     this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
     await registry.flush()
     this.#enqueue(h)
+    void this.#adoptCopy(h.path, h.inputIndex, before)
+  }
+
+  // logrotate's copytruncate copies the file aside, then empties it. What we
+  // had not read by then is only in the copy: find it (a sibling named like
+  // the file, unknown, born during the generation just ended, starting with
+  // that generation's first bytes) and read it from our acknowledged offset
+  // under that generation's ids, so what was already delivered answers 409.
+  async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; since: number }): Promise<void> {
+    if (before.fingerprint.length === 0 || this.#stopping) return
+    const dir = dirname(path)
+    const base = basename(path)
+    const matcher = this.#matchers[inputIndex]
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue
+      const p = join(dir, name)
+      if (matcher?.excluded(p) || matcher?.matches(p)) continue
+      let fd = -1
+      try {
+        const st0 = await statP(p)
+        // Birth times are coarse (a few ms): allow for it.
+        if (!st0.isFile() || st0.size <= before.acked || !(st0.birthtimeMs >= before.since - 50)) continue
+        const key = fileKey(st0.dev, st0.ino)
+        if (this.#byKey.has(key) || this.#o.registry.get(key)) continue
+        fd = await openP(p, 'r')
+        const st = await fstatP(fd)
+        if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) continue
+        const head = await readHead(fd)
+        if (head.length < before.fingerprint.length || !sameStart(before.fingerprint, head)) continue
+        this.#o.registry.set({ key, id: before.id, path: p, offset: before.acked, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+        this.#startRotated(p, fd, st, head, key, before.id, before.acked, inputIndex)
+        fd = -1
+        void this.#o.registry.flushAsync()
+        this.#log.info({ path: p, of: path, offset: before.acked, size: st.size }, 'copytruncate: reading the copy from the acknowledged offset')
+        return
+      } catch (err) {
+        this.#ioError(p, err, 'open')
+      } finally {
+        if (fd >= 0) close(fd, () => {})
+      }
+    }
   }
 
   #onTick(): void {
@@ -462,12 +525,14 @@ export class Tailer {
       const entry = registry.get(key)
       let offset: number
       let id: string
+      let adopt: { fingerprint: Fingerprint; id: string; acked: number; since: number } | undefined
       if (entry && entry.fingerprint.length <= head.length && sameStart(entry.fingerprint, head) && entry.offset <= st.size) {
         offset = entry.offset
         id = idBase(entry.id, entry.generation)
       } else if (entry) {
         // Truncated or rewritten while we were stopped (or the inode was reused):
         // the next truncation generation of the same id, written before reading.
+        adopt = { fingerprint: entry.fingerprint, id: idBase(entry.id, entry.generation), acked: entry.offset, since: Date.parse(entry.updated) || 0 }
         offset = 0
         const generation = registry.truncated(key, path, fingerprintOf(head))
         id = idBase(entry.id, generation)
@@ -521,6 +586,7 @@ export class Tailer {
       this.#reported.delete(path)
       this.#log.info({ path, key, offset, size: st.size }, 'tailing file')
       this.#enqueue(h)
+      if (adopt) void this.#adoptCopy(path, inputIndex, adopt)
     } catch (err) {
       this.#ioError(path, err, 'open')
     } finally {
@@ -564,7 +630,7 @@ export class Tailer {
     const head = await readHead(fd)
     h.lastHeadCheck = Date.now()
     if (!sameStart(h.fingerprint, head)) {
-      await this.#truncated(h, 'first bytes changed while closed', head)
+      await this.#truncated(h, 'first bytes changed while closed')
       return false
     }
     return true

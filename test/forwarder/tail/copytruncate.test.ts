@@ -117,3 +117,34 @@ t.test('several truncations: each generation has its own ids', async (t) => {
   t.equal(publisher.events.length, 120)
   t.equal(ids.size, 120, '120 lines, 120 ids')
 })
+
+t.test('copytruncate while the forwarder lags: the unread rest is read from the copy under the old ids', async (t) => {
+  const { MemoryPublisher } = await import('../helpers.ts')
+  const { copyFileSync } = await import('node:fs')
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, '')
+  const publisher = new MemoryPublisher()
+  publisher.down() // nothing acknowledged: reading stops once the windows are full
+  const { app } = await startApp(t, { data_dir: join(dir, 'data'), output: { hosts: ['127.0.0.1:1'], batch_size: 100 }, max_pending_bytes: '64kb', inputs: [{ paths: [f], read_from: 'beginning' }] }, publisher)
+  appendFileSync(f, lines('old', 0, 20_000))
+  await until(() => app.stats.bytesRead > 0 && app.batcher!.blocked, 10_000, 'reading blocked by back-pressure')
+  t.ok(app.stats.bytesRead < Buffer.byteLength(lines('old', 0, 20_000)), 'the forwarder has not read the whole file')
+  copyFileSync(f, f + '.1') // logrotate copytruncate
+  truncateSync(f, 0)
+  appendFileSync(f, lines('new', 0, 100))
+  publisher.up()
+  await until(() => new Set(publisher.messages()).size === 20_100, 30_000, 'every old and new line').catch((err: Error) => {
+    const got = new Set(publisher.messages())
+    const miss = [...Array(20_000).keys()].filter((i) => !got.has(`old line ${i}`))
+    throw new Error(`${err.message}: ${got.size} distinct, old missing ${miss.length} from ${miss[0]} to ${miss.at(-1)}, new ${[...got].filter((m) => m.startsWith('new')).length}, copies adopted ${app.stats.recovered}`)
+  })
+  const ids = new Map<string, Set<string>>()
+  for (const e of publisher.events) {
+    if (!ids.has(e.message)) ids.set(e.message, new Set())
+    ids.get(e.message)!.add(e['@metadata']._id)
+  }
+  t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'a line read twice (in flight, then from the copy) keeps one id')
+  const oldIds = new Set([...ids].filter(([m]) => m.startsWith('old ')).map(([, s]) => [...s][0]))
+  t.equal([...ids].filter(([m, s]) => m.startsWith('new ') && oldIds.has([...s][0]!)).length, 0, 'new lines never carry an old id')
+})
