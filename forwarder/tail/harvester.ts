@@ -46,8 +46,6 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   removed = false
   /** The file's first bytes as read, kept only while they are fewer than the fingerprint's 1 KiB. */
   headBytes: Buffer | undefined
-  /** When the current truncation generation began (ms since the epoch; the discovery time for the first). */
-  generationStart = Date.now()
   /** Birth time of the file (statx), 0 when the file system does not keep it. */
   birthMs = 0
   /** Found unfinished after a restart under a name `paths` may not match: read to the end, then forgotten. */

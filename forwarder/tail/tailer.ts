@@ -309,9 +309,8 @@ export class Tailer {
   async #truncated(h: Harvester, why: string): Promise<void> {
     this.#o.stats.truncations++
     const from = h.readOffset
-    const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset, since: h.generationStart }
+    const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset }
     h.restart(0)
-    h.generationStart = Date.now()
     // The new generation's fingerprint grows from what is read of it.
     h.fingerprint = fingerprintOf(Buffer.alloc(0))
     h.lastHeadCheck = Date.now()
@@ -328,10 +327,12 @@ export class Tailer {
 
   // logrotate's copytruncate copies the file aside, then empties it. What we
   // had not read by then is only in the copy: find it (a sibling named like
-  // the file, unknown, born during the generation just ended, starting with
-  // that generation's first bytes) and read it from our acknowledged offset
-  // under that generation's ids, so what was already delivered answers 409.
-  async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; since: number }): Promise<void> {
+  // the file, unknown to us, starting with the ended generation's first
+  // bytes; the newest such) and read it from our acknowledged offset under
+  // that generation's ids, so what was already delivered answers 409. Unknown
+  // siblings born after it are copies of generations we never saw (several
+  // truncations while we lagged or were down): each is read whole.
+  async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number }): Promise<void> {
     if (before.fingerprint.length === 0 || this.#stopping) return
     const dir = dirname(path)
     const base = basename(path)
@@ -342,33 +343,56 @@ export class Tailer {
     } catch {
       return
     }
+    const candidates: { p: string; key: string; birth: number }[] = []
     for (const name of names) {
       if (name === base || !name.startsWith(base)) continue
       const p = join(dir, name)
       if (matcher?.excluded(p) || matcher?.matches(p)) continue
-      let fd = -1
       try {
-        const st0 = await statP(p)
-        // Birth times are coarse (a few ms): allow for it.
-        if (!st0.isFile() || st0.size <= before.acked || !(st0.birthtimeMs >= before.since - 50)) continue
-        const key = fileKey(st0.dev, st0.ino)
-        if (this.#byKey.has(key) || this.#o.registry.get(key)) continue
-        fd = await openP(p, 'r')
-        const st = await fstatP(fd)
-        if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) continue
-        const head = await readHead(fd)
-        if (head.length < before.fingerprint.length || !sameStart(before.fingerprint, head)) continue
-        this.#o.registry.set({ key, id: before.id, path: p, offset: before.acked, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
-        this.#startRotated(p, fd, st, head, key, before.id, before.acked, inputIndex)
-        fd = -1
-        void this.#o.registry.flushAsync()
-        this.#log.info({ path: p, of: path, offset: before.acked, size: st.size }, 'copytruncate: reading the copy from the acknowledged offset')
-        return
-      } catch (err) {
-        this.#ioError(p, err, 'open')
-      } finally {
-        if (fd >= 0) close(fd, () => {})
+        const st = await statP(p)
+        const key = fileKey(st.dev, st.ino)
+        if (st.isFile() && !this.#byKey.has(key) && !this.#o.registry.get(key)) candidates.push({ p, key, birth: st.birthtimeMs })
+      } catch {
+        /* gone */
       }
+    }
+    candidates.sort((a, b) => b.birth - a.birth) // newest first
+    let anchor = -1
+    for (const [i, c] of candidates.entries()) {
+      if (await this.#adoptOne(c.p, c.key, inputIndex, before)) {
+        anchor = i
+        break
+      }
+    }
+    if (anchor < 0) return
+    const after = candidates[anchor]!.birth
+    for (const c of candidates.slice(0, anchor)) {
+      if (c.birth > after) await this.#adoptOne(c.p, c.key, inputIndex, undefined)
+    }
+    void this.#o.registry.flushAsync()
+  }
+
+  /** Reads one copy: from `before.acked` under `before.id` when its first bytes match, or whole (`before` undefined). */
+  async #adoptOne(p: string, key: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number } | undefined): Promise<boolean> {
+    let fd = -1
+    try {
+      fd = await openP(p, 'r')
+      const st = await fstatP(fd)
+      if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) return false
+      const head = await readHead(fd)
+      if (before && (head.length < before.fingerprint.length || !sameStart(before.fingerprint, head) || st.size <= before.acked)) return false
+      const id = before ? before.id : fileId(key, st.birthtimeMs, head)
+      const offset = before ? before.acked : 0
+      this.#o.registry.set({ key, id, path: p, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+      this.#startRotated(p, fd, st, head, key, id, offset, inputIndex)
+      fd = -1
+      this.#log.info({ path: p, offset, size: st.size, whole: !before }, 'copytruncate: reading the copy')
+      return true
+    } catch (err) {
+      this.#ioError(p, err, 'open')
+      return false
+    } finally {
+      if (fd >= 0) close(fd, () => {})
     }
   }
 
@@ -525,14 +549,14 @@ export class Tailer {
       const entry = registry.get(key)
       let offset: number
       let id: string
-      let adopt: { fingerprint: Fingerprint; id: string; acked: number; since: number } | undefined
+      let adopt: { fingerprint: Fingerprint; id: string; acked: number } | undefined
       if (entry && entry.fingerprint.length <= head.length && sameStart(entry.fingerprint, head) && entry.offset <= st.size) {
         offset = entry.offset
         id = idBase(entry.id, entry.generation)
       } else if (entry) {
         // Truncated or rewritten while we were stopped (or the inode was reused):
         // the next truncation generation of the same id, written before reading.
-        adopt = { fingerprint: entry.fingerprint, id: idBase(entry.id, entry.generation), acked: entry.offset, since: Date.parse(entry.updated) || 0 }
+        adopt = { fingerprint: entry.fingerprint, id: idBase(entry.id, entry.generation), acked: entry.offset }
         offset = 0
         const generation = registry.truncated(key, path, fingerprintOf(head))
         id = idBase(entry.id, generation)

@@ -148,3 +148,40 @@ t.test('copytruncate while the forwarder lags: the unread rest is read from the 
   const oldIds = new Set([...ids].filter(([m]) => m.startsWith('old ')).map(([, s]) => [...s][0]))
   t.equal([...ids].filter(([m, s]) => m.startsWith('new ') && oldIds.has([...s][0]!)).length, 0, 'new lines never carry an old id')
 })
+
+t.test('two copytruncates before the forwarder looks again: both copies are read', async (t) => {
+  const { MemoryPublisher } = await import('../helpers.ts')
+  const { copyFileSync } = await import('node:fs')
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, '')
+  const publisher = new MemoryPublisher()
+  publisher.down()
+  const { app } = await startApp(t, { data_dir: join(dir, 'data'), output: { hosts: ['127.0.0.1:1'], batch_size: 100 }, max_pending_bytes: '64kb', inputs: [{ paths: [f], read_from: 'beginning' }] }, publisher)
+  appendFileSync(f, lines('A', 0, 20_000))
+  await until(() => app.stats.bytesRead > 0 && app.batcher!.blocked, 10_000, 'reading blocked by back-pressure')
+  copyFileSync(f, f + '.1')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('B', 0, 3_000))
+  // The file-system clock is coarse: wait until a new file is born later than the first copy.
+  const { statSync, unlinkSync } = await import('node:fs')
+  const probe = join(dir, 'probe')
+  await until(() => {
+    writeFileSync(probe, '')
+    const later = statSync(probe).birthtimeMs > statSync(f + '.1').birthtimeMs
+    unlinkSync(probe)
+    return later
+  }, 5_000, 'the file-system clock moved')
+  copyFileSync(f, f + '.2')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('C', 0, 100))
+  publisher.up()
+  await until(() => new Set(publisher.messages()).size === 23_100, 30_000, 'every line of A, B and C')
+  const ids = new Map<string, Set<string>>()
+  for (const e of publisher.events) {
+    if (!ids.has(e.message)) ids.set(e.message, new Set())
+    ids.get(e.message)!.add(e['@metadata']._id)
+  }
+  t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'one id per line')
+  t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 23_100, 'no two lines share an id')
+})
