@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { freePort, startProc, until, writeConfig, type Proc } from '../test/e2e/procs.ts'
@@ -236,6 +236,15 @@ export class Chain {
       if (f[0] === 'aggregators' && f[1] !== 'BACKEND') out[f[1]!] = f[17]!
     }
     return out
+  }
+
+  /** Writes every forwarder run's log records to <dir>/forwarder-<n>.jsonl (for a failed scenario). */
+  dumpForwarderLogs(): void {
+    let n = 0
+    for (const p of this.#all) {
+      if (!p.records.some((r) => r.msg === 'forwarder started')) continue
+      writeFileSync(join(this.o.dir, `forwarder-${n++}.jsonl`), p.records.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    }
   }
 
   /** Stops everything this chain started, by pid: SIGTERM, SIGKILL after a grace period. */

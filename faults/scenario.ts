@@ -95,8 +95,11 @@ export async function withChain(ctx: Context, name: string, budgetMs: number, bo
     } catch (err) {
       ctx.log(`${name}: cleanup: ${String(err)}`)
     }
-    if (!error) rmSync(dir, { recursive: true, force: true })
-    else ctx.log(`${name}: kept ${dir} for inspection`)
+    if (!error && tally && tally.lost === 0 && tally.duplicates === 0) rmSync(dir, { recursive: true, force: true })
+    else {
+      chain.dumpForwarderLogs()
+      ctx.log(`${name}: kept ${dir} for inspection`)
+    }
   }
   return { name, tally, rss: chain.rss.render(), seconds: Math.round((Date.now() - started) / 1000), error, note }
 }

@@ -37,6 +37,8 @@ export interface RegistryEntry {
   generation?: number
   /** Birth time (ms) of the file, where the file system keeps it: orders rotated files. */
   birth?: number
+  /** Birth time of the newest copytruncate copy already read for this file (tailer #adoptCopy). */
+  copied?: number
 }
 
 /** The document-id prefix of a file in its current generation: `<id>` at 0, `<id>.<gen hex>` after truncations. */

@@ -309,7 +309,7 @@ export class Tailer {
   async #truncated(h: Harvester, why: string): Promise<void> {
     this.#o.stats.truncations++
     const from = h.readOffset
-    const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset }
+    const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset, key: h.key }
     h.restart(0)
     // The new generation's fingerprint grows from what is read of it.
     h.fingerprint = fingerprintOf(Buffer.alloc(0))
@@ -330,9 +330,10 @@ export class Tailer {
   // the file, unknown to us, starting with the ended generation's first
   // bytes; the newest such) and read it from our acknowledged offset under
   // that generation's ids, so what was already delivered answers 409. Unknown
-  // siblings born after it are copies of generations we never saw (several
+  // siblings born after the previous such copy of this file (or after this
+  // one, the first time) are copies of generations we never saw (several
   // truncations while we lagged or were down): each is read whole.
-  async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number }): Promise<void> {
+  async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; key: string }): Promise<void> {
     if (before.fingerprint.length === 0 || this.#stopping) return
     const dir = dirname(path)
     const base = basename(path)
@@ -365,10 +366,13 @@ export class Tailer {
       }
     }
     if (anchor < 0) return
-    const after = candidates[anchor]!.birth
-    for (const c of candidates.slice(0, anchor)) {
-      if (c.birth > after) await this.#adoptOne(c.p, c.key, inputIndex, undefined)
+    const entry = this.#o.registry.get(before.key)
+    const anchorBirth = candidates[anchor]!.birth
+    const after = entry?.copied ?? anchorBirth
+    for (const [i, c] of candidates.entries()) {
+      if (i !== anchor && c.birth > after) await this.#adoptOne(c.p, c.key, inputIndex, undefined)
     }
+    if (entry) entry.copied = Math.max(anchorBirth, ...candidates.filter((c) => c.birth > after).map((c) => c.birth))
     void this.#o.registry.flushAsync()
   }
 
@@ -549,14 +553,14 @@ export class Tailer {
       const entry = registry.get(key)
       let offset: number
       let id: string
-      let adopt: { fingerprint: Fingerprint; id: string; acked: number } | undefined
+      let adopt: { fingerprint: Fingerprint; id: string; acked: number; key: string } | undefined
       if (entry && entry.fingerprint.length <= head.length && sameStart(entry.fingerprint, head) && entry.offset <= st.size) {
         offset = entry.offset
         id = idBase(entry.id, entry.generation)
       } else if (entry) {
         // Truncated or rewritten while we were stopped (or the inode was reused):
         // the next truncation generation of the same id, written before reading.
-        adopt = { fingerprint: entry.fingerprint, id: idBase(entry.id, entry.generation), acked: entry.offset }
+        adopt = { fingerprint: entry.fingerprint, id: idBase(entry.id, entry.generation), acked: entry.offset, key }
         offset = 0
         const generation = registry.truncated(key, path, fingerprintOf(head))
         id = idBase(entry.id, generation)
