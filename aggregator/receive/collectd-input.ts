@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { Spec } from '../../core/config/schema.ts'
@@ -126,6 +127,7 @@ export class CollectdInput {
   readonly #deliver: (events: LogEvent[]) => Promise<void>
   readonly #ctx: DecoderContext
   #socket: Socket | undefined
+  #inode: string | undefined
   #closing = false
   #closed: Promise<void> | undefined
 
@@ -181,10 +183,37 @@ export class CollectdInput {
     this.#decodeErrors = Object.fromEntries(decodeErrorReasons.map((r) => [r, m.counter('collectd_decode_errors_total', 'collectd datagram problems by reason', { reason: r })])) as Record<DecodeErrorReason, Counter>
     this.#rejected = Object.fromEntries(securityReasons.map((r) => [r, m.counter('collectd_security_rejected_total', 'collectd datagrams (or parts) refused by the security level, by reason', { reason: r })])) as Record<SecurityReason, Counter>
     this.#dropped = Object.fromEntries(dropReasons.map((r) => [r, m.counter('collectd_dropped_total', 'decoded collectd events dropped, by reason', { reason: r })])) as Record<DropReason, Counter>
-    this.#droppedDatagrams = m.counter('collectd_datagrams_dropped_total', 'collectd datagrams dropped undecoded because the queue was full', { reason: 'queue_full' })
+    const dgHelp = 'collectd datagrams dropped whole: queue_full (the input queue), kernel (the socket receive buffer, from /proc/net/udp)'
+    this.#droppedDatagrams = m.counter('collectd_datagrams_dropped_total', dgHelp, { reason: 'queue_full' })
+    m.observe('collectd_datagrams_dropped_total', dgHelp, 'counter', () => this.kernelDrops, { reason: 'kernel' })
     m.observe('collectd_queue_events', 'collectd events (value lists) waiting for delivery', 'gauge', () => this.queuedEvents)
     m.observe('collectd_queue_bytes', 'bytes of collectd datagrams waiting to be decoded and delivered', 'gauge', () => this.#queuedBytes)
     m.observe('collectd_batches_in_flight', 'collectd batches handed to the pipeline and not yet safe', 'gauge', () => this.#inFlight)
+  }
+
+  /**
+   * Datagrams the kernel dropped because this socket's receive buffer was
+   * full (its `drops` column in /proc/net/udp or udp6, found by the socket's
+   * inode): invisible to the process otherwise. Exported as
+   * logyard_collectd_datagrams_dropped_total{reason="kernel"}. 0 where /proc is not there.
+   */
+  get kernelDrops(): number {
+    const inode = this.#inode
+    if (inode === undefined) return 0
+    for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+      let text: string
+      try {
+        text = readFileSync(table, 'latin1')
+      } catch {
+        continue
+      }
+      for (const line of text.split('\n')) {
+        const cols = line.trim().split(/\s+/)
+        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+        if (cols[9] === inode) return Number(cols[12] ?? 0)
+      }
+    }
+    return 0
   }
 
   /** Events waiting: value lists counted in the queued datagrams (encrypted ones estimated). */
@@ -217,6 +246,7 @@ export class CollectdInput {
       this.#logger.error({ code: 'LY_CONNECTION', err }, 'collectd socket error')
     })
     socket.on('message', this.#onMessageBound)
+    this.#inode = socketInode(socket.address().port)
     let effective = 0
     try {
       effective = socket.getRecvBufferSize()
@@ -387,4 +417,40 @@ export class CollectdInput {
     })()
     return this.#closed
   }
+}
+
+/**
+ * The inode of this process's UDP socket bound to `port`: the rows of
+ * /proc/net/udp{,6} with that local port whose inode is one of this
+ * process's descriptors (/proc/self/fd). A cluster worker's SO_REUSEPORT
+ * socket is its own, so workers do not count each other's drops.
+ */
+function socketInode(port: number): string | undefined {
+  try {
+    const mine = new Set<string>()
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
+        if (m) mine.add(m[1]!)
+      } catch {
+        // closed meanwhile
+      }
+    }
+    const hexPort = ':' + port.toString(16).toUpperCase().padStart(4, '0')
+    for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+      let text: string
+      try {
+        text = readFileSync(table, 'latin1')
+      } catch {
+        continue
+      }
+      for (const line of text.split('\n')) {
+        const cols = line.trim().split(/\s+/)
+        if (cols[1]?.endsWith(hexPort) && mine.has(cols[9] ?? '')) return cols[9]
+      }
+    }
+  } catch {
+    // no /proc: kernel drops stay 0
+  }
+  return undefined
 }

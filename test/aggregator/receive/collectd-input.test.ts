@@ -376,3 +376,16 @@ test('a port already in use is a coded connection error, not a crash', async (t)
 test('teardown', async () => {
   rmSync(authDir, { recursive: true, force: true })
 })
+
+test('kernel drops: datagrams the socket buffer could not hold are counted (they were invisible)', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const h = await harness({ receive_buffer: 65536 })
+  // spawnSync blocks this process's event loop while a separate process floods: nothing is read, the kernel buffer overflows
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../bench/collectd-sender.ts', import.meta.url)), String(h.port), '400000', '1'], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 })
+  t.equal(r.status, 0, 'the sender ran')
+  await h.waitFor(() => h.metric('collectd_datagrams_dropped_total', 'kernel') > 0, 'kernel drops counted')
+  const kernel = h.metric('collectd_datagrams_dropped_total', 'kernel')
+  t.ok(kernel > 0, `${kernel} datagrams dropped by the kernel, counted`)
+  await h.waitFor(() => h.metric('collectd_datagrams_total') > 0, 'the datagrams the buffer held are received')
+  await h.input.close(1000)
+})
