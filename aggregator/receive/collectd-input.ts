@@ -200,19 +200,8 @@ export class CollectdInput {
   get kernelDrops(): number {
     const inode = this.#inode
     if (inode === undefined) return 0
-    for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
-      let text: string
-      try {
-        text = readFileSync(table, 'latin1')
-      } catch {
-        continue
-      }
-      for (const line of text.split('\n')) {
-        const cols = line.trim().split(/\s+/)
-        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
-        if (cols[9] === inode) return Number(cols[12] ?? 0)
-      }
-    }
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+    for (const cols of udpRows()) if (cols[9] === inode) return Number(cols[12] ?? 0)
     return 0
   }
 
@@ -437,20 +426,22 @@ function socketInode(port: number): string | undefined {
       }
     }
     const hexPort = ':' + port.toString(16).toUpperCase().padStart(4, '0')
-    for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
-      let text: string
-      try {
-        text = readFileSync(table, 'latin1')
-      } catch {
-        continue
-      }
-      for (const line of text.split('\n')) {
-        const cols = line.trim().split(/\s+/)
-        if (cols[1]?.endsWith(hexPort) && mine.has(cols[9] ?? '')) return cols[9]
-      }
-    }
+    for (const cols of udpRows()) if (cols[1]?.endsWith(hexPort) && mine.has(cols[9] ?? '')) return cols[9]
   } catch {
     // no /proc: kernel drops stay 0
   }
   return undefined
+}
+
+/** The rows of /proc/net/udp and udp6, split into columns (none where /proc is not there). */
+function* udpRows(): Generator<string[]> {
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string
+    try {
+      text = readFileSync(table, 'latin1')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n')) yield line.trim().split(/\s+/)
+  }
 }

@@ -172,8 +172,13 @@ async function startChild(workers: number, dir: string): Promise<{ child: ChildP
     "output: {blackhole: {}}",
     'logging: {level: info}',
   ].join('\n') + '\n')
+  return spawnAggregator(config, workers)
+}
+
+/** Starts bin/logyard-aggregator.js on `config`; resolves once `workers` workers logged 'aggregator started', with their pids and the beats port. */
+export async function spawnAggregator(config: string, workers: number, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
   const node = join(import.meta.dirname, '../../node_modules/.bin/node')
-  const child = spawn(node, [join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(node, [join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
   const pids: number[] = []

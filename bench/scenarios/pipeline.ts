@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { gunzipSync, gzipSync, inflateSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
-import { blast, cpuOfPid } from './aggregator.ts'
+import { blast, cpuOfPid, spawnAggregator } from './aggregator.ts'
 import { sampleLines } from './reference.ts'
 import { defaultPatternsDir } from '../../aggregator/config.ts'
 import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
@@ -105,38 +105,7 @@ async function startAggregator(workers: number, dir: string, sinkPort: number): 
     `output: {elasticsearch: {hosts: ['http://127.0.0.1:${sinkPort}'], index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'}}`,
     'logging: {level: info}',
   ].join('\n') + '\n')
-  const child = spawn(join(import.meta.dirname, '../../node_modules/.bin/node'), [join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2' } })
-  let stderr = ''
-  let out = ''
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
-  const pids: number[] = []
-  let port = 0
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`aggregator did not start: ${stderr} ${out.slice(-1500)}`)), 60_000)
-    child.on('exit', (code) => reject(new Error(`aggregator exited ${code}: ${stderr} ${out.slice(-1500)}`)))
-    let buf = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString()
-      out = (out + d.toString()).slice(-4000)
-      let nl
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl)
-        buf = buf.slice(nl + 1)
-        let rec: { msg?: string; pid?: number; listening?: { beats?: { port?: number } } }
-        try { rec = JSON.parse(line) } catch { continue }
-        if (rec.msg === 'aggregator started' && rec.pid) {
-          pids.push(rec.pid)
-          port = rec.listening?.beats?.port ?? port
-          if (pids.length === workers) {
-            clearTimeout(timer)
-            resolve()
-          }
-        }
-      }
-    })
-  })
-  child.removeAllListeners('exit')
-  return { child, port, pids, tail: () => `${stderr.slice(-1000)} ${out.slice(-1500)}` }
+  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2' })
 }
 
 interface Run { eps: number; wall: number; cpu: number; benchCpu: number }
