@@ -4,6 +4,7 @@ import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { LumberjackServer, lumberjackServerSpec, type ServerOptions } from '../../core/lumberjack/server.ts'
 import type { DecodedBatch } from '../../core/lumberjack/frame-decoder.ts'
 import type { PeerInfo } from '../../core/lumberjack/server-connection.ts'
+import { ConnectionError, underKey } from '../../core/errors.ts'
 
 // `inputs.beats`: the Lumberjack v2 listener feeding the pipeline. A batch
 // is handed to `deliver` (pipeline → output) and ACKed only when that
@@ -40,15 +41,24 @@ export class BeatsInput {
     this.#failed = deps.metrics.counter('input_batches_failed_total', 'Batches not acknowledged because the pipeline or output failed', labels)
     const limitHelp = 'Events replaced by their top-level scalar fields (tag _eventlimit) because they broke max_event_depth or max_event_entries'
     this.#limited = { depth: deps.metrics.counter('input_events_limited_total', limitHelp, { ...labels, reason: 'depth' }), entries: deps.metrics.counter('input_events_limited_total', limitHelp, { ...labels, reason: 'entries' }) }
-    this.#server = new LumberjackServer({ ...options, logger: deps.logger, metrics: deps.metrics, metricLabels: labels, onBatch: this.#onBatch })
+    this.#listen = options.listen
+    try {
+      this.#server = new LumberjackServer({ ...options, logger: deps.logger, metrics: deps.metrics, metricLabels: labels, onBatch: this.#onBatch })
+    } catch (err) {
+      throw underKey(err, 'inputs.beats')
+    }
   }
+
+  readonly #listen: string
 
   get connections(): number {
     return this.#server.connections
   }
 
   listen(): Promise<{ host: string; port: number }> {
-    return this.#server.listen()
+    return this.#server.listen().catch((err: NodeJS.ErrnoException) => {
+      throw new ConnectionError(`inputs.beats: cannot listen on ${this.#listen}: ${err.message}`, { cause: err, endpoint: this.#listen })
+    })
   }
 
   pause(): void {
