@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type { Server } from 'node:http'
 import type { Logger } from './logger.ts'
+import { ConnectionError } from './errors.ts'
 
 // The small operations endpoint both programs expose: /healthz for load
 // balancers and systemd watchdogs, /metrics in Prometheus text format.
@@ -106,9 +107,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
   server.timeout = OPS_IDLE_TIMEOUT_MS // an idle socket (no request in flight) is destroyed
   server.on('drop', (d?: { remoteAddress?: string }) => refuse('max_connections', d?.remoteAddress, `more than ${OPS_MAX_CONNECTIONS} connections`))
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const onError = (err: Error): void => reject(new ConnectionError(`http.listen: cannot listen on ${options.listen}: ${err.message}`, { cause: err, endpoint: options.listen }))
+    server.once('error', onError)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', onError)
       resolve()
     })
   })

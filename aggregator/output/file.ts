@@ -120,6 +120,10 @@ export class FileOutput extends EventEmitter implements Output {
     return this.#healthy
   }
 
+  unhealthyReason(): string | undefined {
+    return this.#healthy ? undefined : 'file output cannot write (see the LY_IO log line)'
+  }
+
   write(events: LogEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('file output is closed'))
     // Group lines by target path, in order.

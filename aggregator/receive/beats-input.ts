@@ -6,6 +6,7 @@ import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { LumberjackServer, lumberjackServerSpec, type ServerOptions } from '../../core/lumberjack/server.ts'
 import type { DecodedBatch } from '../../core/lumberjack/frame-decoder.ts'
 import type { PeerInfo } from '../../core/lumberjack/server-connection.ts'
+import { ConnectionError, underKey } from '../../core/errors.ts'
 
 // `inputs.beats`: the Lumberjack v2 listener feeding the pipeline. A batch
 // is handed to `deliver` (pipeline → output) and ACKed only when that
@@ -86,15 +87,24 @@ export class BeatsInput {
     this.#limited = { depth: deps.metrics.counter('input_events_limited_total', limitHelp, { ...labels, reason: 'depth' }), entries: deps.metrics.counter('input_events_limited_total', limitHelp, { ...labels, reason: 'entries' }) }
     this.#derived = deps.metrics.counter('input_ids_derived_total', 'Beat events without @metadata._id given a derived document id (inputs.beats.derive_id)', labels)
     this.#deriveId = options.derive_id !== false
-    this.#server = new LumberjackServer({ ...options, logger: deps.logger, metrics: deps.metrics, metricLabels: labels, onBatch: this.#onBatch })
+    this.#listen = options.listen
+    try {
+      this.#server = new LumberjackServer({ ...options, logger: deps.logger, metrics: deps.metrics, metricLabels: labels, onBatch: this.#onBatch })
+    } catch (err) {
+      throw underKey(err, 'inputs.beats')
+    }
   }
+
+  readonly #listen: string
 
   get connections(): number {
     return this.#server.connections
   }
 
   listen(): Promise<{ host: string; port: number }> {
-    return this.#server.listen()
+    return this.#server.listen().catch((err: NodeJS.ErrnoException) => {
+      throw new ConnectionError(`inputs.beats: cannot listen on ${this.#listen}: ${err.message}`, { cause: err, endpoint: this.#listen })
+    })
   }
 
   pause(): void {

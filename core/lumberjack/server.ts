@@ -190,7 +190,7 @@ export class LumberjackServer extends EventEmitter {
     }
     // Count and cap on the raw TCP connection, before any TLS work.
     this.#server.on('connection', (socket: Socket) => this.#raw(socket))
-    this.#server.on('error', (err) => this.#logger.error({ err: err.message }, 'lumberjack listener error'))
+    this.#server.on('error', (err) => this.#logger.error({ code: 'LY_CONNECTION', err: err.message }, 'lumberjack listener error'))
   }
 
   /** Open connections (after the TLS handshake). */
