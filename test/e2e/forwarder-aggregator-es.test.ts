@@ -92,7 +92,7 @@ function listenPort(rec: LogRecord): number {
 }
 
 t.before(async () => {
-  es = await startElasticsearch()
+  es = await startElasticsearch({ private: true }) // halted and restarted below
   aggregator = startProc('aggregator', aggregatorConfig('aggregator.yml', 1))
   const started = await aggregator.waitFor((r) => r.msg === 'aggregator started', 90_000, 'start')
   beatsPort = (started.listening as { beats: { port: number } }).beats.port

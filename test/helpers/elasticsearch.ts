@@ -43,6 +43,8 @@ export interface ElasticsearchOptions {
   tls?: { cert: string; key: string; ca: string }
   /** JVM heap, default 512m. */
   heap?: string
+  /** A node of its own even when ELASTICSEARCH_URL names a shared one (halt/resume/restart need it). */
+  private?: boolean
   /** Startup timeout in ms (default 180 s, or LOGYARD_ES_START_TIMEOUT). */
   startTimeoutMs?: number
 }
@@ -492,7 +494,7 @@ function makeClient(url: string, auth: { username: string; password: string } | 
  */
 export async function startElasticsearch(options: ElasticsearchOptions = {}): Promise<ElasticsearchInstance> {
   const externalUrl = process.env.ELASTICSEARCH_URL
-  if (externalUrl && !options.settings && !options.security && !options.tls) return attach(externalUrl)
+  if (externalUrl && !options.private && !options.settings && !options.security && !options.tls) return attach(externalUrl)
   const home = await elasticsearchHome()
   const node = new Node(home, options)
   try {

@@ -16,7 +16,7 @@ import { events, makeSink, writeAll } from './sink-fixtures.ts'
 // mapping conflicts into the DLQ, gzip bodies, the index template, and an
 // outage in the middle of a stream.
 
-const es = await startElasticsearch()
+const es = await startElasticsearch({ private: true }) // halted and restarted below
 tap.teardown(() => es.stop())
 
 async function count(index: string): Promise<number> {
