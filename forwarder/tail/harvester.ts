@@ -40,6 +40,10 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   lastHeadCheck = 0
   /** The file changed since its first bytes were last compared (tailer #checkAtEof). */
   headStale = false
+  /** When a truncation of this file was seen, until the new generation's first bytes were read (0 otherwise). */
+  lateCopiesAfter = 0
+  /** The first bytes of the generation that truncation ended. */
+  lateCopiesPrevious: Fingerprint | undefined
   /** Sitting in the tailer's ready queue. */
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */

@@ -90,6 +90,7 @@ export class Tailer {
   #open = 0
   #wakeFn: (() => void) | undefined
   #stopping = false
+  #copyWork: Promise<void> = Promise.resolve()
   #pump: Promise<void> | undefined
   #tick: NodeJS.Timeout | undefined
   #scanTimer: NodeJS.Timeout | undefined
@@ -208,21 +209,22 @@ export class Tailer {
     // says whether there is anything to read, more cheaply than a read that
     // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
     if (h.atEof && !(await this.#checkAtEof(h))) return
-    // While a file is read without pause (never at its end), a copytruncate that
-    // regrew past our offset is seen only in its first bytes: they are compared
-    // before every read (1 KiB against a 128 KiB read), and the fingerprint of a
-    // generation that began short grows here too.
-    if (!h.atEof) {
-      h.lastHeadCheck = Date.now()
-      const head = await readHead(h.fd)
-      if (!sameStart(h.fingerprint, head)) {
-        await this.#truncated(h, 'first bytes changed')
-        return
-      }
-    }
     const start = h.readOffset
     const n = await readP(h.fd, this.#buf, start)
     if (n > 0) {
+      // A copytruncate that regrew the file past our offset shows only in its
+      // first bytes. They are compared AFTER the read (1 KiB against up to
+      // 128 KiB): bytes read before a truncation that lands between a check and
+      // the read would otherwise take the old generation's ids at offsets the
+      // logrotate copy holds too, and those copy lines would answer 409.
+      if (start > 0 && h.fingerprint.length > 0) {
+        h.lastHeadCheck = Date.now()
+        const head = await readHead(h.fd)
+        if (!sameStart(h.fingerprint, head)) {
+          await this.#truncated(h, 'first bytes changed')
+          return
+        }
+      }
       // A short fingerprint grows from the bytes actually read, never from a
       // later look at the head (which may already be a new generation's).
       if (start < FINGERPRINT_BYTES && h.fingerprint.length === start) {
@@ -230,6 +232,9 @@ export class Tailer {
         if (head.length === start + Math.min(n, FINGERPRINT_BYTES - start)) {
           h.fingerprint = fingerprintOf(head)
           h.headBytes = head.length < FINGERPRINT_BYTES ? head : undefined
+          // The first bytes of a generation begun by a truncation: copies made
+          // between that truncation and now hold generations never read.
+          if (start === 0 && h.lateCopiesAfter > 0) this.#queueCopyWork(() => this.#adoptLateCopies(h, head))
         }
       }
       this.#o.stats.bytesRead += n
@@ -321,8 +326,45 @@ export class Tailer {
     if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
     this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
     await registry.flush()
+    h.lateCopiesAfter = Date.now()
+    h.lateCopiesPrevious = before.fingerprint
     this.#enqueue(h)
-    void this.#adoptCopy(h.path, h.inputIndex, before)
+    this.#queueCopyWork(() => this.#adoptCopy(h.path, h.inputIndex, before))
+  }
+
+  /** Copy adoptions run one at a time: two scans must never both start the same copy. */
+  #queueCopyWork(fn: () => Promise<void>): void {
+    this.#copyWork = this.#copyWork.then(fn).catch((err: unknown) => this.#ioError('(copytruncate copies)', err, 'scan'))
+  }
+
+  // After a truncation was seen, the file may be copied and truncated again
+  // before the first byte of the new generation is read (the forwarder lags,
+  // paused by back-pressure): nothing of that generation was read, so no
+  // fingerprint can show the change. When the first bytes of the generation
+  // are read, copies born since the last adopted one (or since the truncation
+  // was seen) that are not copies of what is read now are read whole.
+  async #adoptLateCopies(h: Harvester, head: Buffer): Promise<void> {
+    const since = h.lateCopiesAfter
+    const previous = h.lateCopiesPrevious
+    h.lateCopiesAfter = 0
+    h.lateCopiesPrevious = undefined
+    if (this.#stopping || h.forgotten) return
+    const entry = this.#o.registry.get(h.key)
+    // File-system birth times come from a coarse clock: a copy made just after
+    // the truncation was seen may look a few ms older than it.
+    const after = Math.max(entry?.copied ?? 0, since - 100)
+    const found = await this.#unknownCopies(h.path, h.inputIndex, after)
+    let newest = 0
+    for (const c of found) {
+      const n = Math.min(c.head.length, head.length)
+      if (n > 0 && c.head.subarray(0, n).equals(head.subarray(0, n))) continue // a copy of the generation read now
+      if (previous && previous.length > 0 && sameStart(previous, c.head)) continue // of the generation before: adopted from our offset, or read already
+      if (await this.#adoptOne(c.p, c.key, h.inputIndex, undefined)) newest = Math.max(newest, c.birth)
+    }
+    if (newest > 0 && entry) {
+      entry.copied = Math.max(entry.copied ?? 0, newest)
+      void this.#o.registry.flushAsync()
+    }
   }
 
   // logrotate's copytruncate copies the file aside, then empties it. What we
@@ -335,29 +377,7 @@ export class Tailer {
   // truncations while we lagged or were down): each is read whole.
   async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; key: string }): Promise<void> {
     if (before.fingerprint.length === 0 || this.#stopping) return
-    const dir = dirname(path)
-    const base = basename(path)
-    const matcher = this.#matchers[inputIndex]
-    let names: string[]
-    try {
-      names = await readdirP(dir)
-    } catch {
-      return
-    }
-    const candidates: { p: string; key: string; birth: number }[] = []
-    for (const name of names) {
-      if (name === base || !name.startsWith(base)) continue
-      const p = join(dir, name)
-      if (matcher?.excluded(p) || matcher?.matches(p)) continue
-      try {
-        const st = await statP(p)
-        const key = fileKey(st.dev, st.ino)
-        if (st.isFile() && !this.#byKey.has(key) && !this.#o.registry.get(key)) candidates.push({ p, key, birth: st.birthtimeMs })
-      } catch {
-        /* gone */
-      }
-    }
-    candidates.sort((a, b) => b.birth - a.birth) // newest first
+    const candidates = await this.#unknownCopies(path, inputIndex, -Infinity)
     let anchor = -1
     for (const [i, c] of candidates.entries()) {
       if (await this.#adoptOne(c.p, c.key, inputIndex, before)) {
@@ -376,6 +396,43 @@ export class Tailer {
     void this.#o.registry.flushAsync()
   }
 
+  /**
+   * Siblings named like `path` (app.log.1, app.log-2024…), matched by no input,
+   * unknown to the tailer and the registry, born after `bornAfter`: newest first,
+   * with their first bytes.
+   */
+  async #unknownCopies(path: string, inputIndex: number, bornAfter: number): Promise<{ p: string; key: string; birth: number; head: Buffer }[]> {
+    const dir = dirname(path)
+    const base = basename(path)
+    const matcher = this.#matchers[inputIndex]
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return []
+    }
+    const out: { p: string; key: string; birth: number; head: Buffer }[] = []
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue
+      const p = join(dir, name)
+      if (matcher?.excluded(p) || matcher?.matches(p)) continue
+      let fd = -1
+      try {
+        const st = await statP(p) // never open a FIFO or device (an open could block a thread)
+        const key = fileKey(st.dev, st.ino)
+        if (!st.isFile() || !(st.birthtimeMs > bornAfter) || this.#byKey.has(key) || this.#o.registry.get(key)) continue
+        fd = await openP(p, 'r')
+        const fst = await fstatP(fd)
+        if (fst.isFile() && fileKey(fst.dev, fst.ino) === key) out.push({ p, key, birth: fst.birthtimeMs, head: await readHead(fd) })
+      } catch {
+        /* gone */
+      } finally {
+        if (fd >= 0) close(fd, () => {})
+      }
+    }
+    return out.sort((a, b) => b.birth - a.birth)
+  }
+
   /** Reads one copy: from `before.acked` under `before.id` when its first bytes match, or whole (`before` undefined). */
   async #adoptOne(p: string, key: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number } | undefined): Promise<boolean> {
     let fd = -1
@@ -384,6 +441,7 @@ export class Tailer {
       const st = await fstatP(fd)
       if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) return false
       const head = await readHead(fd)
+      if (this.#byKey.has(key)) return false // started by another scan meanwhile
       if (before && (head.length < before.fingerprint.length || !sameStart(before.fingerprint, head) || st.size <= before.acked)) return false
       const id = before ? before.id : fileId(key, st.birthtimeMs, head)
       const offset = before ? before.acked : 0
@@ -614,7 +672,7 @@ export class Tailer {
       this.#reported.delete(path)
       this.#log.info({ path, key, offset, size: st.size }, 'tailing file')
       this.#enqueue(h)
-      if (adopt) void this.#adoptCopy(path, inputIndex, adopt)
+      if (adopt) this.#queueCopyWork(() => this.#adoptCopy(path, inputIndex, adopt))
     } catch (err) {
       this.#ioError(path, err, 'open')
     } finally {

@@ -185,3 +185,65 @@ t.test('two copytruncates before the forwarder looks again: both copies are read
   t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'one id per line')
   t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 23_100, 'no two lines share an id')
 })
+
+t.test('copytruncates after a truncation was seen and before the new generation was read: every copy is read', async (t) => {
+  // The forwarder saw a truncation, then back-pressure held it before it read a
+  // byte of the new generation (it lagged); meanwhile logrotate copied and
+  // truncated twice more. Nothing of those generations was read, so no first
+  // bytes can show the change: the copies born since must be read whole.
+  const { MemoryPublisher, config } = await import('../helpers.ts')
+  const { ForwarderApp } = await import('../../../forwarder/app.ts')
+  const { pino } = await import('pino')
+  const { copyFileSync, statSync, unlinkSync } = await import('node:fs')
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, '')
+  let holdSince = 0
+  // The tailer logs the truncation synchronously, before it reads on: hold it there.
+  const logger = pino({ level: 'info' }, { write: (s: string) => void (s.includes('file truncated or replaced in place') && !holdSince && (holdSince = Date.now())) })
+  const publisher = new MemoryPublisher()
+  const app = new ForwarderApp({ config: config({ data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] }), logger, publisher: () => publisher, watch: true })
+  await app.start()
+  t.teardown(() => app.stop())
+  const batcher = app.batcher!
+  const blocked = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(batcher), 'blocked')!.get!
+  let held = true
+  Object.defineProperty(batcher, 'blocked', { configurable: true, get: () => (holdSince > 0 && held) || blocked.call(batcher) })
+  appendFileSync(f, lines('A', 0, 100))
+  await until(() => publisher.events.length === 100, 10_000, 'generation A')
+  const bornAfter = async (ms: number): Promise<void> => {
+    const probe = join(dir, 'probe')
+    await until(() => {
+      writeFileSync(probe, '')
+      const later = statSync(probe).birthtimeMs > ms
+      unlinkSync(probe)
+      return later
+    }, 5_000, 'the file-system clock moved')
+  }
+  copyFileSync(f, f + '.1')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('B', 0, 50)) // shorter: seen at once as a truncation
+  await until(() => holdSince > 0 && app.stats.truncations === 1, 10_000, 'the truncation seen, reading held')
+  t.equal(publisher.messages().filter((m) => m.startsWith('B ')).length, 0, 'nothing of generation B read yet')
+  await bornAfter(holdSince)
+  copyFileSync(f, f + '.2')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('C', 0, 50))
+  await bornAfter(statSync(f + '.2').birthtimeMs)
+  copyFileSync(f, f + '.3')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('D', 0, 50))
+  held = false
+  app.tailer!.wake()
+  await until(() => new Set(publisher.messages()).size === 250, 15_000, 'A, B, C and D').catch((err: Error) => {
+    const got = new Set(publisher.messages())
+    throw new Error(`${err.message}: ${['A', 'B', 'C', 'D'].map((g) => `${g} ${[...got].filter((m) => m.startsWith(`${g} `)).length}`).join(', ')}`)
+  })
+  const ids = new Map<string, Set<string>>()
+  for (const e of publisher.events) {
+    if (!ids.has(e.message)) ids.set(e.message, new Set())
+    ids.get(e.message)!.add(e['@metadata']._id)
+  }
+  t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'one id per line')
+  t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 250, 'no two lines share an id')
+})
