@@ -326,7 +326,9 @@ export class Tailer {
     if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
     this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
     await registry.flush()
-    h.lateCopiesAfter = Date.now()
+    // File-system birth times come from a coarse clock: a copy made just after
+    // this may look a few ms older.
+    h.lateCopiesAfter = Date.now() - 100
     h.lateCopiesPrevious = before.fingerprint
     this.#enqueue(h)
     this.#queueCopyWork(() => this.#adoptCopy(h.path, h.inputIndex, before))
@@ -350,9 +352,7 @@ export class Tailer {
     h.lateCopiesPrevious = undefined
     if (this.#stopping || h.forgotten) return
     const entry = this.#o.registry.get(h.key)
-    // File-system birth times come from a coarse clock: a copy made just after
-    // the truncation was seen may look a few ms older than it.
-    const after = Math.max(entry?.copied ?? 0, since - 100)
+    const after = Math.max(entry?.copied ?? 0, since)
     const found = await this.#unknownCopies(h.path, h.inputIndex, after)
     let newest = 0
     for (const c of found) {
@@ -655,6 +655,12 @@ export class Tailer {
       h.size = st.size
       h.birthMs = st.birthtimeMs
       h.lastHeadCheck = Date.now()
+      // Stopped after a truncation was seen and before anything of the new
+      // generation was acknowledged: copies made since are generations never read.
+      if (entry?.generation && !adopt && entry.fingerprint.length === 0 && offset === 0 && head.length > 0) {
+        h.lateCopiesAfter = Date.parse(entry.updated)
+        this.#queueCopyWork(() => this.#adoptLateCopies(h, head))
+      }
       fd = -1
       this.#open++
       this.#o.stats.filesOpen = this.#open

@@ -247,3 +247,55 @@ t.test('copytruncates after a truncation was seen and before the new generation 
   t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'one id per line')
   t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 250, 'no two lines share an id')
 })
+
+t.test('stopped after a truncation was seen, before the new generation was read; copytruncated twice while down: every copy is read at start', async (t) => {
+  const { MemoryPublisher, config } = await import('../helpers.ts')
+  const { ForwarderApp } = await import('../../../forwarder/app.ts')
+  const { pino } = await import('pino')
+  const { copyFileSync, statSync, unlinkSync } = await import('node:fs')
+  const dir = tmpDir(t)
+  const f = join(dir, 'app.log')
+  writeFileSync(f, '')
+  let holdSince = 0
+  const logger = pino({ level: 'info' }, { write: (s: string) => void (s.includes('file truncated or replaced in place') && !holdSince && (holdSince = Date.now())) })
+  const first = new MemoryPublisher()
+  const cfg = (): ReturnType<typeof config> => config({ data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] })
+  const app = new ForwarderApp({ config: cfg(), logger, publisher: () => first, watch: true })
+  await app.start()
+  const batcher = app.batcher!
+  const blocked = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(batcher), 'blocked')!.get!
+  Object.defineProperty(batcher, 'blocked', { configurable: true, get: () => holdSince > 0 || blocked.call(batcher) })
+  appendFileSync(f, lines('A', 0, 100))
+  await until(() => first.events.length === 100, 10_000, 'generation A')
+  copyFileSync(f, f + '.1')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('B', 0, 50))
+  await until(() => holdSince > 0 && app.stats.truncations === 1, 10_000, 'the truncation seen, reading held')
+  await app.stop()
+  t.equal(registry(dir)[0]!.generation, 1, 'the new generation is on disk')
+  t.equal(registry(dir)[0]!.offset, 0)
+  const bornAfter = async (ms: number): Promise<void> => {
+    const probe = join(dir, 'probe')
+    await until(() => {
+      writeFileSync(probe, '')
+      const later = statSync(probe).birthtimeMs > ms
+      unlinkSync(probe)
+      return later
+    }, 5_000, 'the file-system clock moved')
+  }
+  await bornAfter(Date.parse(JSON.parse(readFileSync(join(dir, 'data', 'registry.json'), 'utf8')).files[0].updated))
+  copyFileSync(f, f + '.2')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('C', 0, 50))
+  await bornAfter(statSync(f + '.2').birthtimeMs)
+  copyFileSync(f, f + '.3')
+  truncateSync(f, 0)
+  appendFileSync(f, lines('D', 0, 50))
+  const { publisher: second } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] })
+  const all = (): Set<string> => new Set([...first.messages(), ...second.messages()])
+  await until(() => all().size === 250, 15_000, 'A, B, C and D').catch((err: Error) => {
+    const got = all()
+    throw new Error(`${err.message}: ${['A', 'B', 'C', 'D'].map((g) => `${g} ${[...got].filter((m) => m.startsWith(`${g} `)).length}`).join(', ')}`)
+  })
+  t.equal(first.events.length + second.events.length, 250, 'each line sent once')
+})
