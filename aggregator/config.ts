@@ -49,7 +49,7 @@ export const aggregatorSpec: Spec = {
     max_inflight_batches: { type: 'int', default: 32, min: 1, max: 100_000, doc: 'batches in the pipeline and output at once per worker; beyond it the inputs pause' },
     shutdown_timeout: { type: 'duration', default: '30s', min: 0, doc: 'on SIGTERM, how long in-flight batches get to finish' },
     drain_delay: { type: 'duration', default: '0s', min: 0, max: 600_000, doc: 'on SIGTERM, how long /healthz answers 503 while still accepting, so a load balancer moves new connections away first (set it above the balancer\'s check interval × fall count)' },
-    patterns_dir: { type: 'string', default: defaultPatternsDir, doc: 'the bundled grok pattern library' },
+    patterns_dir: { type: 'string', default: defaultPatternsDir, shownDefault: '<install dir>/patterns', doc: 'the bundled grok pattern library' },
     logging: {
       type: 'object',
       doc: 'logging',

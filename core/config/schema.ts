@@ -9,6 +9,8 @@ interface Base {
   doc: string
   /** Absent → this value. Without a default, an absent key is `undefined` (or built from fields for objects). */
   default?: unknown
+  /** How the default reads in --help and the README when the value depends on the machine (e.g. `<install dir>/patterns`). */
+  shownDefault?: string
   required?: boolean
   /** Objects only: absent → undefined instead of an object of defaults. */
   optional?: boolean
@@ -221,6 +223,7 @@ function showType(s: Spec): string {
 
 function showDefault(s: Spec): string {
   if (s.required) return '(required)'
+  if (s.shownDefault !== undefined) return s.shownDefault
   if (s.default === undefined) return ''
   if (s.type === 'size' && typeof s.default === 'number') return formatBytes(s.default)
   if (s.type === 'duration' && typeof s.default === 'number') return formatDuration(s.default)
