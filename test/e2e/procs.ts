@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { until as untilCondition } from '../helpers/until.ts'
 
 // Real logyard processes for end-to-end tests: the aggregator and the
 // forwarder as children (bin/*.js on the pinned Node 24), their JSON log
@@ -103,19 +103,9 @@ export function writeConfig(dir: string, name: string, lines: string[]): string 
   return file
 }
 
-export async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string, every = 250): Promise<T> {
-  const end = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v !== undefined && v !== false) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-    await sleep(every)
-  }
+/** test/helpers/until.ts, polling every 250 ms by default (the conditions here are HTTP requests and file reads). */
+export function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string, every = 250): Promise<T> {
+  return untilCondition(fn, ms, what, every)
 }
 
 export async function httpText(url: string): Promise<{ status: number; body: string }> {

@@ -86,11 +86,4 @@ export async function startApp(t: { teardown(fn: () => Promise<unknown> | void):
   return { app, publisher }
 }
 
-/** Polls `cond` every 20 ms until it is true or `ms` pass. */
-export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+export { until } from '../helpers/until.ts'

@@ -123,13 +123,7 @@ export function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0
 }
 
-export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+export { until } from '../helpers/until.ts'
 
 export function lines(prefix: string, from: number, to: number): string {
   let s = ''

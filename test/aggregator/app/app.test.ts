@@ -12,6 +12,7 @@ import { ClosedError } from '../../../core/errors.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
+import { until } from '../../helpers/until.ts'
 
 // The aggregator core with the real Lumberjack server on loopback and an
 // output whose verdicts the test decides (when a write resolves, busy,
@@ -71,13 +72,6 @@ async function writer(t: Test, port: number) {
   return { socket, acks, closed, send: (events: object[]) => socket.write(encodeWindow(events.map((e) => JSON.stringify(e)), 3)) }
 }
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(10)
-  }
-}
 
 t.test('ACK only after the output made the batch safe; keep-alives meanwhile; pipeline ran', async (t) => {
   const { output, port } = await setup(t, [{ json: { field: 'message' } }])

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Aggregator, beatsInputFactory } from '../../../aggregator/app.ts'
 import { FileOutput, fileOutputSpec, type FileOutputConfig } from '../../../aggregator/output/file.ts'
 import { buildPipeline, validatePipeline } from '../../../aggregator/pipeline/pipeline.ts'
@@ -15,6 +14,7 @@ import { encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
 import { eventLimitBroken, limitedEvent } from '../../../core/lumberjack/event-limits.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
+import { until } from '../../helpers/until.ts'
 
 // Poison events (issue 14 item 4): an event nested 100,000 levels deep
 // overflowed the stack in the bulk/file encoding, so its window was neither
@@ -23,13 +23,6 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 // by its top-level scalar fields, tagged _eventlimit, and the window is
 // acknowledged like any other.
 
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 t.test('unit: the walk finds depth and width, iteratively; the stand-in keeps scalars and @metadata', async (t) => {
   const limits = { maxDepth: 10, maxEntries: 50 }
@@ -83,7 +76,7 @@ t.test('a 100,000-deep event and a 1,000,000-key event in one window: the window
   })
   const t0 = Date.now()
   socket.write(encodeWindow(payloads, 3))
-  await until(() => acks.includes(5), 'the ACK of the window')
+  await until(() => acks.includes(5), 60_000, 'the ACK of the window')
   t.comment(`window with the poison events acknowledged in ${Date.now() - t0} ms`)
   t.pass('the window is acknowledged: the sender will not resend it forever')
 

@@ -88,11 +88,4 @@ export function captureLogger(level = 'debug'): CapturedLogger {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-/** Polls `fn` until it returns true or the timeout passes. */
-export async function until(fn: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
+export { until } from '../../helpers/until.ts'
