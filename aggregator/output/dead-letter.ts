@@ -7,6 +7,7 @@ import { IoError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
+import { safeStringify } from '../../core/json.ts'
 
 // The dead-letter queue: documents Elasticsearch refused (400 mapping
 // conflicts, 404 missing index, other 4xx, a request our own bug made
@@ -74,48 +75,6 @@ export interface DeadLetterSink {
 export interface DeadLetterDeps {
   logger: Logger
   metrics: MetricsRegistry
-}
-
-/** JSON that never throws: BigInt exact, cycles as "[Circular]". */
-export function safeStringify(value: unknown): string {
-  return JSON.stringify(bounded(value, 0, new Set<object>(), { entries: 0 }))
-}
-
-/** How deep and how wide safeStringify copies; beyond, a placeholder string. */
-export const SAFE_MAX_DEPTH = 64
-export const SAFE_MAX_ENTRIES = 100_000
-const rawJSON = (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON
-
-/**
- * A copy JSON.stringify cannot fail on: BigInt written exactly, a reference to
- * an ancestor (a real cycle) as "[Circular]" while an object merely shared by
- * two fields is written twice, nesting below SAFE_MAX_DEPTH as "[depth limit]"
- * and entries past SAFE_MAX_ENTRIES dropped. The recursion is bounded by
- * SAFE_MAX_DEPTH, so a 100,000-deep event cannot overflow the stack here.
- */
-function bounded(v: unknown, depth: number, ancestors: Set<object>, budget: { entries: number }): unknown {
-  if (typeof v === 'bigint') return rawJSON(v.toString())
-  if (v === null || typeof v !== 'object') return v
-  if (ancestors.has(v)) return '[Circular]'
-  if (depth >= SAFE_MAX_DEPTH) return '[depth limit]'
-  const toJSON = (v as { toJSON?: unknown }).toJSON
-  if (typeof toJSON === 'function') return (toJSON as () => unknown).call(v)
-  ancestors.add(v)
-  let out: unknown
-  if (Array.isArray(v)) {
-    const a: unknown[] = []
-    for (let i = 0; i < v.length && budget.entries++ < SAFE_MAX_ENTRIES; i++) a.push(bounded(v[i], depth + 1, ancestors, budget))
-    out = a
-  } else {
-    const o: Record<string, unknown> = {}
-    for (const k in v as Record<string, unknown>) {
-      if (budget.entries++ >= SAFE_MAX_ENTRIES) break
-      o[k] = bounded((v as Record<string, unknown>)[k], depth + 1, ancestors, budget)
-    }
-    out = o
-  }
-  ancestors.delete(v)
-  return out
 }
 
 function recordLine(r: DeadLetterRecord): string {

@@ -7,9 +7,9 @@ import { ClosedError, IoError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
-import { sourceOf, stringifyEvent } from './elasticsearch/es-encoder.ts'
+import { sourceOf } from './elasticsearch/es-encoder.ts'
+import { safeStringify, stringifyEvent } from '../../core/json.ts'
 import { IndexName } from './elasticsearch/index-name.ts'
-import { safeStringify } from './dead-letter.ts'
 import type { Output } from './output.ts'
 
 // NDJSON file output (archiving, debugging, tests). One JSON document per

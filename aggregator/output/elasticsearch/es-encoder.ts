@@ -1,4 +1,5 @@
 import type { LogEvent } from '../../../core/event.ts'
+import { stringifyEvent } from '../../../core/json.ts'
 import { IndexName, sanitizeIndexName } from './index-name.ts'
 
 // Events → `_bulk` NDJSON, one document at a time (the sink keeps documents
@@ -50,25 +51,6 @@ export interface BulkDoc {
   index: string
   /** Whatever the caller attached (the sink: the write() that owns this document). */
   owner: unknown
-}
-
-interface RawJsonApi {
-  rawJSON(text: string): unknown
-}
-const rawJSON = (JSON as unknown as RawJsonApi).rawJSON
-
-function bigintReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? rawJSON(value.toString()) : value
-}
-
-/** JSON.stringify that also writes BigInt values exactly. Throws for cycles. */
-export function stringifyEvent(value: unknown): string {
-  try {
-    return JSON.stringify(value)
-  } catch (err) {
-    if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(value, bigintReplacer)
-    throw err
-  }
 }
 
 /**

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { validate } from '../../../core/config/schema.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 import { silentLogger } from '../../../core/logger.ts'
-import { DeadLetterQueue, deadLetterSpec, listDeadLetterFiles, LoggingDeadLetter, safeStringify, type DeadLetterConfig, type DeadLetterRecord } from '../../../aggregator/output/dead-letter.ts'
+import { DeadLetterQueue, deadLetterSpec, listDeadLetterFiles, LoggingDeadLetter, type DeadLetterConfig, type DeadLetterRecord } from '../../../aggregator/output/dead-letter.ts'
+import { safeStringify } from '../../../core/json.ts'
 
 function tmp(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-dlq-'))

@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { BulkEncoder, sourceOf, stringifyEvent } from '../../../../aggregator/output/elasticsearch/es-encoder.ts'
+import { stringifyEvent } from '../../../../core/json.ts'
+import { BulkEncoder, sourceOf } from '../../../../aggregator/output/elasticsearch/es-encoder.ts'
 import { IndexName, sanitizeIndexName } from '../../../../aggregator/output/elasticsearch/index-name.ts'
 import { ExactInteger } from '../../../../aggregator/parse/collectd/exact-integer.ts'
 

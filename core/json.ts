@@ -1,0 +1,60 @@
+// JSON for events: BigInt values written exactly (JSON.rawJSON), and a form
+// that never throws for what must be written whatever it holds (the
+// dead-letter queue, the file output's fallback).
+
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? rawJSON(value.toString()) : value
+}
+
+/** JSON.stringify that also writes BigInt values exactly. Throws for cycles. */
+export function stringifyEvent(value: unknown): string {
+  try {
+    return JSON.stringify(value)
+  } catch (err) {
+    if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(value, bigintReplacer)
+    throw err
+  }
+}
+
+/** JSON that never throws: BigInt exact, cycles as "[Circular]". */
+export function safeStringify(value: unknown): string {
+  return JSON.stringify(bounded(value, 0, new Set<object>(), { entries: 0 }))
+}
+
+/** How deep and how wide safeStringify copies; beyond, a placeholder string. */
+export const SAFE_MAX_DEPTH = 64
+export const SAFE_MAX_ENTRIES = 100_000
+
+/**
+ * A copy JSON.stringify cannot fail on: BigInt written exactly, a reference to
+ * an ancestor (a real cycle) as "[Circular]" while an object merely shared by
+ * two fields is written twice, nesting below SAFE_MAX_DEPTH as "[depth limit]"
+ * and entries past SAFE_MAX_ENTRIES dropped. The recursion is bounded by
+ * SAFE_MAX_DEPTH, so a 100,000-deep event cannot overflow the stack here.
+ */
+function bounded(v: unknown, depth: number, ancestors: Set<object>, budget: { entries: number }): unknown {
+  if (typeof v === 'bigint') return rawJSON(v.toString())
+  if (v === null || typeof v !== 'object') return v
+  if (ancestors.has(v)) return '[Circular]'
+  if (depth >= SAFE_MAX_DEPTH) return '[depth limit]'
+  const toJSON = (v as { toJSON?: unknown }).toJSON
+  if (typeof toJSON === 'function') return (toJSON as () => unknown).call(v)
+  ancestors.add(v)
+  let out: unknown
+  if (Array.isArray(v)) {
+    const a: unknown[] = []
+    for (let i = 0; i < v.length && budget.entries++ < SAFE_MAX_ENTRIES; i++) a.push(bounded(v[i], depth + 1, ancestors, budget))
+    out = a
+  } else {
+    const o: Record<string, unknown> = {}
+    for (const k in v as Record<string, unknown>) {
+      if (budget.entries++ >= SAFE_MAX_ENTRIES) break
+      o[k] = bounded((v as Record<string, unknown>)[k], depth + 1, ancestors, budget)
+    }
+    out = o
+  }
+  ancestors.delete(v)
+  return out
+}
