@@ -149,6 +149,8 @@ function encodeValue(v: unknown, depth: number): string | undefined {
     case 'function':
     case 'symbol':
       return undefined
+    case 'object':
+      break // null, arrays, objects: below
   }
   if (v === null) return 'null'
   if (depth > kMaxDepth) throw new RangeError(`beats-json: nesting deeper than ${kMaxDepth} (cycle?)`)

@@ -141,7 +141,7 @@ export function compileJoda(pattern: string, zone: WallToInstant): DateParser {
     let zoneFn: WallToInstant = zone
     for (let i = 0; i < kinds.length; i++) {
       const v = m[i + 1]!
-      switch (kinds[i]) {
+      switch (kinds[i]!) {
         case Field.year: year = Number(v); break
         case Field.year2: year = expandYear2(Number(v), now); break
         case Field.month: month = v.charCodeAt(0) <= 0x39 ? Number(v) : (monthIndex.get(v.toLowerCase()) ?? 0); break
