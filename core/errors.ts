@@ -14,6 +14,7 @@ export const errorCodes = [
   'LY_ES_BULK', // Elasticsearch rejected a request or a document
   'LY_CLOSED', // use after close/shutdown
   'LY_WORKER', // a cluster worker died unexpectedly (the primary restarts it)
+  'LY_UNSAFE_VALUE', // an event field would have steered a file path or index name (escaped)
 ] as const
 
 export type ErrorCode = (typeof errorCodes)[number]

@@ -24,6 +24,23 @@ export interface TemplateOptions {
   missing?: string
   /** Treat lists and objects as missing instead of formatting them. */
   scalarsOnly?: boolean
+  /** Applied to every field value (never to the template's own text), e.g. pathSafeValue. */
+  escape?: (value: string) => string
+}
+
+/**
+ * A field value made safe inside a file path: `/`, `\`, NUL and control
+ * characters become `_`, a leading `.` becomes `_` (no `..` step, no hidden
+ * file, whatever values are next to each other), and it is cut to 200 bytes
+ * (a file name holds 255).
+ */
+export function pathSafeValue(v: string): string {
+  let out = v.replace(/[/\\\x00-\x1f\x7f]/g, '_')
+  if (out.charCodeAt(0) === 46 /* . */) out = '_' + out.slice(1)
+  if (out.length > 50 && Buffer.byteLength(out) > 200) {
+    out = Buffer.from(out).subarray(0, 200).toString('utf8').replace(/\uFFFD+$/, '')
+  }
+  return out
 }
 
 interface DatePart {
@@ -100,15 +117,19 @@ export class Template {
   readonly constant: boolean
   /** Renders that met a missing field. */
   missingCount = 0
+  /** Field values the `escape` option changed. */
+  escapedCount = 0
   readonly #parts: Part[]
   readonly #missing: string | undefined
   readonly #scalarsOnly: boolean
+  readonly #escape: ((value: string) => string) | undefined
 
   /** Compiles `text`; throws RangeError for a malformed field reference. */
   constructor(text: string, options: TemplateOptions = {}) {
     this.text = text
     this.#missing = options.missing
     this.#scalarsOnly = options.scalarsOnly ?? false
+    this.#escape = options.escape
     const parts: Part[] = []
     let last = 0
     reference.lastIndex = 0
@@ -147,7 +168,13 @@ export class Template {
         if (v === undefined || v === null || (this.#scalarsOnly && (v === '' || typeof v === 'object'))) {
           out += this.#missing ?? p.raw
           missed = true
-        } else out += show(v)
+        } else if (this.#escape === undefined) out += show(v)
+        else {
+          const s = show(v)
+          const e = this.#escape(s)
+          if (e !== s) this.escapedCount++
+          out += e
+        }
       } else out += dateText(event['@timestamp'], p)
     }
     if (missed) this.missingCount++

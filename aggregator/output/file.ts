@@ -9,7 +9,7 @@ import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { sourceOf } from './elasticsearch/es-encoder.ts'
 import { safeStringify, stringifyEvent } from '../../core/json.ts'
-import { IndexName } from './elasticsearch/index-name.ts'
+import { pathSafeValue, Template } from '../../core/template.ts'
 import type { Output } from './output.ts'
 
 // NDJSON file output (archiving, debugging, tests). One JSON document per
@@ -89,7 +89,8 @@ interface Commit {
 export class FileOutput extends EventEmitter implements Output {
   readonly type = 'file'
   readonly config: FileOutputConfig
-  readonly #path: IndexName
+  readonly #path: Template
+  #escapedLogged = 0
   readonly #logger: Logger
   readonly #handles = new Map<string, FileHandle>()
   readonly #events: Counter
@@ -105,7 +106,10 @@ export class FileOutput extends EventEmitter implements Output {
   constructor(config: FileOutputConfig, deps: FileOutputDeps) {
     super()
     this.config = config
-    this.#path = new IndexName(config.path)
+    // Field values in the path are escaped (core/template.ts pathSafeValue):
+    // an event cannot name a file outside the directories the template gives.
+    this.#path = new Template(config.path, { escape: pathSafeValue })
+    deps.metrics.observe('file_path_values_escaped_total', 'Field values in output.file.path that held a separator, a leading dot, a control character or more than 200 bytes (escaped)', 'counter', () => this.#path.escapedCount)
     this.#logger = deps.logger.child({ component: 'output', output: 'file' })
     this.#events = deps.metrics.counter('file_events_total', 'Events written by the file output')
     this.#bytes = deps.metrics.counter('file_bytes_total', 'Bytes written by the file output')
@@ -128,18 +132,23 @@ export class FileOutput extends EventEmitter implements Output {
     if (this.#closed) return Promise.reject(new ClosedError('file output is closed'))
     // Group lines by target path, in order.
     const groups = new Map<string, Lines>()
-    const constant = this.#path.constant === undefined ? undefined : this.config.path
+    const constant = this.#path.constant ? this.config.path : undefined
+    const escaped = this.#path.escapedCount
     let bytes = 0
     let lines: Lines | undefined
     for (const e of events) {
       if (constant === undefined) {
-        const p = this.#path.raw(e)
+        const p = this.#path.render(e)
         lines = groups.get(p)
         if (lines === undefined) groups.set(p, (lines = new Lines(256 * 64)))
       } else if (lines === undefined) {
         groups.set(constant, (lines = new Lines(256 * events.length)))
       }
       bytes += lines.add(line(e, this.config.metadata))
+    }
+    if (this.#path.escapedCount !== escaped && Date.now() - this.#escapedLogged >= 60_000) {
+      this.#escapedLogged = Date.now()
+      this.#logger.warn({ code: 'LY_UNSAFE_VALUE', escaped: this.#path.escapedCount, path: this.config.path }, 'field values in output.file.path were escaped (separator, leading dot, control character or over 200 bytes); logged at most once a minute, counted in logyard_file_path_values_escaped_total')
     }
     this.#pending += bytes
     if (this.busy) this.#needDrain = true

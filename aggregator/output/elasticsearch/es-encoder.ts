@@ -1,6 +1,6 @@
 import type { LogEvent } from '../../../core/event.ts'
 import { stringifyEvent } from '../../../core/json.ts'
-import { IndexName, sanitizeIndexName } from './index-name.ts'
+import { IndexName, indexValueSafe, sanitizeIndexName } from './index-name.ts'
 
 // Events → `_bulk` NDJSON, one document at a time (the sink keeps documents
 // separate so it can resend only the failed ones and split a request).
@@ -98,7 +98,7 @@ export class BulkEncoder {
   indexOf(event: LogEvent): string {
     const meta = event['@metadata'] as Record<string, unknown> | undefined
     const override = meta !== undefined && meta !== null && typeof meta === 'object' ? meta.raw_index : undefined
-    if (typeof override === 'string' && override !== '') return this.#sanitized(override)
+    if (typeof override === 'string' && override !== '') return this.#sanitized(indexValueSafe(override)) // a sender sets @metadata: no hidden or system index
     const constant = this.index.constant
     return constant ?? this.#sanitized(this.index.raw(event))
   }

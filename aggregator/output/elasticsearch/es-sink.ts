@@ -186,6 +186,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     m.observe('es_in_flight_requests', '_bulk requests in flight (including their backoff waits)', 'gauge', () => this.#inFlight, labels)
     m.observe('es_healthy', '1 while Elasticsearch answers', 'gauge', () => (this.#healthy ? 1 : 0), labels)
     m.observe('es_index_missing_field_total', 'Events whose index template referenced a missing field', 'counter', () => this.encoder.index.missingFields, labels)
+    m.observe('es_index_values_escaped_total', 'Field values in the index name whose leading dot was escaped (no hidden or system index from an event)', 'counter', () => this.encoder.index.escapedValues, labels)
   }
 
   /** Creates the output: probes health once, starts the periodic probe and the template install. */

@@ -83,3 +83,44 @@ test('a failed group commit rejects every batch in it; the next commit works aga
   t.ok(out.healthy(), 'healthy again after a good commit')
   await out.close()
 })
+
+test('path traversal (issue 14 item 7): field values cannot leave the output directory; escaped, counted, logged once', async (t) => {
+  const root = tmp(t)
+  const dir = join(root, 'out')
+  const metrics = new MetricsRegistry()
+  const lines: Record<string, unknown>[] = []
+  const { pino } = await import('pino')
+  const logger = pino({ level: 'warn' }, { write: (s: string) => void lines.push(JSON.parse(s)) })
+  const out = new FileOutput(validate<FileOutputConfig>(fileOutputSpec, { path: join(dir, '%{[fields][service]}', '%{[fields][env]}%{[fields][part]}.ndjson') }), { logger, metrics })
+  const attacks = [
+    { service: '../../../../tmp/x', env: 'prod', part: '' },
+    { service: '..', env: '..', part: '' },
+    { service: 'web', env: '.', part: '.' }, // two values that make '..' side by side
+    { service: 'a\u0000b', env: '/etc/passwd', part: '' },
+    { service: '.hidden', env: 'x'.repeat(300), part: '' },
+  ]
+  await out.write(attacks.map((fields, i) => ({ '@timestamp': '2024-05-01T00:00:00.000Z', message: `attack ${i}`, fields })))
+  await out.write([{ '@timestamp': '2024-05-01T00:00:00.000Z', message: 'normal', fields: { service: 'api', env: 'prod', part: '-1' } }])
+  await out.close()
+  // Every file is under out/, one level of service directory below it.
+  const { readdirSync: ls, statSync } = await import('node:fs')
+  const files: string[] = []
+  const walk = (d: string): void => {
+    for (const e of ls(d)) {
+      const p = join(d, e)
+      if (statSync(p).isDirectory()) walk(p)
+      else files.push(p.slice(dir.length + 1))
+    }
+  }
+  t.same(ls(root), ['out'], 'nothing created beside the output directory')
+  walk(dir)
+  t.ok(files.every((f) => f.split('/').length === 2), `every file is out/<service>/<name>: ${files.join(', ')}`)
+  t.ok(files.every((f) => !f.split('/').some((seg) => seg === '..' || seg === '.' || seg.startsWith('.'))), 'no dot segment, no hidden file')
+  t.ok(files.every((f) => Buffer.byteLength(f.split('/')[1]!) <= 255), 'file names within 255 bytes')
+  const written = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('')
+  for (let i = 0; i < attacks.length; i++) t.match(written, `attack ${i}`, `attack ${i} written (escaped, not lost)`)
+  t.equal(readFileSync(join(dir, 'api', 'prod-1.ndjson'), 'utf8').includes('"normal"'), true, 'a normal value is untouched')
+  const text = metrics.render()
+  t.match(text, /logyard_file_path_values_escaped_total 9\b/, 'nine values escaped')
+  t.equal(lines.filter((l) => l.code === 'LY_UNSAFE_VALUE').length, 1, 'logged once (rate-limited), with a code')
+})

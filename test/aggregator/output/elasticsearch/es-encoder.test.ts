@@ -107,3 +107,17 @@ test('index name template: fields, dates, missing fields, sanitizing, pattern', 
   const enc = new BulkEncoder({ index: 'logs-%{[fields][service]}' })
   t.equal(enc.indexOf({ fields: { service: 'Web App' } }), 'logs-web_app', 'lowercased, forbidden characters replaced')
 })
+
+test('index names from event fields (issue 14 item 7): no hidden or system index, no separators, control characters or oversize names', async (t) => {
+  const enc = new BulkEncoder({ index: '%{[fields][service]}' })
+  t.equal(enc.indexOf({ fields: { service: '.kibana_1' } }), 'kibana_1', 'a leading dot from a field is not kept: no .kibana')
+  t.equal(enc.indexOf({ fields: { service: '.security-7' } }), 'security-7')
+  t.equal(enc.indexOf({ fields: { service: '..' } }), 'logyard', "'..' is not an index name")
+  t.equal(enc.indexOf({ fields: { service: '../../_all' } }), 'all', 'separators, the leading _ and the dots it bared are gone')
+  t.equal(enc.indexOf({ fields: { service: 'a\u0000b\nc' } }), 'a_b_c', 'NUL and control characters replaced')
+  t.ok(Buffer.byteLength(enc.indexOf({ fields: { service: 'é'.repeat(300) } })) <= 255, 'at most 255 bytes')
+  t.equal(enc.indexOf({ '@metadata': { raw_index: '.kibana' }, fields: { service: 'x' } }), 'kibana', '@metadata.raw_index from a sender cannot name a hidden index')
+  t.equal(enc.index.escapedValues, 4, 'escaped field values counted (the override is not a template value)')
+  const literal = new BulkEncoder({ index: '.logs-%{[fields][service]}' })
+  t.equal(literal.indexOf({ fields: { service: 'web' } }), '.logs-web', "the configured text's own leading dot is the operator's choice")
+})
