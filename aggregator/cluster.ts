@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import { Backoff } from '../core/backoff.ts'
 import type { Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
-import { MetricsRegistry, type MetricsSnapshot } from '../core/metrics.ts'
+import { mergeSnapshots, MetricsRegistry, type MetricsSnapshot } from '../core/metrics.ts'
 import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } from './ops.ts'
 
 // `workers: N`: the primary forks N workers (node:cluster), each a full
@@ -95,7 +95,7 @@ export class ClusterPrimary {
       this.#fork(slot)
     }
     if (this.#options.http !== undefined && !this.#stopping) {
-      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText() }, this.#logger)
+      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText(), snapshot: () => this.snapshot() }, this.#logger)
       this.#refreshHealth()
     }
   }
@@ -189,6 +189,11 @@ export class ClusterPrimary {
       }).then((r) => (r ? { worker: slot.index, health: r.health, snapshot: r.snapshot } : undefined))
     })
     return (await Promise.all(asks)).filter((r): r is WorkerReport => r !== undefined)
+  }
+
+  /** The workers' metrics summed with the primary's own. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    return mergeSnapshots([this.#metrics.snapshot(), ...(await this.reports()).map((r) => r.snapshot)])
   }
 
   async metricsText(): Promise<string> {

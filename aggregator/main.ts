@@ -114,7 +114,7 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
   const listening = await app.start()
   started = true
-  if (!cluster.isWorker && config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render() }, logger)
+  if (!cluster.isWorker && config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render(), snapshot: () => metrics.snapshot() }, logger)
   logger.info({ listening }, 'aggregator started')
   if (cluster.isWorker) announceReady(listening)
 }

@@ -2,6 +2,8 @@ import type { Server } from 'node:http'
 import { startOpsServer, type Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
 import { mergeSnapshots, renderSnapshot, type MetricsSnapshot } from '../core/metrics.ts'
+import { STATUS_PAGE } from './status/page.ts'
+import { StatusBoard } from './status/status.ts'
 
 // The aggregator's HTTP ops endpoint. A single process serves its own health
 // and metrics; the cluster primary asks every worker over IPC for a
@@ -20,10 +22,26 @@ export interface WorkerReport {
 export interface OpsSource {
   health(): Health
   metrics(): string | Promise<string>
+  /** The metrics as numbers (summed over workers in a cluster), for /status. */
+  snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>
 }
 
-export function startAggregatorOps(listen: string, source: OpsSource, logger: Logger): Promise<Server> {
-  return startOpsServer({ listen, health: () => source.health(), metrics: () => source.metrics(), logger })
+/** /healthz, /metrics, and the status page (/) with its data (/status, aggregator/status/). */
+export async function startAggregatorOps(listen: string, source: OpsSource, logger: Logger, statusInterval = 5000): Promise<Server> {
+  const board = new StatusBoard({ snapshot: () => source.snapshot(), health: () => source.health() }, statusInterval)
+  const server = await startOpsServer({
+    listen,
+    health: () => source.health(),
+    metrics: () => source.metrics(),
+    logger,
+    routes: {
+      '/': () => ({ type: 'text/html; charset=utf-8', body: STATUS_PAGE }),
+      '/status': async () => ({ type: 'application/json', body: JSON.stringify(await board.status()) + '\n' }),
+    },
+  })
+  await board.start()
+  server.once('close', () => board.stop())
+  return server
 }
 
 /** Health of a cluster from its workers' reports. */

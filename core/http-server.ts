@@ -29,6 +29,13 @@ export interface OpsServerOptions {
   health: () => Health
   metrics: () => string | Promise<string>
   logger: Logger
+  /** More read-only pages: path → content type and body (the aggregator's / and /status). */
+  routes?: Record<string, () => OpsPage | Promise<OpsPage>>
+}
+
+export interface OpsPage {
+  type: string
+  body: string
 }
 
 export function parseListen(listen: string, defaultHost = '0.0.0.0'): { host: string; port: number } {
@@ -97,8 +104,24 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
         )
       return
     }
+    const route = url === undefined ? undefined : options.routes?.[url]
+    if (route) {
+      Promise.resolve()
+        .then(() => route())
+        .then(
+          (page) => {
+            res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+            res.end(page.body)
+          },
+          (err: unknown) => {
+            res.writeHead(500, { 'content-type': 'text/plain' })
+            res.end(String(err) + '\n')
+          },
+        )
+      return
+    }
     res.writeHead(404, { 'content-type': 'text/plain' })
-    res.end('not found: try /healthz or /metrics\n')
+    res.end(`not found: try ${['/healthz', '/metrics', ...Object.keys(options.routes ?? {})].join(', ')}\n`)
   })
   server.keepAliveTimeout = 5000
   server.maxConnections = OPS_MAX_CONNECTIONS
