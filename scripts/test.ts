@@ -76,6 +76,7 @@ const REAL_PARTS = [
   /chownSync\(|setpriv/, // another user (root)
   /haproxyBin\(|systemd-analyze/, // Debian packages
   /spawn(Sync)?\((nodeBin|process\.execPath), \[bin\b/, // the programs' CLIs as child processes
+  /from 'playwright-core'/, // a browser (Debian's chromium)
 ]
 
 function tierOf(file: string): 'unit' | 'integration' | 'e2e' {

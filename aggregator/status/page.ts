@@ -22,8 +22,8 @@ main { display:grid; grid-template-columns:repeat(auto-fill, minmax(320px, 1fr))
 section { background:var(--card); border-radius:8px; padding:12px 14px; box-shadow:0 1px 2px rgba(0,0,0,.08); }
 h2 { font-size:13px; margin:0 0 8px; color:var(--dim); text-transform:uppercase; letter-spacing:.04em; }
 .rate { display:flex; align-items:center; justify-content:space-between; gap:8px; margin:4px 0; }
-.rate b { font-size:20px; font-variant-numeric:tabular-nums; }
-.rate span { color:var(--dim); }
+.rate b { font-size:20px; font-variant-numeric:tabular-nums; min-width:80px; text-align:right; }
+.rate span { color:var(--dim); flex:1; }
 svg { width:150px; height:32px; }
 table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
 td, th { padding:3px 4px; text-align:right; border-bottom:1px solid #eceef2; }
@@ -50,7 +50,7 @@ const $ = (id) => document.getElementById(id);
 const fmt = (n) => typeof n !== "number" ? String(n) : n >= 1e6 ? (n / 1e6).toFixed(2) + "M" : n >= 1e4 ? (n / 1e3).toFixed(1) + "k" : Number.isInteger(n) ? String(n) : n.toFixed(1);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 function spark(values) {
-  const v = values.length > 1 ? values : [0, ...values, 0];
+  const v = values.length > 1 ? values : [0, ...values];
   const max = Math.max(1, ...v);
   const pts = v.map((y, i) => (i * 150 / (v.length - 1)).toFixed(1) + "," + (30 - y / max * 28).toFixed(1)).join(" ");
   return '<svg viewBox="0 0 150 32" aria-hidden="true"><polyline fill="none" stroke="var(--line)" stroke-width="1.5" points="' + pts + '"/></svg>';
