@@ -1,5 +1,5 @@
 import t from 'tap'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -11,8 +11,8 @@ import { startProc, until, writeConfig, type LogRecord } from '../../e2e/procs.t
 // playwright-core): a two-worker aggregator receives windows from go-lumber
 // (Filebeat's library) while the page is open. The page must load with no
 // console error, its numbers must move while events flow, and a screenshot
-// is kept next to the test output (LOGYARD_SCREENSHOT_DIR, else the temp dir,
-// named in the test output) for a person to look at.
+// is kept with tap's output (.tap/screenshots/status-page.png, or
+// LOGYARD_SCREENSHOT_DIR) for a person to look at.
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
 const tls = tlsMaterial()
@@ -38,7 +38,7 @@ t.test('status page in chromium: no console error, numbers move, screenshot', as
   t.teardown(async () => {
     await browser.close()
     await agg.stop()
-    if (!process.env.LOGYARD_SCREENSHOT_DIR) rmSync(join(dir, 'out.ndjson'), { force: true })
+    rmSync(dir, { recursive: true, force: true })
   })
   const isReady = (r: LogRecord): boolean => r.msg === 'worker ready'
   await until(() => agg.records.filter(isReady).length >= 2, 60_000, 'two workers ready')
@@ -83,7 +83,8 @@ t.test('status page in chromium: no console error, numbers move, screenshot', as
   const inputs = await page.textContent('#inputs')
   t.match(inputs, /beats/, 'the beats input is listed')
   t.match(await page.textContent('#meta'), /2 worker/, 'both workers summed')
-  const shotDir = process.env.LOGYARD_SCREENSHOT_DIR ?? dir
+  const shotDir = process.env.LOGYARD_SCREENSHOT_DIR ?? join(import.meta.dirname, '..', '..', '..', '.tap', 'screenshots')
+  mkdirSync(shotDir, { recursive: true })
   const shot = join(shotDir, 'status-page.png')
   await page.screenshot({ path: shot, fullPage: true })
   t.ok(statSync(shot).size > 10_000, `screenshot saved: ${shot}`)
