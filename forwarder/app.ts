@@ -11,6 +11,7 @@ import { Registry } from './registry.ts'
 import { Batcher } from './ship/batcher.ts'
 import type { Publisher } from './ship/publisher.ts'
 import { Tailer, TailStats } from './tail/tailer.ts'
+import { buildStatus, type ForwarderStatus } from './status.ts'
 
 // Wires the forwarder: registry → tailer → batcher → publisher, the registry
 // flush timer, the ops endpoint and the graceful stop.
@@ -75,12 +76,24 @@ export class ForwarderApp {
     })
     this.#registerMetrics()
     if (c.http) {
-      this.#ops = await startOpsServer({ listen: c.http.listen, health: () => this.health(), metrics: () => this.metrics.render(), logger: this.#log })
+      this.#ops = await startOpsServer({ listen: c.http.listen, health: () => this.health(), metrics: () => this.metrics.render(), logger: this.#log, routes: { '/status': () => ({ type: 'application/json', body: JSON.stringify(this.status()) + '\n' }) } })
     }
     await this.#tailer.start()
     this.#flushTimer = setInterval(() => void this.registry.flushAsync(), c.registry_flush)
     this.#state = 'running'
     this.#log.info({ agent_id: agentId, name, registry: this.registry.path, registry_state: this.registry.loadedFrom, files: this.#tailer.knownFiles }, 'forwarder started')
+  }
+
+  /** Every tailed file and each aggregator connection (GET /status, `logyard-forwarder status`). */
+  status(): ForwarderStatus {
+    return buildStatus({
+      state: this.#state,
+      harvesters: this.#tailer?.harvesters() ?? [],
+      paused: this.#batcher?.blocked ?? false,
+      inflight: this.#batcher?.inflight ?? 0,
+      acked: this.#batcher?.eventsAcked ?? 0,
+      connections: this.#publisher?.connections?.() ?? [],
+    })
   }
 
   health(): Health {

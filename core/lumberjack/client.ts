@@ -232,6 +232,11 @@ export class LumberjackClient extends EventEmitter {
     return this.#counters
   }
 
+  /** Each connection: its aggregator, state, windows in flight and when it last acknowledged (for status pages). */
+  connections(): { endpoint: string | undefined; state: string; windows_in_flight: number; last_ack_at: number }[] {
+    return this.#conns.map((c) => ({ endpoint: c.endpointName, state: c.state, windows_in_flight: c.inflight, last_ack_at: c.lastAckAt }))
+  }
+
   /** Windows written and not yet acknowledged, over all connections. */
   get inflight(): number {
     let n = 0

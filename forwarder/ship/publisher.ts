@@ -11,4 +11,6 @@ export interface Publisher extends EventEmitter {
   /** True while no further window may be started; wait for 'drain'. */
   readonly busy: boolean
   close(deadlineMs?: number): Promise<void>
+  /** Each connection's state, for GET /status (core/lumberjack/client.ts). */
+  connections?(): { endpoint: string | undefined; state: string; windows_in_flight: number; last_ack_at: number }[]
 }
