@@ -54,6 +54,7 @@ export class Aggregator {
   #inflight = 0
   #paused = false
   #draining = false
+  #started = false
   #closed = false
   #stopped: Promise<void> | undefined
   readonly #idleWaiters: (() => void)[] = []
@@ -102,12 +103,14 @@ export class Aggregator {
   async start(): Promise<Record<string, Record<string, unknown>>> {
     const out: Record<string, Record<string, unknown>> = {}
     for (const input of this.#inputs) out[input.name] = await input.start()
+    this.#started = true
     return out
   }
 
   health(): Health {
     if (this.#draining) return { ok: false, status: 'draining' }
-    if (!this.#output.healthy()) return { ok: false, status: 'output unhealthy (elasticsearch unreachable?)' }
+    if (!this.#started) return { ok: false, status: 'starting' }
+    if (!this.#output.healthy()) return { ok: false, status: `output unhealthy: ${this.#output.unhealthyReason?.() ?? 'unknown reason'}` }
     return { ok: true, status: 'ok', details: { inflight_batches: this.#inflight, paused: this.#paused } }
   }
 

@@ -11,15 +11,23 @@ import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } 
 // restarts a dead worker with capped jittered backoff, serves /healthz and
 // /metrics by asking every worker over IPC, and on SIGTERM tells the workers
 // to drain, waits for them up to the deadline, then exits.
+//
+// A worker whose start-up fails for a reason a restart cannot fix (bad
+// configuration, e.g. a missing tls.cert: exit 2; a port it cannot bind:
+// exit 1) reports it over IPC before exiting; the primary then stops every
+// worker and exits with that code instead of restarting it forever, so
+// systemd's RestartPreventExitStatus=2 applies. A stop while workers are
+// still starting terminates them at once (they serve nothing yet).
 
 /** IPC messages, primary ⇄ worker. */
-export const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready' } as const
+export const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready', startupFailed: 'logyard:startup-failed' } as const
 
 interface ReportRequest { type: typeof Msg.report; id: number }
 interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot }
 interface ReadyMessage { type: typeof Msg.ready; listening: Record<string, unknown> }
 interface StopMessage { type: typeof Msg.stop }
-type WorkerMessage = ReportReply | ReadyMessage
+interface StartupFailedMessage { type: typeof Msg.startupFailed; exitCode: number; code: string; message: string }
+type WorkerMessage = ReportReply | ReadyMessage | StartupFailedMessage
 
 export interface PrimaryOptions {
   workers: number
@@ -33,6 +41,11 @@ export interface PrimaryOptions {
   restartBackoff?: { initial: number; max: number }
   /** How long to wait for a worker's report (ms). */
   reportTimeout?: number
+  /**
+   * A worker failed during start-up for a reason restarting cannot fix: the
+   * primary has stopped the other workers; the caller exits with `exitCode`.
+   */
+  onFatal?: (exitCode: number) => void
 }
 
 interface Slot {
@@ -41,6 +54,10 @@ interface Slot {
   startedAt: number
   backoff: Backoff
   timer: NodeJS.Timeout | undefined
+  /** The current worker sent `ready` (it serves). */
+  ready: boolean
+  /** What the current worker reported before exiting during start-up. */
+  startupFailure: StartupFailedMessage | undefined
 }
 
 export class ClusterPrimary {
@@ -73,11 +90,11 @@ export class ClusterPrimary {
   async start(): Promise<void> {
     const b = this.#options.restartBackoff ?? { initial: 500, max: 30_000 }
     for (let i = 0; i < this.#options.workers; i++) {
-      const slot: Slot = { index: i, worker: undefined, startedAt: 0, backoff: new Backoff({ initial: b.initial, max: b.max }), timer: undefined }
+      const slot: Slot = { index: i, worker: undefined, startedAt: 0, backoff: new Backoff({ initial: b.initial, max: b.max }), timer: undefined, ready: false, startupFailure: undefined }
       this.#slots.push(slot)
       this.#fork(slot)
     }
-    if (this.#options.http !== undefined) {
+    if (this.#options.http !== undefined && !this.#stopping) {
       this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText() }, this.#logger)
       this.#refreshHealth()
     }
@@ -104,6 +121,8 @@ export class ClusterPrimary {
     const worker = cluster.fork({ LOGYARD_WORKER_ID: String(slot.index) })
     slot.worker = worker
     slot.startedAt = Date.now()
+    slot.ready = false
+    slot.startupFailure = undefined
     worker.on('message', (msg: WorkerMessage) => this.#onMessage(slot, msg))
     worker.on('exit', (code, signal) => this.#onExit(slot, worker, code, signal))
   }
@@ -115,7 +134,10 @@ export class ClusterPrimary {
         this.#pending.delete(msg.id)
         p.resolve(msg)
       }
+    } else if (msg?.type === Msg.startupFailed) {
+      slot.startupFailure = msg
     } else if (msg?.type === Msg.ready) {
+      slot.ready = true
       this.#logger.info({ worker: slot.index, pid: slot.worker?.process.pid, listening: msg.listening }, 'worker ready')
     }
   }
@@ -127,11 +149,19 @@ export class ClusterPrimary {
       this.#logger.info({ worker: slot.index, code, signal }, 'worker stopped')
       return
     }
+    const failure = slot.startupFailure
+    if (failure && !slot.ready) {
+      // Restarting cannot fix a bad configuration or a port held by another
+      // process: stop everything and exit with the worker's code.
+      this.#logger.fatal({ code: failure.code, worker: slot.index, pid: worker.process.pid, exit_code: failure.exitCode, err: failure.message }, 'worker failed during start-up; stopping the aggregator')
+      void this.stop().then(() => this.#options.onFatal?.(failure.exitCode))
+      return
+    }
     // A worker that ran a while is healthy again: start its backoff over.
     if (Date.now() - slot.startedAt > 60_000) slot.backoff.reset()
     const delay = slot.backoff.next()
     this.#restarts.inc()
-    this.#logger.warn({ worker: slot.index, pid: worker.process.pid, code, signal, restart_in_ms: delay }, 'worker died; restarting')
+    this.#logger.warn({ code: 'LY_WORKER', worker: slot.index, pid: worker.process.pid, exit_code: code, signal, restart_in_ms: delay }, 'worker died; restarting')
     slot.timer = setTimeout(() => this.#fork(slot), delay)
   }
 
@@ -189,7 +219,15 @@ export class ClusterPrimary {
       w.once('exit', () => resolve())
     }))
     const stop: StopMessage = { type: Msg.stop }
-    for (const w of live) {
+    for (const slot of this.#slots) {
+      const w = slot.worker
+      if (!w || w.isDead()) continue
+      // A worker still starting serves nothing and may not listen for IPC yet:
+      // SIGTERM stops it at once (its handler, if installed, exits cleanly).
+      if (!slot.ready) {
+        w.process.kill('SIGTERM')
+        continue
+      }
       try {
         w.send(stop)
       } catch {
@@ -228,6 +266,19 @@ export function attachWorkerIpc(hooks: WorkerHooks): void {
     }
   })
   process.on('disconnect', () => hooks.stop())
+}
+
+/** Worker side: start-up failed for a reason restarting cannot fix; tell the primary, then resolve (the caller exits). */
+export function reportStartupFailure(exitCode: number, code: string, message: string): Promise<void> {
+  const msg: StartupFailedMessage = { type: Msg.startupFailed, exitCode, code, message }
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve()
+    try {
+      process.send(msg, undefined, {}, () => resolve())
+    } catch {
+      resolve()
+    }
+  })
 }
 
 export function announceReady(listening: Record<string, unknown>): void {

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url'
 import type { Spec } from '../core/config/schema.ts'
 import { loadConfigFile, parseConfig } from '../core/config/load.ts'
 import { checkListen } from '../core/http-server.ts'
-import { lumberjackServerSpec, type ServerOptions } from '../core/lumberjack/server.ts'
 import { collectdInputSpec, type CollectdInputOptions } from './receive/collectd-input.ts'
+import { beatsInputSpec, type BeatsInputOptions } from './receive/beats-input.ts'
 import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './output/index.ts'
 import { validatePipeline, type StageDefinition } from './pipeline/pipeline.ts'
 import { stageModules } from './stages/index.ts'
@@ -32,7 +32,7 @@ export const aggregatorSpec: Spec = {
       type: 'object',
       doc: 'where events come from (at least one)',
       fields: {
-        beats: { ...lumberjackServerSpec, optional: true },
+        beats: { ...beatsInputSpec, optional: true },
         collectd: collectdInputSpec,
       },
       check: (v: { beats?: unknown; collectd?: unknown }) => (v.beats === undefined && v.collectd === undefined ? 'configure at least one input: beats or collectd' : undefined),
@@ -60,7 +60,7 @@ export const aggregatorSpec: Spec = {
 
 export interface AggregatorConfig {
   workers: 'auto' | number | string
-  inputs: { beats?: ServerOptions; collectd?: CollectdInputOptions }
+  inputs: { beats?: BeatsInputOptions; collectd?: CollectdInputOptions }
   pipeline: unknown[]
   output: OutputConfig
   dead_letter: DeadLetterConfig | undefined

@@ -1,10 +1,10 @@
 import cluster from 'node:cluster'
-import { ExitCode } from '../core/errors.ts'
+import { ExitCode, LogyardError } from '../core/errors.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
 import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
-import { announceReady, attachWorkerIpc, ClusterPrimary } from './cluster.ts'
+import { announceReady, attachWorkerIpc, ClusterPrimary, reportStartupFailure } from './cluster.ts'
 import { aggregatorSpec, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
 import { startAggregatorOps } from './ops.ts'
 import { createOutputs } from './output/index.ts'
@@ -41,24 +41,62 @@ function onSignals(stop: (signal: string) => void): void {
 }
 
 async function runPrimary(loaded: LoadedConfig, workers: number, logger: Logger): Promise<void> {
-  const primary = new ClusterPrimary({ workers, logger, http: loaded.config.http?.listen, shutdownTimeout: loaded.config.shutdown_timeout, drainDelay: loaded.config.drain_delay })
   let stopping = false
+  const primary = new ClusterPrimary({
+    workers,
+    logger,
+    http: loaded.config.http?.listen,
+    shutdownTimeout: loaded.config.shutdown_timeout,
+    drainDelay: loaded.config.drain_delay,
+    onFatal: (code) => {
+      stopping = true
+      process.exit(code)
+    },
+  })
   onSignals((signal) => {
     if (stopping) return
     stopping = true
     logger.info({ signal, workers }, 'stopping: draining workers')
     primary.stop().then(() => process.exit(ExitCode.ok), (err: unknown) => {
-      logger.error({ err: String(err) }, 'stop failed')
+      logger.error({ code: 'LY_CLOSED', err: String(err) }, 'stop failed')
       process.exit(ExitCode.runtime)
     })
   })
   await primary.start()
-  logger.info({ workers, pid: process.pid }, 'cluster primary started')
+  if (!primary.stopping) logger.info({ workers, pid: process.pid }, 'cluster primary started')
+}
+
+/** Exit code for an error that ends start-up: 2 for configuration (restarting cannot help), 1 otherwise. */
+function startupExitCode(err: unknown): number {
+  return LogyardError.is(err) && (err.code === 'LY_CONFIG' || err.code === 'LY_USAGE') ? ExitCode.config : ExitCode.runtime
 }
 
 async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void> {
   const { config, stages } = loaded
+  // Signals and the primary's stop are handled from the first moment: a stop
+  // that arrives while the pipeline is still being built (grok compiling,
+  // outputs connecting) ends the process at once instead of being lost.
+  let app: Aggregator | undefined
+  let started = false
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    if (!app || !started) {
+      logger.info({ signal }, 'stopping during start-up: nothing accepted yet')
+      process.exit(ExitCode.ok)
+    }
+    logger.info({ signal }, 'stopping')
+    app.stop().then(() => process.exit(ExitCode.ok), (err: unknown) => {
+      logger.error({ code: 'LY_CLOSED', err: String(err) }, 'stop failed')
+      process.exit(ExitCode.runtime)
+    })
+  }
+  onSignals(stop)
   const metrics = new MetricsRegistry()
+  if (cluster.isWorker) {
+    attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot() }), stop: () => stop('primary') })
+  }
   const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir })
   const output = await createOutputs(config.output, { logger: logger.child({ component: 'output' }), metrics, deadLetter: config.dead_letter })
   const inputs: InputFactory[] = []
@@ -73,25 +111,12 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
       return { name: 'collectd', start: async () => ({ ...(await input.start()) }), close: (ms) => input.close(ms) }
     })
   }
-  const app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'stopping')
-    app.stop().then(() => process.exit(ExitCode.ok), (err: unknown) => {
-      logger.error({ err: String(err) }, 'stop failed')
-      process.exit(ExitCode.runtime)
-    })
-  }
-  onSignals(stop)
-  if (cluster.isWorker) {
-    attachWorkerIpc({ report: () => ({ health: app.health(), snapshot: metrics.snapshot() }), stop: () => stop('primary') })
-  }
+  app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
   const listening = await app.start()
+  started = true
+  if (!cluster.isWorker && config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render() }, logger)
   logger.info({ listening }, 'aggregator started')
   if (cluster.isWorker) announceReady(listening)
-  else if (config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render() }, logger)
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -115,8 +140,21 @@ export async function main(argv: string[]): Promise<number> {
     log.fatal({ err: err.stack ?? String(err) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
-  if (workers > 1 && cluster.isPrimary) await runPrimary(loaded, workers, log)
-  else await runAggregator(loaded, log)
+  try {
+    if (workers > 1 && cluster.isPrimary) await runPrimary(loaded, workers, log)
+    else await runAggregator(loaded, log)
+  } catch (err) {
+    // Start-up failed (a tls.cert that cannot be read, a port in use): one
+    // coded line, then exit 2 (configuration) or 1. A cluster worker tells the
+    // primary first, which then stops the whole aggregator with that code.
+    const exitCode = startupExitCode(err)
+    const code = LogyardError.is(err) ? err.code : (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'LY_CONNECTION' : 'LY_IO'
+    const message = err instanceof Error ? err.message : String(err)
+    log.fatal({ code, err: message, exit_code: exitCode }, 'start-up failed')
+    if (!cluster.isWorker) process.stderr.write(`${PROGRAM}: ${code}: ${message}\n`)
+    if (cluster.isWorker) await reportStartupFailure(exitCode, code, message)
+    return exitCode
+  }
   return -1 // keep running until a signal
 }
 

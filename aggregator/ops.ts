@@ -6,9 +6,10 @@ import { mergeSnapshots, renderSnapshot, type MetricsSnapshot } from '../core/me
 // The aggregator's HTTP ops endpoint. A single process serves its own health
 // and metrics; the cluster primary asks every worker over IPC for a
 // WorkerReport and combines them here: metrics summed series by series,
-// health OK only when at least one worker runs and every answering worker is
-// healthy (so a load balancer moves traffic away from a draining host or one
-// whose Elasticsearch is unreachable).
+// health OK only while every configured worker answers and serves (started,
+// not draining, output reachable), so a load balancer moves traffic away from
+// a host with a worker down or restarting, a draining host, or one whose
+// Elasticsearch is unreachable.
 
 export interface WorkerReport {
   worker: number
@@ -35,7 +36,8 @@ export function combineHealth(reports: readonly WorkerReport[], expected: number
   if (stopping) return { ok: false, status: 'draining', details }
   if (reports.length === 0) return { ok: false, status: 'no worker running', details }
   if (unhealthy.length > 0) return { ok: false, status: unhealthy[0]!.health.status, details }
-  return { ok: true, status: reports.length < expected ? `ok (${reports.length}/${expected} workers)` : 'ok', details }
+  if (reports.length < expected) return { ok: false, status: `${reports.length}/${expected} workers serving`, details }
+  return { ok: true, status: 'ok', details }
 }
 
 /** Prometheus text of the workers' summed metrics plus the primary's own. */

@@ -67,7 +67,13 @@ export function reportFatal(err: unknown, program: string): number {
     process.stderr.write(`${program}: ${err.code}: ${err.message}\n`)
     return ExitCode.config
   }
+  // A coded error is an expected failure (a port in use, a missing file): its
+  // message says it all. Anything else is a bug: keep the stack.
+  if (LogyardError.is(err)) {
+    process.stderr.write(`${program}: ${err.code}: ${err.message}\n`)
+    return ExitCode.runtime
+  }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
-  process.stderr.write(`${program}: ${LogyardError.is(err) ? `${err.code}: ` : ''}${message}\n`)
+  process.stderr.write(`${program}: ${message}\n`)
   return ExitCode.runtime
 }

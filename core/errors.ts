@@ -13,6 +13,7 @@ export const errorCodes = [
   'LY_IO', // file system problems (permissions, full disk, missing file)
   'LY_ES_BULK', // Elasticsearch rejected a request or a document
   'LY_CLOSED', // use after close/shutdown
+  'LY_WORKER', // a cluster worker died unexpectedly (the primary restarts it)
 ] as const
 
 export type ErrorCode = (typeof errorCodes)[number]
@@ -55,6 +56,13 @@ export class ConfigError extends LogyardError {
   constructor(path: string, message: string, details: ErrorDetails = {}) {
     super('LY_CONFIG', path ? `${path}: ${message}` : message, { ...details, path })
   }
+}
+
+/** The same error with its key path under `prefix` (e.g. `tls.cert` → `inputs.beats.tls.cert`); other errors unchanged. */
+export function underKey(err: unknown, prefix: string): unknown {
+  if (!(err instanceof ConfigError) || err.path === undefined) return err
+  const bare = err.path && err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message
+  return new ConfigError(err.path ? `${prefix}.${err.path}` : prefix, bare, { cause: err.cause })
 }
 
 export class UsageError extends LogyardError {

@@ -1,9 +1,16 @@
 import { createRequire } from 'node:module'
 import type { Server } from 'node:http'
 import type { Logger } from './logger.ts'
+import { ConnectionError } from './errors.ts'
 
 // The small operations endpoint both programs expose: /healthz for load
 // balancers and systemd watchdogs, /metrics in Prometheus text format.
+// Read-only and bounded: GET and HEAD only (405 otherwise), at most
+// OPS_MAX_CONNECTIONS open connections (more are closed at once), idle
+// connections closed after OPS_IDLE_TIMEOUT_MS, a request's headers due within
+// OPS_HEADERS_TIMEOUT_MS. Refusals are counted in
+// logyard_ops_http_refused_total{reason} (appended to /metrics) and logged
+// with code LY_LIMIT at most every 10 s.
 
 // node:http through require, not an ESM import: the ESM facade reads every
 // export of node:http, and its lazy WebSocket/EventSource getters then load
@@ -43,9 +50,31 @@ export function checkListen(value: string): string | undefined {
   }
 }
 
+export const OPS_MAX_CONNECTIONS = 64
+export const OPS_IDLE_TIMEOUT_MS = 30_000
+export const OPS_HEADERS_TIMEOUT_MS = 10_000
+
 export async function startOpsServer(options: OpsServerOptions): Promise<Server> {
   const { host, port } = parseListen(options.listen, '127.0.0.1')
+  const refused = { method: 0, max_connections: 0 }
+  let lastLog = 0
+  const refuse = (reason: keyof typeof refused, peer: string | undefined, detail: string): void => {
+    refused[reason]++
+    const now = Date.now()
+    if (now - lastLog < 10_000) return
+    lastLog = now
+    options.logger.warn({ code: 'LY_LIMIT', reason, peer, refused: { ...refused } }, `ops endpoint refused a request: ${detail} (logged at most every 10s; see logyard_ops_http_refused_total)`)
+  }
+  const refusedText = (): string =>
+    '# HELP logyard_ops_http_refused_total Requests and connections the ops endpoint refused, by reason\n# TYPE logyard_ops_http_refused_total counter\n' +
+    `logyard_ops_http_refused_total{reason="method"} ${refused.method}\nlogyard_ops_http_refused_total{reason="max_connections"} ${refused.max_connections}\n`
   const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      refuse('method', req.socket.remoteAddress, `method ${String(req.method).slice(0, 16)} not allowed`)
+      res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD', connection: 'close' })
+      res.end('method not allowed: the ops endpoint is read-only (GET, HEAD)\n')
+      return
+    }
     const url = (req.url ?? '/').split('?')[0]
     if (url === '/healthz' || url === '/health') {
       const h = options.health()
@@ -59,7 +88,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
         .then(
           (body) => {
             res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-            res.end(body)
+            res.end(body + refusedText())
           },
           (err: unknown) => {
             res.writeHead(500, { 'content-type': 'text/plain' })
@@ -72,10 +101,16 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
     res.end('not found: try /healthz or /metrics\n')
   })
   server.keepAliveTimeout = 5000
+  server.maxConnections = OPS_MAX_CONNECTIONS
+  server.headersTimeout = OPS_HEADERS_TIMEOUT_MS
+  server.requestTimeout = OPS_HEADERS_TIMEOUT_MS
+  server.timeout = OPS_IDLE_TIMEOUT_MS // an idle socket (no request in flight) is destroyed
+  server.on('drop', (d?: { remoteAddress?: string }) => refuse('max_connections', d?.remoteAddress, `more than ${OPS_MAX_CONNECTIONS} connections`))
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const onError = (err: Error): void => reject(new ConnectionError(`http.listen: cannot listen on ${options.listen}: ${err.message}`, { cause: err, endpoint: options.listen }))
+    server.once('error', onError)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', onError)
       resolve()
     })
   })

@@ -114,6 +114,7 @@ export class ForwarderApp {
     m.observe('forwarder_batches_queued', 'Windows waiting for the output', 'gauge', () => b.queued)
     m.observe('forwarder_file_truncations_total', 'Truncations (copytruncate) detected', 'counter', () => s.truncations)
     m.observe('forwarder_file_renames_total', 'Renames detected', 'counter', () => s.rotations)
+    m.observe('forwarder_files_recovered_total', 'Rotated files found unfinished at start and read to their end', 'counter', () => s.recovered)
     m.observe('forwarder_process_resident_memory_bytes', 'Resident set size', 'gauge', () => process.memoryUsage.rss())
     m.observe('forwarder_process_heap_used_bytes', 'V8 heap in use', 'gauge', () => process.memoryUsage().heapUsed)
     m.observe('forwarder_process_heap_total_bytes', 'V8 heap reserved (in use plus free space, young generation included)', 'gauge', () => process.memoryUsage().heapTotal)

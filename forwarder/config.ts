@@ -41,7 +41,7 @@ export const inputSpec: Spec = {
     exclude: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'glob' }, coerce: true, default: [], doc: 'globs of files never tailed; a pattern without / is matched against the file name' },
     fields: { type: 'map', of: { type: 'any', doc: 'value' }, default: {}, doc: 'extra fields added under `fields`' },
     tags: { type: 'list', of: { type: 'string', doc: 'tag' }, coerce: true, default: [], doc: 'tags added to every event' },
-    read_from: { type: 'enum', values: readFromValues, default: 'end', doc: 'where to start in files present at the first start and never seen before (files appearing later are read from the beginning)' },
+    read_from: { type: 'enum', values: readFromValues, default: 'end', doc: 'where to start in the files present at the very first start (no registry yet); files appearing later, and after a restart any file the registry does not know (created during a crash or rotation), are read from the beginning' },
     multiline: multilineSpec,
     max_line_bytes: { type: 'size', min: 16, default: '1mb', doc: 'longest line kept; the rest of a longer line is skipped and counted' },
     close_inactive: { type: 'duration', min: 1, default: '5m', doc: 'close a file handle after this long without new data (reopened when it grows)' },

@@ -1,7 +1,7 @@
 import { ECS_VERSION } from '../core/event.ts'
 import { escapedBound, writeDecimal, writeHex, writeJsonStringBody } from './json-bytes.ts'
 
-// Filebeat-shaped event JSON, built by concatenation (style.md §G.1). Per
+// Filebeat-shaped event JSON, built by concatenation, no intermediate objects. Per
 // file the static part (path, input, host, agent, fields, tags) is serialized
 // once; per event only @timestamp, @metadata._id, message and log.offset are
 // new. `@timestamp` first and `@metadata` second, as libbeat writes them.
@@ -55,8 +55,11 @@ export class EventEncoder {
   #agent!: AgentInfo
   #parts!: StaticParts
 
+  #path = ''
+
   #build(agent: AgentInfo, parts: StaticParts, path: string, fileId: string): void {
     this.#agent = agent
+    this.#path = path
     this.#parts = parts
     this.#idPrefix = fileId + '-'
     const common =
@@ -113,6 +116,16 @@ export class EventEncoder {
   /** The file was renamed: later events carry the new path. */
   setPath(path: string): void {
     this.#build(this.#agent, this.#parts, path, this.#idPrefix.slice(0, -1))
+  }
+
+  /** The id base of later events (file id, plus the truncation generation from 1 on). */
+  get idBase(): string {
+    return this.#idPrefix.slice(0, -1)
+  }
+
+  /** A new truncation generation: later events carry ids under this base (registry.ts idBase). */
+  setIdBase(base: string): void {
+    this.#build(this.#agent, this.#parts, this.#path, base)
   }
 
   /** The deterministic document id of the event starting at `offset`. */

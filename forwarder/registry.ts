@@ -29,6 +29,21 @@ export interface RegistryEntry {
   updated: string
   /** the path no longer leads to this file (rename rotation) */
   rotated?: boolean
+  /**
+   * Truncation generation: how many times this file was found truncated or
+   * rewritten in place (copytruncate). Part of the document id from 1 on, so
+   * new bytes at an old offset get a new id; absent = 0.
+   */
+  generation?: number
+  /** Birth time (ms) of the file, where the file system keeps it: orders rotated files. */
+  birth?: number
+  /** Birth time of the newest copytruncate copy already read for this file (tailer #adoptCopy). */
+  copied?: number
+}
+
+/** The document-id prefix of a file in its current generation: `<id>` at 0, `<id>.<gen hex>` after truncations. */
+export function idBase(id: string, generation: number | undefined): string {
+  return generation ? `${id}.${generation.toString(16)}` : id
 }
 
 export interface RegistryFile {
@@ -119,7 +134,7 @@ export class Registry {
       const data = JSON.parse(readFileSync(file, 'utf8')) as RegistryFile
       if (typeof data !== 'object' || data === null || !Array.isArray(data.files)) return undefined
       for (const e of data.files) {
-        if (typeof e?.key !== 'string' || typeof e.offset !== 'number' || !(e.offset >= 0) || typeof e.id !== 'string' || typeof e.fingerprint?.sha1 !== 'string' || typeof e.fingerprint.length !== 'number') return undefined
+        if (typeof e?.key !== 'string' || typeof e.offset !== 'number' || !(e.offset >= 0) || typeof e.id !== 'string' || typeof e.fingerprint?.sha1 !== 'string' || typeof e.fingerprint.length !== 'number' || (e.generation !== undefined && !(Number.isInteger(e.generation) && e.generation >= 0))) return undefined
       }
       return data
     } catch {
@@ -155,6 +170,24 @@ export class Registry {
     e.fingerprint = fingerprint
     e.updated = new Date().toISOString()
     this.#dirty = true
+  }
+
+  /**
+   * The file was truncated or rewritten in place: a new generation begins at
+   * offset 0 with the first bytes now there. Returns the new generation. The
+   * caller writes the registry (flush) before reading on, so the generation
+   * of every id that leaves the process is on disk.
+   */
+  truncated(key: string, path: string, fingerprint: Fingerprint): number {
+    const e = this.#entries.get(key)
+    if (!e) return 0
+    e.generation = (e.generation ?? 0) + 1
+    e.offset = 0
+    e.path = path
+    e.fingerprint = fingerprint
+    e.updated = new Date().toISOString()
+    this.#dirty = true
+    return e.generation
   }
 
   delete(key: string): void {

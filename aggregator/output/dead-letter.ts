@@ -78,16 +78,44 @@ export interface DeadLetterDeps {
 
 /** JSON that never throws: BigInt exact, cycles as "[Circular]". */
 export function safeStringify(value: unknown): string {
-  const seen = new WeakSet<object>()
-  const rawJSON = (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON
-  return JSON.stringify(value, function (_key, v: unknown) {
-    if (typeof v === 'bigint') return rawJSON(v.toString())
-    if (v !== null && typeof v === 'object') {
-      if (seen.has(v)) return '[Circular]'
-      seen.add(v)
+  return JSON.stringify(bounded(value, 0, new Set<object>(), { entries: 0 }))
+}
+
+/** How deep and how wide safeStringify copies; beyond, a placeholder string. */
+export const SAFE_MAX_DEPTH = 64
+export const SAFE_MAX_ENTRIES = 100_000
+const rawJSON = (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON
+
+/**
+ * A copy JSON.stringify cannot fail on: BigInt written exactly, a reference to
+ * an ancestor (a real cycle) as "[Circular]" while an object merely shared by
+ * two fields is written twice, nesting below SAFE_MAX_DEPTH as "[depth limit]"
+ * and entries past SAFE_MAX_ENTRIES dropped. The recursion is bounded by
+ * SAFE_MAX_DEPTH, so a 100,000-deep event cannot overflow the stack here.
+ */
+function bounded(v: unknown, depth: number, ancestors: Set<object>, budget: { entries: number }): unknown {
+  if (typeof v === 'bigint') return rawJSON(v.toString())
+  if (v === null || typeof v !== 'object') return v
+  if (ancestors.has(v)) return '[Circular]'
+  if (depth >= SAFE_MAX_DEPTH) return '[depth limit]'
+  const toJSON = (v as { toJSON?: unknown }).toJSON
+  if (typeof toJSON === 'function') return (toJSON as () => unknown).call(v)
+  ancestors.add(v)
+  let out: unknown
+  if (Array.isArray(v)) {
+    const a: unknown[] = []
+    for (let i = 0; i < v.length && budget.entries++ < SAFE_MAX_ENTRIES; i++) a.push(bounded(v[i], depth + 1, ancestors, budget))
+    out = a
+  } else {
+    const o: Record<string, unknown> = {}
+    for (const k in v as Record<string, unknown>) {
+      if (budget.entries++ >= SAFE_MAX_ENTRIES) break
+      o[k] = bounded((v as Record<string, unknown>)[k], depth + 1, ancestors, budget)
     }
-    return v
-  })
+    out = o
+  }
+  ancestors.delete(v)
+  return out
 }
 
 function recordLine(r: DeadLetterRecord): string {
@@ -135,6 +163,7 @@ export class DeadLetterQueue implements DeadLetterSink {
   readonly #dropped: Counter
   readonly #droppedFiles: Counter
   readonly #droppedBytes: Counter
+  readonly #rollbacks: Counter
   #fh: FileHandle | undefined
   #fileName = ''
   #fileBytes = 0
@@ -151,6 +180,7 @@ export class DeadLetterQueue implements DeadLetterSink {
     this.#dropped = deps.metrics.counter('dlq_dropped_total', 'Dead-letter records not written because the queue was full (drop_newest)')
     this.#droppedFiles = deps.metrics.counter('dlq_dropped_files_total', 'Dead-letter files deleted to make room (drop_oldest)')
     this.#droppedBytes = deps.metrics.counter('dlq_dropped_bytes_total', 'Bytes of dead-letter files deleted to make room (drop_oldest)')
+    this.#rollbacks = deps.metrics.counter('dlq_write_failures_total', 'Dead-letter writes that failed (disk full, I/O error) and were cut back to the last whole record; retried, the batch waits')
     deps.metrics.observe('dlq_bytes', 'Bytes in the dead-letter directory', 'gauge', () => this.#total)
   }
 
@@ -192,15 +222,38 @@ export class DeadLetterQueue implements DeadLetterSink {
     if (!(await this.#makeRoom(bytes, records))) return
     if (!this.#fh || this.#fileBytes + bytes > this.config.max_file_bytes) await this.#rotate()
     const buf = Buffer.from(text)
+    const fh = this.#fh!
+    const start = this.#fileBytes
     let off = 0
-    while (off < buf.length) {
-      const { bytesWritten } = await this.#fh!.write(buf, off, buf.length - off)
-      off += bytesWritten
+    try {
+      while (off < buf.length) {
+        const { bytesWritten } = await fh.write(buf, off, buf.length - off)
+        off += bytesWritten
+      }
+      await fh.datasync()
+    } catch (err) {
+      // All or nothing: a short write or ENOSPC leaves part of a record; cut
+      // the file back to the last whole record before the caller retries.
+      await this.#rollback(fh, start, off)
+      const errno = (err as NodeJS.ErrnoException).code
+      throw new IoError(`dead letter: cannot write ${join(this.config.path, this.#fileName || '?')} (${errno ?? (err as Error).message}); the records are not written and the batch is not acknowledged`, { path: this.config.path, cause: err })
     }
-    await this.#fh!.datasync()
     this.#fileBytes += bytes
     this.#total += bytes
     this.#written.inc(records.length)
+  }
+
+  async #rollback(fh: FileHandle, size: number, written: number): Promise<void> {
+    this.#rollbacks.inc()
+    try {
+      await fh.truncate(size)
+      await fh.datasync()
+      this.#logger.error({ code: 'LY_IO', file: this.#fileName, bytes: written, size }, 'dead-letter write failed; the partial record was cut off (file back to its last whole record)')
+    } catch (err) {
+      // Cannot even cut it back: leave this file, later records go to a new one.
+      this.#logger.error({ code: 'LY_IO', file: this.#fileName, err: (err as Error).message }, 'dead-letter write failed and the partial record could not be cut off; the file is closed')
+      await this.#closeFile()
+    }
   }
 
   /** Applies `when_full`; false when the records were dropped (drop_newest). */

@@ -17,8 +17,10 @@ import type { Output } from './output.ts'
 // %{[field]} references (a missing field becomes "unknown"), so one write can
 // touch several files. write() resolves after the lines are written and every
 // touched file is fsynced: a batch acknowledged through this output survives
-// a power cut. Writes are serialized, so files keep the order of write()
-// calls. @metadata is left out unless `metadata: true`.
+// a power cut. Group commit: the batches that arrive while a commit runs are
+// written together by the next one, with one fsync per touched file for all
+// of them; files keep the order of write() calls. @metadata is left out
+// unless `metadata: true`.
 
 export const Codec = { jsonLines: 'json_lines' } as const
 export const allowedCodecs = Object.values(Codec)
@@ -57,6 +59,33 @@ function line(event: LogEvent, metadata: boolean): string {
   }
 }
 
+/** The lines of one batch for one path, written as UTF-8 straight into a buffer (no string concatenation). */
+class Lines {
+  buf: Buffer
+  length = 0
+  constructor(first: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(4096, first))
+  }
+  add(text: string): number {
+    const need = this.length + text.length * 3
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2))
+      this.buf.copy(grown, 0, 0, this.length)
+      this.buf = grown
+    }
+    const n = this.buf.write(text, this.length, 'utf8')
+    this.length += n
+    return n
+  }
+}
+
+interface Commit {
+  groups: Map<string, Lines>
+  count: number
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 export class FileOutput extends EventEmitter implements Output {
   readonly type = 'file'
   readonly config: FileOutputConfig
@@ -65,7 +94,9 @@ export class FileOutput extends EventEmitter implements Output {
   readonly #handles = new Map<string, FileHandle>()
   readonly #events: Counter
   readonly #bytes: Counter
-  #chain: Promise<void> = Promise.resolve()
+  readonly #commits: Counter
+  #queue: Commit[] = []
+  #committing: Promise<void> | undefined
   #pending = 0
   #needDrain = false
   #closed = false
@@ -78,6 +109,7 @@ export class FileOutput extends EventEmitter implements Output {
     this.#logger = deps.logger.child({ component: 'output', output: 'file' })
     this.#events = deps.metrics.counter('file_events_total', 'Events written by the file output')
     this.#bytes = deps.metrics.counter('file_bytes_total', 'Bytes written by the file output')
+    this.#commits = deps.metrics.counter('file_commits_total', 'Group commits of the file output (one fsync per touched file each)')
   }
 
   get busy(): boolean {
@@ -88,23 +120,32 @@ export class FileOutput extends EventEmitter implements Output {
     return this.#healthy
   }
 
+  unhealthyReason(): string | undefined {
+    return this.#healthy ? undefined : 'file output cannot write (see the LY_IO log line)'
+  }
+
   write(events: LogEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('file output is closed'))
     // Group lines by target path, in order.
-    const groups = new Map<string, string>()
+    const groups = new Map<string, Lines>()
     const constant = this.#path.constant === undefined ? undefined : this.config.path
     let bytes = 0
+    let lines: Lines | undefined
     for (const e of events) {
-      const p = constant ?? this.#path.raw(e)
-      const l = line(e, this.config.metadata)
-      groups.set(p, (groups.get(p) ?? '') + l)
-      bytes += l.length
+      if (constant === undefined) {
+        const p = this.#path.raw(e)
+        lines = groups.get(p)
+        if (lines === undefined) groups.set(p, (lines = new Lines(256 * 64)))
+      } else if (lines === undefined) {
+        groups.set(constant, (lines = new Lines(256 * events.length)))
+      }
+      bytes += lines.add(line(e, this.config.metadata))
     }
     this.#pending += bytes
     if (this.busy) this.#needDrain = true
-    const run = this.#chain.then(() => this.#write(groups, events.length))
-    this.#chain = run.catch(() => {})
-    return run.finally(() => {
+    const done = new Promise<void>((resolve, reject) => this.#queue.push({ groups, count: events.length, resolve, reject }))
+    this.#committing ??= this.#commitLoop()
+    return done.finally(() => {
       this.#pending -= bytes
       if (this.#needDrain && this.#pending <= this.config.max_pending_bytes / 2) {
         this.#needDrain = false
@@ -113,24 +154,45 @@ export class FileOutput extends EventEmitter implements Output {
     })
   }
 
-  async #write(groups: Map<string, string>, count: number): Promise<void> {
-    try {
-      const touched: FileHandle[] = []
-      for (const [path, text] of groups) {
-        const fh = await this.#handle(path)
-        const buf = Buffer.from(text)
-        let off = 0
-        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten
-        this.#bytes.inc(buf.length)
-        touched.push(fh)
+  /** Commits queued batches until none is left: each round writes every batch queued so far, then fsyncs each touched file once. */
+  async #commitLoop(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const round = this.#queue
+      this.#queue = []
+      try {
+        await this.#commit(round)
+        for (const c of round) c.resolve()
+      } catch (err) {
+        for (const c of round) c.reject(err as Error)
       }
-      for (const fh of touched) await fh.datasync()
+    }
+    this.#committing = undefined
+  }
+
+  async #commit(round: Commit[]): Promise<void> {
+    try {
+      const touched = new Set<FileHandle>()
+      let count = 0
+      for (const c of round) {
+        for (const [path, lines] of c.groups) {
+          const fh = await this.#handle(path)
+          let off = 0
+          while (off < lines.length) off += (await fh.write(lines.buf, off, lines.length - off)).bytesWritten
+          this.#bytes.inc(lines.length)
+          touched.add(fh)
+        }
+        count += c.count
+      }
+      // a handle evicted from the LRU meanwhile was fsynced before it was closed
+      const open = new Set(this.#handles.values())
+      for (const fh of touched) if (open.has(fh)) await fh.datasync()
+      this.#commits.inc()
       this.#events.inc(count)
       this.#healthy = true
     } catch (err) {
       this.#healthy = false
       const e = err instanceof IoError ? err : new IoError(`file output: ${(err as Error).message}`, { cause: err })
-      this.#logger.error({ code: e.code, err: e.message }, 'file output write failed; the batch is not acknowledged')
+      this.#logger.error({ code: e.code, err: e.message, batches: round.length }, 'file output write failed; the batches are not acknowledged')
       throw e
     }
   }
@@ -153,6 +215,7 @@ export class FileOutput extends EventEmitter implements Output {
     while (this.#handles.size > this.config.max_open_files) {
       const [oldest, old] = this.#handles.entries().next().value as [string, FileHandle]
       this.#handles.delete(oldest)
+      await old.datasync() // it may hold lines of the commit in progress
       await old.close().catch(() => {})
     }
     return fh
@@ -161,7 +224,7 @@ export class FileOutput extends EventEmitter implements Output {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.#chain
+    await this.#committing
     for (const fh of this.#handles.values()) await fh.close().catch(() => {})
     this.#handles.clear()
   }

@@ -87,6 +87,11 @@ export class FanOut extends EventEmitter implements Output {
     return this.outputs.every((o) => o.healthy())
   }
 
+  unhealthyReason(): string | undefined {
+    const bad = this.outputs.find((o) => !o.healthy())
+    return bad ? (bad.unhealthyReason?.() ?? `${bad.type} output unhealthy`) : undefined
+  }
+
   write(events: LogEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('outputs are closed'))
     if (this.outputs.length === 1) return this.outputs[0]!.write(events)

@@ -19,6 +19,8 @@ export interface Output {
   off(event: 'drain', listener: () => void): unknown
   /** False while the destination is unreachable (drives /healthz 503). */
   healthy(): boolean
+  /** Why healthy() is false, for /healthz (e.g. "authentication failed"); undefined while healthy. */
+  unhealthyReason?(): string | undefined
   /** Stop accepting, flush in-flight work up to the deadline (ms), then release resources. */
   close(deadlineMs?: number): Promise<void>
 }

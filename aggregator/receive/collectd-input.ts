@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { Spec } from '../../core/config/schema.ts'
@@ -25,13 +26,22 @@ import {
   securityReasons,
   type SecurityReason,
 } from '../parse/collectd/decoder.ts'
+import { countValueLists } from '../parse/collectd/count.ts'
 import { defaultTypesDbPath, loadTypesDb } from '../parse/collectd/types-db.ts'
 
 // inputs.collectd: collectd's binary protocol over UDP. UDP cannot be pushed
-// back, so decoded events wait in a queue bounded in events and (estimated)
-// bytes; what does not fit is dropped and counted
-// (logyard_collectd_dropped_total{reason="queue_full"}). One deliver() call is
-// in flight at a time; datagrams keep being decoded meanwhile.
+// back, so datagrams wait *undecoded* in a queue bounded in events (their
+// value lists, counted by a walk over the part headers) and bytes; a datagram
+// that does not fit is dropped whole and counted
+// (logyard_collectd_dropped_total{reason="queue_full"} in events,
+// logyard_collectd_datagrams_dropped_total in datagrams). Raw datagrams take
+// ~30 bytes per value list where decoded events take ~20 times that and live
+// long enough to reach V8's old generation: decoding only what is about to be
+// delivered keeps a worker's heap small under any overload, and a dropped
+// datagram costs no decode. Up to `max_inflight_batches` deliver() calls run
+// at once: one whenever anything is queued, more only for full batches, so
+// under load the output sees full batches back to back (the file output
+// commits them with one fsync) and at a trickle one small batch at a time.
 //
 // Cluster workers: with `reuse_port` (default) every worker binds its own
 // SO_REUSEPORT socket and the kernel spreads senders over them by source
@@ -58,6 +68,7 @@ export interface CollectdInputOptions {
   queue_max_events: number
   queue_max_bytes: number
   batch_size: number
+  max_inflight_batches: number
 }
 
 export const collectdInputSpec: Spec = {
@@ -82,9 +93,10 @@ export const collectdInputSpec: Spec = {
     nan_tag: { type: 'string', default: '_collectdNaN', doc: 'tag added to events whose NaN was replaced' },
     nan_drop_scope: { type: 'enum', values: nanDropScopes, default: 'value_list', doc: 'with nan_handling drop: the value list, or the rest of the datagram (Logstash)' },
     prune_intervals: { type: 'bool', default: true, doc: 'legacy format only: false emits an event per interval part, as Logstash does' },
-    queue_max_events: { type: 'int', default: 20000, min: 1, doc: 'events waiting for delivery; beyond it new events are dropped and counted' },
-    queue_max_bytes: { type: 'size', default: '16mb', min: 1024, doc: 'estimated bytes waiting for delivery; beyond it new events are dropped and counted' },
-    batch_size: { type: 'int', default: 1000, min: 1, doc: 'events per deliver() call' },
+    queue_max_events: { type: 'int', default: 20000, min: 1, doc: 'events (value lists) waiting in undecoded datagrams; a datagram that would pass it is dropped whole and counted' },
+    queue_max_bytes: { type: 'size', default: '16mb', min: 1024, doc: 'bytes of datagrams waiting; a datagram that would pass it is dropped whole and counted' },
+    batch_size: { type: 'int', default: 1000, min: 1, doc: 'events per deliver() call (rounded up to whole datagrams)' },
+    max_inflight_batches: { type: 'int', default: 4, min: 1, max: 64, doc: 'deliver() calls in flight at once (more than one only for full batches)' },
   },
   check: (v: CollectdInputOptions | undefined) => {
     if (v && v.security_level !== 'none' && v.auth_file === undefined) return `security_level ${v.security_level} needs auth_file (collectd's AuthFile format)`
@@ -98,8 +110,15 @@ export interface CollectdInputDeps {
   deliver: (events: LogEvent[]) => Promise<void>
 }
 
-/** Rough in-memory cost of one decoded event, on top of its share of the datagram. */
-const EVENT_OVERHEAD_BYTES = 256
+/** A received datagram waiting to be decoded, with its value lists counted (or estimated, when encrypted). */
+interface Queued {
+  msg: Buffer
+  rinfo: RemoteInfo
+  events: number
+}
+
+/** For the queue bound only: the smallest value-list part is 15 bytes plus the changed fields; 32 bytes per list errs on the side of more. */
+const ENCRYPTED_BYTES_PER_LIST = 32
 const LOG_EVERY_MS = 10_000
 
 export class CollectdInput {
@@ -108,22 +127,20 @@ export class CollectdInput {
   readonly #deliver: (events: LogEvent[]) => Promise<void>
   readonly #ctx: DecoderContext
   #socket: Socket | undefined
+  #inode: string | undefined
   #closing = false
   #closed: Promise<void> | undefined
 
-  // bounded queue: cursor-based arrays, compacted when the consumed head grows
-  #events: LogEvent[] = []
-  #sizes: number[] = []
+  // bounded queue of undecoded datagrams: a cursor-based array, compacted when the consumed head grows
+  #queue: Queued[] = []
   #head = 0
+  #queuedEvents = 0
   #queuedBytes = 0
-  #inFlight = false
+  #inFlight = 0
   #pumpScheduled = false
   #idleWaiters: (() => void)[] = []
   readonly #pumpBound = this.#pump.bind(this)
   readonly #onMessageBound = this.#onMessage.bind(this)
-  readonly #delivered = this.#onDelivered.bind(this)
-  readonly #deliverFailed = this.#onDeliverFailed.bind(this)
-  #batchLength = 0
 
   readonly #datagrams: Counter
   readonly #bytes: Counter
@@ -135,6 +152,7 @@ export class CollectdInput {
   readonly #decodeErrors: Record<DecodeErrorReason, Counter>
   readonly #rejected: Record<SecurityReason, Counter>
   readonly #dropped: Record<DropReason, Counter>
+  readonly #droppedDatagrams: Counter
   readonly #lastLog = new Map<string, number>()
 
   constructor(options: CollectdInputOptions, deps: CollectdInputDeps) {
@@ -165,12 +183,31 @@ export class CollectdInput {
     this.#decodeErrors = Object.fromEntries(decodeErrorReasons.map((r) => [r, m.counter('collectd_decode_errors_total', 'collectd datagram problems by reason', { reason: r })])) as Record<DecodeErrorReason, Counter>
     this.#rejected = Object.fromEntries(securityReasons.map((r) => [r, m.counter('collectd_security_rejected_total', 'collectd datagrams (or parts) refused by the security level, by reason', { reason: r })])) as Record<SecurityReason, Counter>
     this.#dropped = Object.fromEntries(dropReasons.map((r) => [r, m.counter('collectd_dropped_total', 'decoded collectd events dropped, by reason', { reason: r })])) as Record<DropReason, Counter>
-    m.observe('collectd_queue_events', 'collectd events waiting for delivery', 'gauge', () => this.queuedEvents)
-    m.observe('collectd_queue_bytes', 'estimated bytes of collectd events waiting for delivery', 'gauge', () => this.#queuedBytes)
+    const dgHelp = 'collectd datagrams dropped whole: queue_full (the input queue), kernel (the socket receive buffer, from /proc/net/udp)'
+    this.#droppedDatagrams = m.counter('collectd_datagrams_dropped_total', dgHelp, { reason: 'queue_full' })
+    m.observe('collectd_datagrams_dropped_total', dgHelp, 'counter', () => this.kernelDrops, { reason: 'kernel' })
+    m.observe('collectd_queue_events', 'collectd events (value lists) waiting for delivery', 'gauge', () => this.queuedEvents)
+    m.observe('collectd_queue_bytes', 'bytes of collectd datagrams waiting to be decoded and delivered', 'gauge', () => this.#queuedBytes)
+    m.observe('collectd_batches_in_flight', 'collectd batches handed to the pipeline and not yet safe', 'gauge', () => this.#inFlight)
   }
 
+  /**
+   * Datagrams the kernel dropped because this socket's receive buffer was
+   * full (its `drops` column in /proc/net/udp or udp6, found by the socket's
+   * inode): invisible to the process otherwise. Exported as
+   * logyard_collectd_datagrams_dropped_total{reason="kernel"}. 0 where /proc is not there.
+   */
+  get kernelDrops(): number {
+    const inode = this.#inode
+    if (inode === undefined) return 0
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+    for (const cols of udpRows()) if (cols[9] === inode) return Number(cols[12] ?? 0)
+    return 0
+  }
+
+  /** Events waiting: value lists counted in the queued datagrams (encrypted ones estimated). */
   get queuedEvents(): number {
-    return this.#events.length - this.#head
+    return this.#queuedEvents
   }
 
   async start(): Promise<{ address: string; port: number }> {
@@ -198,6 +235,7 @@ export class CollectdInput {
       this.#logger.error({ code: 'LY_CONNECTION', err }, 'collectd socket error')
     })
     socket.on('message', this.#onMessageBound)
+    this.#inode = socketInode(socket.address().port)
     let effective = 0
     try {
       effective = socket.getRecvBufferSize()
@@ -216,6 +254,27 @@ export class CollectdInput {
   #onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     this.#datagrams.inc()
     this.#bytes.inc(msg.length)
+    // Value lists counted by a walk over the part headers; an encrypted datagram is estimated from its size.
+    const lists = countValueLists(msg)
+    const estimate = lists >= 0 ? lists : Math.ceil(msg.length / ENCRYPTED_BYTES_PER_LIST)
+    const queued = this.queuedEvents
+    if (this.#closing || (queued > 0 && (queued + estimate > this.#options.queue_max_events || this.#queuedBytes + msg.length > this.#options.queue_max_bytes))) {
+      this.#droppedDatagrams.inc()
+      if (lists > 0) this.#dropped.queue_full.inc(lists)
+      this.#limitedLog('queue_full', rinfo, 'collectd queue full: datagrams dropped undecoded (delivery is slower than collectd sends)', 'LY_LIMIT')
+      return
+    }
+    this.#queue.push({ msg, rinfo, events: estimate })
+    this.#queuedEvents += estimate
+    this.#queuedBytes += msg.length
+    if (!this.#pumpScheduled && this.#inFlight < this.#options.max_inflight_batches) {
+      this.#pumpScheduled = true
+      setImmediate(this.#pumpBound) // gather the datagrams of this loop turn into one batch
+    }
+  }
+
+  /** Decodes one datagram, counting and logging what it held; its events go onto `into`. */
+  #decode(msg: Buffer, rinfo: RemoteInfo, into: LogEvent[]): void {
     const res = decodeCollectd(msg, this.#ctx)
     this.#values.inc(res.values)
     if (res.unknownTypes > 0) {
@@ -236,77 +295,65 @@ export class CollectdInput {
       this.#rejected[reason].inc()
       this.#limitedLog(`security:${reason}`, rinfo, `collectd datagram refused at security level ${this.#options.security_level}: ${reason}`, 'LY_PROTOCOL')
     }
-    const n = res.events.length
-    if (n === 0) return
-    const each = Math.ceil(msg.length / n) + EVENT_OVERHEAD_BYTES
-    const maxEvents = this.#options.queue_max_events
-    const maxBytes = this.#options.queue_max_bytes
-    let dropped = 0
-    for (let i = 0; i < n; i++) {
-      if (this.#closing || this.#events.length - this.#head >= maxEvents || this.#queuedBytes + each > maxBytes) {
-        dropped++
-        continue
-      }
-      this.#events.push(res.events[i] as LogEvent)
-      this.#sizes.push(each)
-      this.#queuedBytes += each
-    }
-    if (dropped > 0) {
-      this.#dropped.queue_full.inc(dropped)
-      this.#limitedLog('queue_full', rinfo, 'collectd queue full: events dropped (delivery is slower than collectd sends)', 'LY_LIMIT')
-    }
-    if (!this.#inFlight && !this.#pumpScheduled) {
-      this.#pumpScheduled = true
-      setImmediate(this.#pumpBound) // gather the datagrams of this loop turn into one batch
-    }
+    for (let i = 0; i < res.events.length; i++) into.push(res.events[i] as LogEvent)
   }
 
   #pump(): void {
     this.#pumpScheduled = false
-    if (this.#inFlight) return
-    const available = this.#events.length - this.#head
-    if (available === 0) {
-      this.#notifyIdle()
-      return
+    const batchSize = this.#options.batch_size
+    for (;;) {
+      if (this.#queue.length === this.#head) {
+        if (this.#inFlight === 0) this.#notifyIdle()
+        return
+      }
+      // one batch whenever anything waits; more at once only when they are full
+      if (this.#inFlight >= this.#options.max_inflight_batches || (this.#inFlight > 0 && this.#queuedEvents < batchSize && !this.#closing)) return
+      this.#dispatch(batchSize)
     }
-    const take = Math.min(available, this.#options.batch_size)
-    const batch = this.#events.slice(this.#head, this.#head + take)
-    for (let i = this.#head; i < this.#head + take; i++) this.#queuedBytes -= this.#sizes[i] as number
-    this.#head += take
-    if (this.#head === this.#events.length) {
-      this.#events.length = 0
-      this.#sizes.length = 0
+  }
+
+  /** Decodes queued datagrams (whole ones) until the batch holds `batchSize` events or the queue is empty, and delivers it. */
+  #dispatch(batchSize: number): void {
+    const batch: LogEvent[] = []
+    while (batch.length < batchSize && this.#head < this.#queue.length) {
+      const q = this.#queue[this.#head]!
+      this.#queue[this.#head++] = undefined as unknown as Queued
+      this.#queuedEvents -= q.events
+      this.#queuedBytes -= q.msg.length
+      this.#decode(q.msg, q.rinfo, batch)
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0
       this.#head = 0
-    } else if (this.#head > 4096 && this.#head * 2 > this.#events.length) {
-      this.#events.splice(0, this.#head)
-      this.#sizes.splice(0, this.#head)
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head)
       this.#head = 0
     }
-    this.#inFlight = true
-    this.#batchLength = take
+    if (batch.length === 0) return
+    this.#inFlight++
     let p: Promise<void>
     try {
       p = this.#deliver(batch)
     } catch (err) {
       p = Promise.reject(err)
     }
-    p.then(this.#delivered, this.#deliverFailed)
+    const take = batch.length
+    p.then(() => this.#onDelivered(take), (err: unknown) => this.#onDeliverFailed(err, take))
   }
 
-  #onDelivered(): void {
-    this.#eventsOut.inc(this.#batchLength)
+  #onDelivered(events: number): void {
+    this.#eventsOut.inc(events)
     this.#afterDelivery()
   }
 
-  #onDeliverFailed(err: unknown): void {
-    this.#dropped.deliver_failed.inc(this.#batchLength)
-    this.#logger.error({ code: 'LY_IO', err, events: this.#batchLength }, 'collectd batch could not be delivered; events dropped (UDP cannot be replayed)')
+  #onDeliverFailed(err: unknown, events: number): void {
+    this.#dropped.deliver_failed.inc(events)
+    this.#logger.error({ code: 'LY_IO', err, events }, 'collectd batch could not be delivered; events dropped (UDP cannot be replayed)')
     this.#afterDelivery()
   }
 
   #afterDelivery(): void {
-    this.#inFlight = false
-    this.#batchLength = 0
+    this.#inFlight--
     this.#pump()
   }
 
@@ -334,12 +381,12 @@ export class CollectdInput {
         socket.off('message', this.#onMessageBound)
         await new Promise<void>((resolve) => socket.close(() => resolve()))
       }
-      if (this.#inFlight || this.queuedEvents > 0) {
+      if (this.#inFlight > 0 || this.queuedEvents > 0) {
         let timer: NodeJS.Timeout | undefined
         await Promise.race([
           new Promise<void>((resolve) => {
             this.#idleWaiters.push(resolve)
-            if (!this.#inFlight && !this.#pumpScheduled) this.#pump()
+            if (!this.#pumpScheduled) this.#pump()
           }),
           new Promise<void>((resolve) => {
             timer = setTimeout(resolve, deadlineMs)
@@ -351,12 +398,50 @@ export class CollectdInput {
       if (left > 0) {
         this.#dropped.shutdown.inc(left)
         this.#logger.warn({ events: left }, 'collectd input closed before its queue drained; events dropped')
-        this.#events.length = 0
-        this.#sizes.length = 0
+        this.#queue.length = 0
         this.#head = 0
+        this.#queuedEvents = 0
         this.#queuedBytes = 0
       }
     })()
     return this.#closed
+  }
+}
+
+/**
+ * The inode of this process's UDP socket bound to `port`: the rows of
+ * /proc/net/udp{,6} with that local port whose inode is one of this
+ * process's descriptors (/proc/self/fd). A cluster worker's SO_REUSEPORT
+ * socket is its own, so workers do not count each other's drops.
+ */
+function socketInode(port: number): string | undefined {
+  try {
+    const mine = new Set<string>()
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
+        if (m) mine.add(m[1]!)
+      } catch {
+        // closed meanwhile
+      }
+    }
+    const hexPort = ':' + port.toString(16).toUpperCase().padStart(4, '0')
+    for (const cols of udpRows()) if (cols[1]?.endsWith(hexPort) && mine.has(cols[9] ?? '')) return cols[9]
+  } catch {
+    // no /proc: kernel drops stay 0
+  }
+  return undefined
+}
+
+/** The rows of /proc/net/udp and udp6, split into columns (none where /proc is not there). */
+function* udpRows(): Generator<string[]> {
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string
+    try {
+      text = readFileSync(table, 'latin1')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n')) yield line.trim().split(/\s+/)
   }
 }

@@ -83,7 +83,7 @@ class BlackholeOutput extends EventEmitter implements Output {
 }
 
 /** Sends every window over `CONNECTIONS` TLS connections, IN_FLIGHT_PER_CONNECTION windows each; resolves when all are ACKed. */
-async function blast(port: number, windows: Buffer[], counts: number[]): Promise<void> {
+export async function blast(port: number, windows: Buffer[], counts: number[]): Promise<void> {
   const tls = tlsMaterial()
   let next = 0
   const one = async (): Promise<void> => {
@@ -150,7 +150,7 @@ async function inProcess(label: string, pipelineItems: unknown[], windows: Buffe
   })
 }
 
-function cpuOfPid(pid: number): number {
+export function cpuOfPid(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
     return (Number(f[11]) + Number(f[12])) / 100 // utime + stime in clock ticks (100/s)
@@ -172,8 +172,13 @@ async function startChild(workers: number, dir: string): Promise<{ child: ChildP
     "output: {blackhole: {}}",
     'logging: {level: info}',
   ].join('\n') + '\n')
+  return spawnAggregator(config, workers)
+}
+
+/** Starts bin/logyard-aggregator.js on `config`; resolves once `workers` workers logged 'aggregator started', with their pids and the beats port. */
+export async function spawnAggregator(config: string, workers: number, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
   const node = join(import.meta.dirname, '../../node_modules/.bin/node')
-  const child = spawn(node, [join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(node, [join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
   const pids: number[] = []

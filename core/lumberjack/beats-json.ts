@@ -1,5 +1,5 @@
 // Compact JSON the way Beats writes it (go-structform's JSON visitor, see
-// protocols.md §A.10), so a Logstash beats input reads our events exactly as
+// docs/protocols/lumberjack.md §10), so a Logstash beats input reads our events exactly as
 // it reads Filebeat's:
 //   - in the event (the top-level object) `@timestamp` first, `@metadata`
 //     second, then the other keys in insertion order (nested objects: insertion

@@ -8,7 +8,7 @@ import type { Counter } from '../metrics.ts'
 import type { PendingWindow } from './client-window.ts'
 import { ACK_FRAME_BYTES, FrameType, Version } from './frame-types.ts'
 
-// One writer connection (protocols.md §A.5). It pulls windows from the client
+// One writer connection (docs/protocols/lumberjack.md §5). It pulls windows from the client
 // while fewer than `pipelining` are unacknowledged, writes each as one buffer,
 // and matches ACKs to the oldest window in flight. `A 0` and repeated seqs
 // only prove liveness; progress is a higher seq. Two deadlines, checked by a

@@ -3,7 +3,7 @@ import { encodeWindowAsync, encodedWindowFrames, encodedWindowParts, jsonFramePa
 // A window on the writer side: its events (payloads, or the window already in
 // wire form, see EncodedWindow) and how far they are acknowledged. After a partial
 // ACK and a lost connection only the unacknowledged tail is resent,
-// renumbered from 1 (protocols.md §A.4).
+// renumbered from 1 (docs/protocols/lumberjack.md §4).
 
 export interface SendGroup {
   remaining: number

@@ -1,4 +1,4 @@
-// Lumberjack byte values (protocols.md §A.2). Every integer on the wire is a
+// Lumberjack byte values (docs/protocols/lumberjack.md §2). Every integer on the wire is a
 // big-endian u32.
 
 export const Version = { v1: 0x31, v2: 0x32 } as const

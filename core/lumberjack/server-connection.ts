@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net'
 import type { Logger } from '../logger.ts'
-import { LogyardError, ProtocolError } from '../errors.ts'
+import { LimitError, LogyardError, ProtocolError } from '../errors.ts'
 import { FrameDecoder, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
 import { ackFrame, Version } from './frame-types.ts'
 import type { ServerCounters } from './server-counters.ts'
 
-// One accepted Lumberjack connection on the reader side (protocols.md §A.6):
+// One accepted Lumberjack connection on the reader side (docs/protocols/lumberjack.md §6):
 // bytes → FrameDecoder → an ordered queue of batches → onBatch one at a time →
 // `A(highestSeq)` with the batch's version byte. While a batch waits, `2A 0`
 // keep-alives go out whenever nothing was written for keepaliveInterval
@@ -29,8 +29,15 @@ export interface ConnectionHost {
   readonly limits: Partial<DecoderLimits>
   readonly keepaliveInterval: number
   readonly idleTimeout: number
+  /** A frame or window begun must be complete within this long while the connection is read (0: no limit). */
+  readonly frameTimeout?: number
   readonly maxPending: number
   isPaused(): boolean
+  /** A warning a sender can cause at will: rate-limited per kind. */
+  limitedWarn(kind: string, fields: Record<string, unknown>, msg: string): void
+  /** Process-wide budget of decoded payload bytes: taken per decoded batch, given back when it settles. */
+  reserve(bytes: number): void
+  release(bytes: number): void
   connectionClosed(connection: ServerConnection, reason: LogyardError | undefined): void
 }
 
@@ -43,11 +50,17 @@ export class ServerConnection {
   readonly #decoder: FrameDecoder
   readonly #queue: DecodedBatch[] = []
   #inHandler = false
+  #reserved = 0
   #paused = false
   #closing = false
   #closed = false
   #reason: LogyardError | undefined
   #keepalive: NodeJS.Timeout | undefined
+  // set while socket.write() has returned false: the peer is not reading its ACKs
+  #writeStall: NodeJS.Timeout | undefined
+  // armed while a frame or window is incomplete and the socket is being read (slow senders)
+  #frameTimer: NodeJS.Timeout | undefined
+  readonly #onDrain = (): void => this.#drained()
   readonly #onKeepalive = (): void => this.#sendKeepalive()
   readonly #onAcked = (): void => this.#acked()
   readonly #onRejected = (err: unknown): void => this.#rejected(err)
@@ -103,11 +116,14 @@ export class ServerConnection {
       this.#fail(err)
       return
     }
+    this.#checkIncomplete()
     if (batches.length === 0) return
     for (const batch of batches) {
       counters.batches.inc()
       counters.events.inc(batch.events.length)
       counters.payloadBytes.inc(batch.bytes)
+      this.#reserved += batch.bytes
+      this.#host.reserve(batch.bytes)
       this.#queue.push(batch)
     }
     this.#updateFlow()
@@ -134,12 +150,15 @@ export class ServerConnection {
       }
       pending.then(this.#onAcked, this.#onRejected)
     }
+    // empty windows answered above leave the queue shorter than when the read paused it
+    this.#updateFlow()
     if (this.#closing && this.#queue.length === 0 && !this.#inHandler) this.#end()
   }
 
   #acked(): void {
     this.#inHandler = false
     const batch = this.#queue.shift()
+    if (batch) this.#giveBack(batch.bytes)
     if (batch && !this.#closed) {
       this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
       this.#host.counters.acks.inc()
@@ -157,13 +176,43 @@ export class ServerConnection {
       'batch not accepted downstream; closing the connection without ACK so the sender retries',
     )
     this.#queue.length = 0
+    this.#giveBack(this.#reserved)
     this.#socket.destroy()
+  }
+
+  #giveBack(bytes: number): void {
+    if (bytes === 0) return
+    this.#reserved -= bytes
+    this.#host.release(bytes)
   }
 
   #write(frame: Buffer): void {
     if (this.#closed || this.#socket.destroyed) return
-    this.#socket.write(frame)
+    if (!this.#socket.write(frame) && this.#writeStall === undefined) this.#stalled()
     if (this.#keepalive) this.#keepalive.refresh()
+  }
+
+  /**
+   * The peer does not read what we write (a client that never reads its ACKs
+   * grew the server by ~6 MiB/s): stop reading from it — no new windows, so
+   * no new ACKs — until the buffered bytes drain, and close it if they do
+   * not within idle_timeout (60 s by default).
+   */
+  #stalled(): void {
+    this.#host.counters.writeStalls.inc()
+    const deadline = this.#host.idleTimeout > 0 ? this.#host.idleTimeout : 60_000
+    this.#writeStall = setTimeout(() => {
+      this.#host.counters.writeStallClosed.inc()
+      this.#fail(new LimitError(`peer did not read its ACKs for ${deadline / 1000} s (${this.#socket.writableLength} bytes buffered)`))
+    }, deadline)
+    this.#socket.once('drain', this.#onDrain)
+    this.#updateFlow()
+  }
+
+  #drained(): void {
+    clearTimeout(this.#writeStall)
+    this.#writeStall = undefined
+    this.#updateFlow()
   }
 
   #armKeepalive(): void {
@@ -193,6 +242,10 @@ export class ServerConnection {
   #sendKeepalive(): void {
     this.#keepalive = undefined
     if (this.#closed || !this.#awaiting()) return
+    if (this.#writeStall !== undefined) {
+      this.#armKeepalive() // nothing more to a peer that reads nothing
+      return
+    }
     this.#host.counters.keepalives.inc()
     this.#write(keepaliveFrame)
     this.#armKeepalive()
@@ -200,17 +253,39 @@ export class ServerConnection {
 
   #updateFlow(): void {
     if (this.#closed) return
-    const pause = this.#closing || this.#host.isPaused() || this.#queue.length >= this.#host.maxPending
+    const pause = this.#closing || this.#host.isPaused() || this.#queue.length >= this.#host.maxPending || this.#writeStall !== undefined
     if (pause && !this.#paused) {
       this.#paused = true
       this.#socket.pause()
+      this.#clearFrameTimer() // our pause, not the sender's slowness
     } else if (!pause && this.#paused) {
       this.#paused = false
       this.#socket.resume()
+      this.#checkIncomplete()
     }
     if (this.#awaiting()) {
       if (!this.#keepalive) this.#armKeepalive()
     } else this.#disarmKeepalive()
+  }
+
+  #checkIncomplete(): void {
+    const limit = this.#host.frameTimeout ?? 0
+    if (limit <= 0 || this.#closed) return
+    const incomplete = this.#decoder.buffered > 0 || this.#decoder.inWindow
+    if (!incomplete) this.#clearFrameTimer()
+    else if (this.#frameTimer === undefined && !this.#paused) {
+      this.#frameTimer = setTimeout(() => {
+        this.#frameTimer = undefined
+        this.#fail(new LimitError(`frame or window not completed within frame_timeout (${limit / 1000} s; ${this.#decoder.buffered} bytes of it received)`))
+      }, limit)
+    }
+  }
+
+  #clearFrameTimer(): void {
+    if (this.#frameTimer !== undefined) {
+      clearTimeout(this.#frameTimer)
+      this.#frameTimer = undefined
+    }
   }
 
   #idle(): void {
@@ -227,8 +302,10 @@ export class ServerConnection {
     this.#reason = e
     if (e.code === 'LY_LIMIT') this.#host.counters.limitErrors.inc()
     else this.#host.counters.protocolErrors.inc()
-    this.#host.logger.warn({ peer: this.peer.remoteAddress, conn: this.peer.id, code: e.code, offset: e.offset, reason: e.message }, 'closing lumberjack connection: ' + e.message)
+    // rate-limited per sender and reason: one address repeating an error cannot flood the log
+    this.#host.limitedWarn(`close:${e.code}:${this.peer.remoteAddress}:${e.message.replace(/\d+/g, 'N').slice(0, 80)}`, { peer: this.peer.remoteAddress, conn: this.peer.id, code: e.code, offset: e.offset, reason: e.message }, 'closing lumberjack connection: ' + e.message)
     this.#queue.length = 0
+    this.#giveBack(this.#reserved)
     this.#socket.destroy()
   }
 
@@ -244,7 +321,11 @@ export class ServerConnection {
   #onClose(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#clearFrameTimer()
+    this.#queue.length = 0
+    this.#giveBack(this.#reserved)
     this.#disarmKeepalive()
+    clearTimeout(this.#writeStall)
     this.#host.connectionClosed(this, this.#reason)
   }
 }

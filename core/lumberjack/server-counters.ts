@@ -17,6 +17,9 @@ export interface ServerCounters {
   protocolErrors: Counter
   limitErrors: Counter
   idleClosed: Counter
+  writeStalls: Counter
+  budgetPauses: Counter
+  writeStallClosed: Counter
 }
 
 const help: Record<keyof ServerCounters, [string, string]> = {
@@ -33,6 +36,9 @@ const help: Record<keyof ServerCounters, [string, string]> = {
   protocolErrors: ['lumberjack_protocol_errors_total', 'Connections closed for a protocol violation (LY_PROTOCOL)'],
   limitErrors: ['lumberjack_limit_errors_total', 'Connections closed for exceeding a limit (LY_LIMIT)'],
   idleClosed: ['lumberjack_idle_closed_total', 'Connections closed after idle_timeout'],
+  budgetPauses: ['lumberjack_decoded_budget_pauses_total', 'Times every connection stopped being read because decoded batches reached max_decoded_bytes'],
+  writeStalls: ['lumberjack_write_stalls_total', 'Times a peer stopped reading its ACKs (writes buffered): the connection stopped being read until they drained'],
+  writeStallClosed: ['lumberjack_write_stall_closed_total', 'Connections closed because the peer did not read its ACKs within idle_timeout'],
 }
 
 export function createServerCounters(registry?: MetricsRegistry, labels: Record<string, string> = {}): ServerCounters {

@@ -43,6 +43,11 @@ export interface ServerOptions {
   max_frame_bytes: number
   max_inflated_bytes: number
   max_batch_bytes: number
+  max_event_depth: number
+  max_event_entries: number
+  max_decoded_bytes: number
+  max_connections_per_address: number
+  frame_timeout: number
   max_pending_batches: number
 }
 
@@ -72,6 +77,11 @@ export const lumberjackServerSpec: Spec = {
     max_frame_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxFrameBytes, doc: 'largest J/C/D frame accepted' },
     max_inflated_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxInflatedBytes, doc: 'largest output of inflating one compressed frame' },
     max_batch_bytes: { type: 'size', min: 1024, default: defaultDecoderLimits.maxBatchBytes, doc: 'largest sum of event bytes in one batch' },
+    max_event_depth: { type: 'int', min: 2, max: 5000, default: defaultDecoderLimits.maxEventDepth, doc: 'deepest nesting of objects/arrays in one event; a deeper event is replaced by its top-level scalar fields, tagged _eventlimit' },
+    max_connections_per_address: { type: 'int', min: 0, default: 0, doc: 'connections from one source address (0 = no limit); set it when forwarders connect directly, leave 0 behind a load balancer that hides their addresses' },
+    frame_timeout: { type: 'duration', min: 1000, default: '30s', doc: 'a frame or window begun must be complete within this long while the connection is being read (slow senders); longer closes it' },
+    max_decoded_bytes: { type: 'size', min: 1024 * 1024, default: '128mb', doc: 'process-wide: payload bytes of decoded batches waiting or in the pipeline, over all connections; at this bound no connection is read until it falls to 3/4' },
+    max_event_entries: { type: 'int', min: 10, default: defaultDecoderLimits.maxEventEntries, doc: 'most keys and array elements in one event; a wider event is replaced by its top-level scalar fields, tagged _eventlimit' },
     max_pending_batches: { type: 'int', min: 1, max: 64, default: 2, doc: 'decoded batches waiting per connection before its socket is paused' },
   },
 }
@@ -103,6 +113,12 @@ export class LumberjackServer extends EventEmitter {
   readonly #rawSockets = new Set<Socket>()
   #nextId = 1
   #paused = false
+  #decoded = 0
+  readonly #byAddress = new Map<string, number>()
+  readonly #peerAddress = new WeakMap<Socket, string>()
+  readonly #lastWarn = new Map<string, number>()
+  #overBudget = false
+  #lastBudgetLog = 0
   #closing: Promise<void> | undefined
 
   constructor(init: LumberjackServerInit) {
@@ -117,6 +133,11 @@ export class LumberjackServer extends EventEmitter {
       max_frame_bytes: init.max_frame_bytes ?? defaultDecoderLimits.maxFrameBytes,
       max_inflated_bytes: init.max_inflated_bytes ?? defaultDecoderLimits.maxInflatedBytes,
       max_batch_bytes: init.max_batch_bytes ?? defaultDecoderLimits.maxBatchBytes,
+      max_event_depth: init.max_event_depth ?? defaultDecoderLimits.maxEventDepth,
+      max_event_entries: init.max_event_entries ?? defaultDecoderLimits.maxEventEntries,
+      max_decoded_bytes: init.max_decoded_bytes ?? 128 * 1024 * 1024,
+      max_connections_per_address: init.max_connections_per_address ?? 0,
+      frame_timeout: init.frame_timeout ?? 30_000,
       max_pending_batches: init.max_pending_batches ?? 2,
     }
     if (init.tls) o.tls = init.tls
@@ -124,16 +145,21 @@ export class LumberjackServer extends EventEmitter {
     this.#logger = init.logger
     this.#counters = createServerCounters(init.metrics, init.metricLabels)
     init.metrics?.observe('lumberjack_connections', 'Open Lumberjack connections', 'gauge', () => this.#connections.size, init.metricLabels)
+    init.metrics?.observe('lumberjack_decoded_bytes', 'Payload bytes of decoded batches held (queued or in the pipeline), all connections', 'gauge', () => this.#decoded, init.metricLabels)
     const self = this
     this.#host = {
       logger: init.logger,
       counters: this.#counters,
       onBatch: init.onBatch,
-      limits: { maxFrameBytes: o.max_frame_bytes, maxInflatedBytes: o.max_inflated_bytes, maxWindow: o.max_window, maxBatchBytes: o.max_batch_bytes } satisfies DecoderLimits,
+      limits: { maxFrameBytes: o.max_frame_bytes, maxInflatedBytes: o.max_inflated_bytes, maxWindow: o.max_window, maxBatchBytes: o.max_batch_bytes, maxEventDepth: o.max_event_depth, maxEventEntries: o.max_event_entries } satisfies DecoderLimits,
       keepaliveInterval: o.keepalive_interval,
       idleTimeout: o.idle_timeout,
+      frameTimeout: o.frame_timeout,
       maxPending: o.max_pending_batches,
-      isPaused: () => self.#paused,
+      isPaused: () => self.#paused || self.#overBudget,
+      reserve: (n) => self.#reserve(n),
+      limitedWarn: (kind, fields, msg) => self.#limitedWarn(kind, fields, msg),
+      release: (n) => self.#release(n),
       connectionClosed: (c, reason) => self.#closed(c, reason),
     }
 
@@ -146,7 +172,8 @@ export class LumberjackServer extends EventEmitter {
         key: readPem(t.key, 'tls.key'),
         ...(ca ? { ca } : {}),
         requestCert: t.client_auth !== 'none',
-        rejectUnauthorized: t.client_auth === 'required',
+        // verified in #secure, so a refusal is logged with the peer and the reason (unknown CA, expired, none)
+        rejectUnauthorized: false,
         handshakeTimeout: o.handshake_timeout,
         minVersion: t.min_version,
       })
@@ -154,7 +181,7 @@ export class LumberjackServer extends EventEmitter {
       this.#server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
         this.#counters.tlsErrors.inc()
         const e = new TlsError(`TLS handshake failed: ${err.message}`, { cause: err })
-        this.#logger.warn({ peer: socket.remoteAddress, code: e.code, reason: err.message, errno: err.code }, e.message)
+        this.#limitedWarn('tls', { peer: this.#peerAddress.get(socket) ?? socket.remoteAddress, code: e.code, reason: err.message, errno: err.code }, e.message)
         socket.destroy()
       })
     } else {
@@ -163,7 +190,7 @@ export class LumberjackServer extends EventEmitter {
     }
     // Count and cap on the raw TCP connection, before any TLS work.
     this.#server.on('connection', (socket: Socket) => this.#raw(socket))
-    this.#server.on('error', (err) => this.#logger.error({ err: err.message }, 'lumberjack listener error'))
+    this.#server.on('error', (err) => this.#logger.error({ code: 'LY_CONNECTION', err: err.message }, 'lumberjack listener error'))
   }
 
   /** Open connections (after the TLS handshake). */
@@ -188,6 +215,40 @@ export class LumberjackServer extends EventEmitter {
         resolve(bound)
       })
     })
+  }
+
+  /** A warning an attacker could repeat at will: at most one per kind every 10 s (the counters have the totals). */
+  #limitedWarn(kind: string, fields: Record<string, unknown>, msg: string): void {
+    const now = Date.now()
+    if (now - (this.#lastWarn.get(kind) ?? 0) < 10_000) return
+    if (this.#lastWarn.size >= 10_000) this.#lastWarn.clear()
+    this.#lastWarn.set(kind, now)
+    this.#logger.warn(fields, `${msg} (logged at most every 10s; see /metrics)`)
+  }
+
+  /** Decoded payload bytes held by all connections (queued or in the handler). */
+  get decodedBytes(): number {
+    return this.#decoded
+  }
+
+  #reserve(n: number): void {
+    this.#decoded += n
+    if (this.#overBudget || this.#decoded < this.#options.max_decoded_bytes) return
+    this.#overBudget = true
+    this.#counters.budgetPauses.inc()
+    const now = Date.now()
+    if (now - this.#lastBudgetLog >= 10_000) {
+      this.#lastBudgetLog = now
+      this.#logger.warn({ code: 'LY_LIMIT', decoded_bytes: this.#decoded, max_decoded_bytes: this.#options.max_decoded_bytes, connections: this.#connections.size }, 'decoded batches reached max_decoded_bytes: no connection is read until they drain (logged at most every 10s)')
+    }
+    for (const c of this.#connections) c.updateFlow()
+  }
+
+  #release(n: number): void {
+    this.#decoded -= n
+    if (!this.#overBudget || this.#decoded > this.#options.max_decoded_bytes * 0.75) return
+    this.#overBudget = false
+    for (const c of this.#connections) c.updateFlow()
   }
 
   /** Stop reading every socket (pipeline backpressure). */
@@ -235,14 +296,25 @@ export class LumberjackServer extends EventEmitter {
   }
 
   #raw(socket: Socket): void {
-    if (this.#closing || this.#rawSockets.size >= this.#options.max_connections) {
+    const address = socket.remoteAddress ?? 'unknown'
+    const perAddress = this.#options.max_connections_per_address
+    const fromAddress = this.#byAddress.get(address) ?? 0
+    if (this.#closing || this.#rawSockets.size >= this.#options.max_connections || (perAddress > 0 && fromAddress >= perAddress)) {
+      const reason = this.#closing ? 'closing' : this.#rawSockets.size >= this.#options.max_connections ? 'max_connections' : 'max_connections_per_address'
       this.#counters.connectionsRejected.inc()
-      this.#logger.warn({ peer: socket.remoteAddress, max_connections: this.#options.max_connections }, 'lumberjack connection refused: max_connections reached')
+      this.#limitedWarn('refused', { code: 'LY_LIMIT', peer: address, reason, max_connections: this.#options.max_connections, max_connections_per_address: perAddress }, `lumberjack connection refused: ${reason}`)
       socket.destroy()
       return
     }
     this.#rawSockets.add(socket)
-    socket.once('close', () => this.#rawSockets.delete(socket))
+    this.#byAddress.set(address, fromAddress + 1)
+    this.#peerAddress.set(socket, address)
+    socket.once('close', () => {
+      this.#rawSockets.delete(socket)
+      const n = (this.#byAddress.get(address) ?? 1) - 1
+      if (n <= 0) this.#byAddress.delete(address)
+      else this.#byAddress.set(address, n)
+    })
     if (!this.#tls) this.#accept(socket, undefined)
   }
 
@@ -251,11 +323,14 @@ export class LumberjackServer extends EventEmitter {
     if (this.#options.tls?.client_auth !== 'none') {
       const cert = socket.getPeerCertificate()
       const presented = cert && Object.keys(cert).length > 0
-      if (presented && !socket.authorized) {
-        // optional mode: a presented certificate must still verify
+      const required = this.#options.tls?.client_auth === 'required'
+      if ((presented && !socket.authorized) || (!presented && required)) {
+        // a presented certificate must verify (optional and required); required: one must be presented
         this.#counters.tlsErrors.inc()
-        const e = new TlsError(`client certificate rejected: ${String(socket.authorizationError)}`)
-        this.#logger.warn({ peer: socket.remoteAddress, code: e.code, reason: e.message }, e.message)
+        const why = presented ? certReason(String(socket.authorizationError)) : 'no client certificate presented'
+        const e = new TlsError(`client certificate rejected: ${why}`)
+        const peer = this.#peerAddress.get(socket) ?? socket.remoteAddress
+        this.#limitedWarn(`cert:${peer}:${why}`, { peer, code: e.code, reason: why, subject: presented ? subjectText(cert) : undefined }, e.message)
         socket.destroy()
         return
       }
@@ -279,4 +354,12 @@ export class LumberjackServer extends EventEmitter {
     this.#connections.delete(conn)
     this.emit('connectionClosed', conn.peer, reason)
   }
+}
+
+/** OpenSSL's verify codes in words an operator searches for. */
+function certReason(code: string): string {
+  if (/UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|CERT_SIGNATURE_FAILURE|UNABLE_TO_GET_ISSUER/.test(code)) return `unknown CA (${code})`
+  if (/CERT_HAS_EXPIRED/.test(code)) return `certificate expired (${code})`
+  if (/CERT_NOT_YET_VALID/.test(code)) return `certificate not yet valid (${code})`
+  return code
 }

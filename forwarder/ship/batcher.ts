@@ -12,7 +12,7 @@ const EMPTY = Buffer.alloc(0)
 // Cuts encoded events into windows (batch_size events, batch_bytes bytes, or
 // batch_linger after the first event) and hands them to the publisher while it
 // is not busy. A cut batch waits in a short queue while the publisher is
-// busy; `blocked` is then true and the tailer stops reading (style.md §F):
+// busy; `blocked` is then true and the tailer stops reading (back-pressure by refusal, no unbounded queue):
 // the logs wait on disk, memory stays flat.
 
 export interface BatcherOptions {

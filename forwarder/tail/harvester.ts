@@ -38,10 +38,18 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   nextPoll = 0
   pollDelay = 1000
   lastHeadCheck = 0
+  /** The file changed since its first bytes were last compared (tailer #checkAtEof). */
+  headStale = false
   /** Sitting in the tailer's ready queue. */
   queued = false
   /** The file is gone (deleted) or no longer matched; forget it once closed. */
   removed = false
+  /** The file's first bytes as read, kept only while they are fewer than the fingerprint's 1 KiB. */
+  headBytes: Buffer | undefined
+  /** Birth time of the file (statx), 0 when the file system does not keep it. */
+  birthMs = 0
+  /** Found unfinished after a restart under a name `paths` may not match: read to the end, then forgotten. */
+  recovered = false
   /** Dropped from the tailer: never read again. */
   forgotten = false
   size = 0
@@ -120,6 +128,7 @@ export class Harvester implements LineSink, EventSink, AckTarget {
 
   /** The file was truncated (copytruncate) or replaced: start again at 0. */
   restart(offset = 0): void {
+    this.headBytes = undefined
     this.acks.reset()
     this.multiline?.reset()
     this.splitter.reset(offset)

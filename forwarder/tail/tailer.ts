@@ -1,12 +1,13 @@
-import { close, fstat, open, read, stat, type Stats } from 'node:fs'
+import { close, fstat, open, read, readdir, stat, type Stats } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { IoError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { ForwarderConfig } from '../config.ts'
 import { EventEncoder, type AgentInfo } from '../event-encoder.ts'
-import type { Registry } from '../registry.ts'
+import { idBase, type Registry, type RegistryEntry } from '../registry.ts'
 import type { Batcher } from '../ship/batcher.ts'
-import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart } from './fingerprint.ts'
+import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart, type Fingerprint } from './fingerprint.ts'
 import { Harvester } from './harvester.ts'
 import { PathMatcher } from './scanner.ts'
 import { Watcher } from './watcher.ts'
@@ -38,6 +39,7 @@ const fstatP = promisify(fstat)
 const statP = promisify(stat)
 const openP = promisify(open)
 const closeP = promisify(close)
+const readdirP = promisify(readdir)
 
 function readP(fd: number, buf: Buffer, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))))
@@ -51,6 +53,8 @@ export class TailStats {
   filesKnown = 0
   truncations = 0
   rotations = 0
+  /** Rotated files found unfinished at start and read to their end (#recoverRotated). */
+  recovered = 0
   /** truncated-line counts of harvesters already forgotten */
   truncatedForgotten = 0
   readonly errors = new Map<string, number>()
@@ -95,6 +99,7 @@ export class Tailer {
   #scans = 0
   #pollStart = 1000
   #pollMax = MAX_POLL_DELAY
+  #lastAt: Map<string, RegistryEntry> | undefined
 
   constructor(options: TailerOptions) {
     this.#o = options
@@ -203,8 +208,30 @@ export class Tailer {
     // says whether there is anything to read, more cheaply than a read that
     // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
     if (h.atEof && !(await this.#checkAtEof(h))) return
-    const n = await readP(h.fd, this.#buf, h.readOffset)
+    // While a file is read without pause (never at its end), a copytruncate that
+    // regrew past our offset is seen only in its first bytes: they are compared
+    // before every read (1 KiB against a 128 KiB read), and the fingerprint of a
+    // generation that began short grows here too.
+    if (!h.atEof) {
+      h.lastHeadCheck = Date.now()
+      const head = await readHead(h.fd)
+      if (!sameStart(h.fingerprint, head)) {
+        await this.#truncated(h, 'first bytes changed')
+        return
+      }
+    }
+    const start = h.readOffset
+    const n = await readP(h.fd, this.#buf, start)
     if (n > 0) {
+      // A short fingerprint grows from the bytes actually read, never from a
+      // later look at the head (which may already be a new generation's).
+      if (start < FINGERPRINT_BYTES && h.fingerprint.length === start) {
+        const head = Buffer.concat([h.headBytes ?? Buffer.alloc(0), this.#buf.subarray(0, Math.min(n, FINGERPRINT_BYTES - start))])
+        if (head.length === start + Math.min(n, FINGERPRINT_BYTES - start)) {
+          h.fingerprint = fingerprintOf(head)
+          h.headBytes = head.length < FINGERPRINT_BYTES ? head : undefined
+        }
+      }
       this.#o.stats.bytesRead += n
       h.atEof = false
       h.pollDelay = this.#pollStart
@@ -227,7 +254,7 @@ export class Tailer {
     const now = Date.now()
     if (st.size < h.readOffset) {
       h.size = st.size
-      this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
+      await this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
       return false
     }
     const changed = st.size !== h.size || st.mtimeMs !== h.mtimeMs
@@ -235,35 +262,142 @@ export class Tailer {
     h.mtimeMs = st.mtimeMs
     // The first bytes are re-read only when the file changed: a copytruncate that
     // already grew past our offset shows up as different first bytes.
-    if ((h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length) || (changed && now - h.lastHeadCheck >= 1000)) {
+    // A change within a second of the last look is looked at a second later
+    // (headStale): a file emptied and refilled to the same size shows nothing else.
+    if (changed) h.headStale = true
+    // (A fingerprint that reads can grow — begun at 0 — is left to them.)
+    const growable = h.fingerprint.length > 0 && h.headBytes === undefined && h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length
+    if (growable || (h.headStale && now - h.lastHeadCheck >= 1000)) {
       h.lastHeadCheck = now
+      h.headStale = false
       const head = await readHead(h.fd)
       if (!sameStart(h.fingerprint, head)) {
-        this.#truncated(h, 'first bytes changed')
-        h.fingerprint = fingerprintOf(head)
+        await this.#truncated(h, 'first bytes changed')
         return false
       }
-      if (head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
+      if (growable && head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
     }
     if (st.size > h.readOffset) return true // deleted or not, read to the end first
+    if (h.recovered) {
+      // A rotated file finished after a restart: forgotten (registry entry
+      // included) once everything in it is acknowledged.
+      h.flushMultiline(new Date(now).toISOString())
+      if (h.ackedOffset >= h.readOffset && h.acks.pending === 0) {
+        this.#log.info({ path: h.path, key: h.key, offset: h.readOffset }, 'rotated file finished after restart; forgetting it')
+        this.#forget(h)
+        this.#o.registry.delete(h.key)
+        return false
+      }
+    }
     if (st.nlink === 0) {
       // Deleted and read to the end: release the disk space.
       this.#log.info({ path: h.path, offset: h.readOffset }, 'file deleted and read to the end; closing')
       this.#forget(h)
       return false
     }
-    h.nextPoll = now + h.pollDelay
+    h.nextPoll = now + (h.headStale ? Math.min(h.pollDelay, 1000) : h.pollDelay)
     // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
     if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, this.#pollMax)
     return false
   }
 
-  #truncated(h: Harvester, why: string): void {
+  // copytruncate (or a rewrite in place): a new truncation generation begins
+  // at offset 0. Its number is part of every later document id (registry.ts
+  // idBase), so new bytes at an old offset never reuse an old id, and the
+  // registry is written before anything of the new generation is read: a
+  // crash after this point replays the new bytes under the same ids.
+  async #truncated(h: Harvester, why: string): Promise<void> {
     this.#o.stats.truncations++
-    this.#log.info({ path: h.path, offset: h.readOffset, why }, 'file truncated or replaced in place; reading again from offset 0')
+    const from = h.readOffset
+    const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset, key: h.key }
     h.restart(0)
-    this.#o.registry.update(h.key, 0, h.path, h.fingerprint)
+    // The new generation's fingerprint grows from what is read of it.
+    h.fingerprint = fingerprintOf(Buffer.alloc(0))
+    h.lastHeadCheck = Date.now()
+    h.headStale = false
+    const registry = this.#o.registry
+    const generation = registry.truncated(h.key, h.path, h.fingerprint)
+    const entry = registry.get(h.key)
+    if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
+    this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
+    await registry.flush()
     this.#enqueue(h)
+    void this.#adoptCopy(h.path, h.inputIndex, before)
+  }
+
+  // logrotate's copytruncate copies the file aside, then empties it. What we
+  // had not read by then is only in the copy: find it (a sibling named like
+  // the file, unknown to us, starting with the ended generation's first
+  // bytes; the newest such) and read it from our acknowledged offset under
+  // that generation's ids, so what was already delivered answers 409. Unknown
+  // siblings born after the previous such copy of this file (or after this
+  // one, the first time) are copies of generations we never saw (several
+  // truncations while we lagged or were down): each is read whole.
+  async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; key: string }): Promise<void> {
+    if (before.fingerprint.length === 0 || this.#stopping) return
+    const dir = dirname(path)
+    const base = basename(path)
+    const matcher = this.#matchers[inputIndex]
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return
+    }
+    const candidates: { p: string; key: string; birth: number }[] = []
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue
+      const p = join(dir, name)
+      if (matcher?.excluded(p) || matcher?.matches(p)) continue
+      try {
+        const st = await statP(p)
+        const key = fileKey(st.dev, st.ino)
+        if (st.isFile() && !this.#byKey.has(key) && !this.#o.registry.get(key)) candidates.push({ p, key, birth: st.birthtimeMs })
+      } catch {
+        /* gone */
+      }
+    }
+    candidates.sort((a, b) => b.birth - a.birth) // newest first
+    let anchor = -1
+    for (const [i, c] of candidates.entries()) {
+      if (await this.#adoptOne(c.p, c.key, inputIndex, before)) {
+        anchor = i
+        break
+      }
+    }
+    if (anchor < 0) return
+    const entry = this.#o.registry.get(before.key)
+    const anchorBirth = candidates[anchor]!.birth
+    const after = entry?.copied ?? anchorBirth
+    for (const [i, c] of candidates.entries()) {
+      if (i !== anchor && c.birth > after) await this.#adoptOne(c.p, c.key, inputIndex, undefined)
+    }
+    if (entry) entry.copied = Math.max(anchorBirth, ...candidates.filter((c) => c.birth > after).map((c) => c.birth))
+    void this.#o.registry.flushAsync()
+  }
+
+  /** Reads one copy: from `before.acked` under `before.id` when its first bytes match, or whole (`before` undefined). */
+  async #adoptOne(p: string, key: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number } | undefined): Promise<boolean> {
+    let fd = -1
+    try {
+      fd = await openP(p, 'r')
+      const st = await fstatP(fd)
+      if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) return false
+      const head = await readHead(fd)
+      if (before && (head.length < before.fingerprint.length || !sameStart(before.fingerprint, head) || st.size <= before.acked)) return false
+      const id = before ? before.id : fileId(key, st.birthtimeMs, head)
+      const offset = before ? before.acked : 0
+      this.#o.registry.set({ key, id, path: p, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+      this.#startRotated(p, fd, st, head, key, id, offset, inputIndex)
+      fd = -1
+      this.#log.info({ path: p, offset, size: st.size, whole: !before }, 'copytruncate: reading the copy')
+      return true
+    } catch (err) {
+      this.#ioError(p, err, 'open')
+      return false
+    } finally {
+      if (fd >= 0) close(fd, () => {})
+    }
   }
 
   #onTick(): void {
@@ -331,6 +465,7 @@ export class Tailer {
         }
       }
       if (this.#stopping) return
+      if (initial) await this.#recoverRotated(seen)
       for (const h of [...this.#byKey.values()]) {
         if (seen.has(h.key)) continue
         if (!h.isOpen) this.#forget(h)
@@ -418,14 +553,33 @@ export class Tailer {
       const entry = registry.get(key)
       let offset: number
       let id: string
+      let adopt: { fingerprint: Fingerprint; id: string; acked: number; key: string } | undefined
       if (entry && entry.fingerprint.length <= head.length && sameStart(entry.fingerprint, head) && entry.offset <= st.size) {
         offset = entry.offset
-        id = entry.id
+        id = idBase(entry.id, entry.generation)
+      } else if (entry) {
+        // Truncated or rewritten while we were stopped (or the inode was reused):
+        // the next truncation generation of the same id, written before reading.
+        adopt = { fingerprint: entry.fingerprint, id: idBase(entry.id, entry.generation), acked: entry.offset, key }
+        offset = 0
+        const generation = registry.truncated(key, path, fingerprintOf(head))
+        id = idBase(entry.id, generation)
+        this.#o.stats.truncations++
+        this.#log.info({ path, key, was: entry.path, offset: entry.offset, size: st.size, generation }, 'known inode holds different content (truncation while stopped, or inode reuse); reading from 0')
+        await registry.flush()
       } else {
-        if (entry) this.#log.info({ path, key, was: entry.path }, 'known inode holds different content (inode reuse or truncation while stopped); reading from 0')
-        offset = initial && input.read_from === 'end' && !entry ? st.size : 0
+        // read_from applies at the first start only (no registry yet): after a
+        // restart a file the registry does not know appeared while we were
+        // down (a rotation) and is read whole.
+        offset = initial && input.read_from === 'end' && (registry.loadedFrom === 'empty' || registry.loadedFrom === 'corrupt') ? st.size : 0
         id = fileId(key, st.birthtimeMs, head)
-        registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString() })
+        const before = initial ? this.#lastKnownAt(path) : undefined
+        registry.set({ key, id, path, offset, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+        // Rotated while we were down: files born between the one we knew here and this one.
+        if (before?.birth) void this.#findUnseen(path, before.birth, st.birthtimeMs, inputIndex)
+        // Known on disk promptly: if we die and the file is rotated away before
+        // the next start, the restart can still find it by its inode.
+        void registry.flushAsync()
       }
       const h = new Harvester({
         key,
@@ -441,6 +595,7 @@ export class Tailer {
       })
       h.fd = fd
       h.size = st.size
+      h.birthMs = st.birthtimeMs
       h.lastHeadCheck = Date.now()
       fd = -1
       this.#open++
@@ -451,12 +606,15 @@ export class Tailer {
         prev.removed = true
         prev.pollDelay = 1000
         this.#enqueue(prev)
+        // Files born between the two and renamed away before we saw them (a rotation storm).
+        if (prev.birthMs > 0) void this.#findUnseen(path, prev.birthMs, st.birthtimeMs, inputIndex)
       }
       this.#byKey.set(key, h)
       this.#byPath.set(path, h)
       this.#reported.delete(path)
       this.#log.info({ path, key, offset, size: st.size }, 'tailing file')
       this.#enqueue(h)
+      if (adopt) void this.#adoptCopy(path, inputIndex, adopt)
     } catch (err) {
       this.#ioError(path, err, 'open')
     } finally {
@@ -492,7 +650,17 @@ export class Tailer {
     this.#open++
     this.#o.stats.filesOpen = this.#open
     h.lastData = Date.now()
-    if (st.size < h.readOffset) this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
+    if (st.size < h.readOffset) {
+      await this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
+      return false
+    }
+    // Truncated and regrown past our offset while closed: only the first bytes tell.
+    const head = await readHead(fd)
+    h.lastHeadCheck = Date.now()
+    if (!sameStart(h.fingerprint, head)) {
+      await this.#truncated(h, 'first bytes changed while closed')
+      return false
+    }
     return true
   }
 
@@ -522,6 +690,149 @@ export class Tailer {
     this.#byKey.delete(h.key)
     if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
     if (h.input.clean_removed) this.#o.registry.delete(h.key)
+  }
+
+  // After a restart: registry entries whose file no path leads to any more
+  // were renamed away (rotation) or deleted while we were down or before
+  // they were finished. Each is looked for by device and inode at its last
+  // path, then in that path's directory; one found with the same first bytes
+  // and unread bytes is read to its end from the acknowledged offset (whether
+  // or not its new name matches `paths`), then forgotten.
+  async #recoverRotated(seen: Set<string>): Promise<void> {
+    for (const e of [...this.#o.registry.entries()]) {
+      if (seen.has(e.key) || this.#byKey.has(e.key) || this.#stopping) continue
+      const found = await this.#findByKey(e.key, e.path)
+      if (!found) continue
+      let fd = -1
+      try {
+        fd = await openP(found, 'r')
+        const st = await fstatP(fd)
+        if (fileKey(st.dev, st.ino) !== e.key) continue
+        const head = await readHead(fd)
+        if (!sameStart(e.fingerprint, head) || st.size <= e.offset) continue
+        let inputIndex = this.#matchers.findIndex((m) => m.matches(e.path))
+        if (inputIndex < 0) inputIndex = 0
+        this.#startRotated(found, fd, st, head, e.key, idBase(e.id, e.generation), e.offset, inputIndex)
+        fd = -1
+        seen.add(e.key)
+        this.#log.warn({ path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
+      } catch (err) {
+        this.#ioError(found, err, 'open')
+      } finally {
+        if (fd >= 0) close(fd, () => {})
+      }
+    }
+  }
+
+  /** A harvester for a rotated file found by #recoverRotated or #findUnseen: read to its end, then forgotten. */
+  #startRotated(path: string, fd: number, st: Stats, head: Buffer, key: string, id: string, offset: number, inputIndex: number): void {
+    const input = this.#o.config.inputs[inputIndex]!
+    const h = new Harvester({
+      key,
+      path,
+      input,
+      inputIndex,
+      fingerprint: fingerprintOf(head),
+      offset,
+      encoder: new EventEncoder(this.#o.agent, input, path, id),
+      batcher: this.#o.batcher,
+      counters: this.#counters,
+      onAcked: this.#onAcked,
+    })
+    h.fd = fd
+    h.size = st.size
+    h.birthMs = st.birthtimeMs
+    h.lastHeadCheck = Date.now()
+    h.removed = true
+    h.recovered = true
+    this.#open++
+    this.#o.stats.filesOpen = this.#open
+    this.#o.stats.recovered++
+    this.#byKey.set(key, h)
+    this.#enqueue(h)
+  }
+
+  /** The registry entry of the file last known at `path` (for the first scan after a start). */
+  #lastKnownAt(path: string): RegistryEntry | undefined {
+    if (!this.#lastAt) {
+      this.#lastAt = new Map()
+      for (const e of this.#o.registry.entries()) {
+        const prev = this.#lastAt.get(e.path)
+        if (e.birth && (!prev || (prev.birth ?? 0) < e.birth)) this.#lastAt.set(e.path, e)
+      }
+    }
+    return this.#lastAt.get(path)
+  }
+
+  // A rotation storm (or rotations while we were down) can create a file at
+  // `path` and rename it away before we ever open it. Such files are found in
+  // the directory: named like the tailed file plus a suffix (app.log.1,
+  // app.log-20240501), not excluded, unknown, and born after the file we knew
+  // at `path` and before the one there now. Each is read whole, then forgotten.
+  async #findUnseen(path: string, after: number, before: number, inputIndex: number): Promise<void> {
+    if (!(after > 0 && before >= after) || this.#stopping) return
+    const dir = dirname(path)
+    const base = basename(path)
+    const matcher = this.#matchers[inputIndex]
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return
+    }
+    let found = 0
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue
+      const p = join(dir, name)
+      if (matcher?.excluded(p) || matcher?.matches(p)) continue // matched names are the scanner's
+      let fd = -1
+      try {
+        const st0 = await statP(p)
+        if (!st0.isFile() || !(st0.birthtimeMs >= after && st0.birthtimeMs <= before)) continue // inclusive: coarse clocks; known files are skipped by key
+        const key = fileKey(st0.dev, st0.ino)
+        if (this.#byKey.has(key) || this.#o.registry.get(key)) continue
+        fd = await openP(p, 'r')
+        const st = await fstatP(fd)
+        if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) continue
+        const head = await readHead(fd)
+        const id = fileId(key, st.birthtimeMs, head)
+        this.#o.registry.set({ key, id, path: p, offset: 0, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
+        this.#startRotated(p, fd, st, head, key, id, 0, inputIndex)
+        fd = -1
+        found++
+        this.#log.warn({ path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
+      } catch (err) {
+        this.#ioError(p, err, 'open')
+      } finally {
+        if (fd >= 0) close(fd, () => {})
+      }
+    }
+    if (found > 0) void this.#o.registry.flushAsync()
+  }
+
+  /** The path of the file `key` (device:inode): its last known path, else a name in that directory. */
+  async #findByKey(key: string, last: string): Promise<string | undefined> {
+    const at = async (p: string): Promise<boolean> => {
+      try {
+        const st = await statP(p)
+        return st.isFile() && fileKey(st.dev, st.ino) === key
+      } catch {
+        return false
+      }
+    }
+    if (await at(last)) return last
+    const dir = dirname(last)
+    let names: string[]
+    try {
+      names = await readdirP(dir)
+    } catch {
+      return undefined
+    }
+    for (const n of names) {
+      const p = join(dir, n)
+      if (p !== last && (await at(p))) return p
+    }
+    return undefined
   }
 
   #ioError(path: string, err: unknown, op: string): void {

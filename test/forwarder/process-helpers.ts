@@ -27,6 +27,8 @@ export class Receiver {
   readonly tls: boolean
   #server: LumberjackServer | undefined
   batches = 0
+  /** While set, batches are recorded on arrival but not acknowledged until it resolves. */
+  hold: Promise<void> | undefined
 
   constructor(tls = true) {
     this.tls = tls
@@ -41,6 +43,7 @@ export class Receiver {
       onBatch: async (batch) => {
         this.batches++
         for (const e of batch.events as any[]) this.events.push({ message: e.message, offset: e.log?.offset, path: e.log?.file?.path, id: e['@metadata']?._id })
+        if (this.hold) await this.hold
       },
     })
     const addr = await this.#server.listen()

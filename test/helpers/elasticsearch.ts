@@ -68,6 +68,11 @@ export interface ElasticsearchInstance {
   restart(): Promise<void>
   /** Kills the node, deletes its temp dir, closes the client. Idempotent. */
   stop(): Promise<void>
+  /** Process group of the running node (launcher and JVM); 0 when external or halted. */
+  readonly pgid: number
+  /** SIGSTOP / SIGCONT to the node's process group: a frozen, unresponsive node. */
+  freeze(): void
+  thaw(): void
 }
 
 // ---------------------------------------------------------------------------
@@ -453,6 +458,12 @@ class Node {
       if (Date.now() > deadline) killGroup(pgid, 'SIGKILL')
       await sleep(100)
     }
+    // The launcher's exit event may still be queued: let it land before a
+    // start() reuses `exited` (it would mark the new node as dead). Polled, not
+    // awaited as an event: the child is unref'd and would not keep the loop alive.
+    const child = this.child
+    const until = Date.now() + 5_000
+    while (child && !this.exited && child.exitCode === null && child.signalCode === null && Date.now() < until) await sleep(20)
     this.pgid = 0
   }
 
@@ -507,6 +518,15 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     external: false,
     logTail: (lines) => node.logTail(lines),
     halt: (signal) => node.halt(signal),
+    get pgid() {
+      return node.exited ? 0 : node.pgid
+    },
+    freeze: () => {
+      if (node.pgid > 0 && !node.exited) process.kill(-node.pgid, 'SIGSTOP')
+    },
+    thaw: () => {
+      if (node.pgid > 0 && !node.exited) process.kill(-node.pgid, 'SIGCONT')
+    },
     async resume() {
       await node.start()
       // The old client's connection pool may hold dead sockets and a "dead" mark.
@@ -551,6 +571,11 @@ function attach(url: string): ElasticsearchInstance {
     stop: async () => {
       await client.close().catch(() => {})
     },
+    pgid: 0,
+    freeze: () => {
+      throw new Error('freeze needs a private node: unset ELASTICSEARCH_URL')
+    },
+    thaw: () => {},
   }
 }
 

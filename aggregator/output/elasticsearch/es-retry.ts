@@ -1,4 +1,4 @@
-// The one place that decides what a `_bulk` outcome means (protocols.md §C.3).
+// The one place that decides what a `_bulk` outcome means (docs/protocols/elasticsearch-bulk.md §3).
 // Pure: a response (or a transport failure) in, verdicts out. The sink's loop
 // stays linear: it acts on the verdicts and never inspects statuses itself.
 //

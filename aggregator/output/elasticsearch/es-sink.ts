@@ -17,7 +17,7 @@ import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdic
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
 
 // The Elasticsearch output: our own `_bulk` loop (not helpers.bulk, see
-// protocols.md §C.5).
+// docs/protocols/elasticsearch-bulk.md §5).
 //
 //   write(events) ─► encode each event once (es-encoder) ─► pending queue
 //   pump: while fewer than `concurrency` requests are in flight, take up to
@@ -144,6 +144,8 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   #lingerTimer: NodeJS.Timeout | undefined
   #healthTimer: NodeJS.Timeout | undefined
   #healthy = false
+  /** The last answer that made us unhealthy was a 401. */
+  #authFailed = false
   #probeOkAt = 0
   #ready = false
   #readyPromise: Promise<void> = Promise.resolve()
@@ -218,6 +220,11 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
 
   healthy(): boolean {
     return this.#healthy
+  }
+
+  unhealthyReason(): string | undefined {
+    if (this.#healthy) return undefined
+    return this.#authFailed ? 'elasticsearch authentication failed (401: check output.auth)' : 'elasticsearch unreachable'
   }
 
   get pendingDocs(): number {
@@ -429,7 +436,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
       if (this.#closed) throw err
       const status = statusOf(err)
       if (status > 0) {
-        this.#setHealthy(!(status === 401 || status === 502 || status === 503 || status === 504))
+        this.#setHealthy(!(status === 401 || status === 502 || status === 503 || status === 504), status === 401)
         return classifyRequestStatus(status, (err as { meta?: { body?: unknown } }).meta?.body, docs.length)
       }
       this.#setHealthy(false)
@@ -515,10 +522,13 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
 
   // -- health, template, logs -------------------------------------------------
 
-  #setHealthy(ok: boolean): void {
-    if (ok === this.#healthy) return
+  #setHealthy(ok: boolean, authFailed = false): void {
+    const auth = !ok && authFailed
+    if (ok === this.#healthy && auth === this.#authFailed) return
     this.#healthy = ok
+    this.#authFailed = auth
     if (ok) this.#logger.info('Elasticsearch reachable')
+    else if (auth) this.#logger.warn({ code: 'LY_ES_BULK', status: 401 }, 'Elasticsearch authentication failed (401): check output.auth')
     else this.#logger.warn({ code: 'LY_CONNECTION' }, 'Elasticsearch unreachable')
   }
 
@@ -540,7 +550,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
       const status = statusOf(err)
       // 403: reachable, but the user may lack the monitor privilege: no change.
       if (status === 403) return
-      this.#setHealthy(status > 0 && status !== 401 && status < 502)
+      this.#setHealthy(status > 0 && status !== 401 && status < 502, status === 401)
     }
   }
 

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
-// The two collectd security envelopes (protocols.md B.6, B.7).
+// The two collectd security envelopes (docs/protocols/collectd.md §6, §7).
 
 /** HMAC-SHA-256(key = password, data = username ‖ signed payload), compared in constant time. */
 export function verifySignature(password: Buffer, username: Buffer, payload: Buffer, mac: Buffer): boolean {

@@ -4,7 +4,7 @@ import { decryptPayload, verifySignature } from './crypto.ts'
 import { type ExactInteger, readInt64, readUint64 } from './exact-integer.ts'
 import type { TypesDb } from './types-db.ts'
 
-// collectd's binary network protocol (protocols.md §B): a datagram is a run of
+// collectd's binary network protocol (docs/protocols/collectd.md): a datagram is a run of
 // TLV parts (u16 type, u16 length including the 4-byte header). State (host,
 // time, plugin, …) lives for one datagram; a VALUES part dispatches one value
 // list, a MESSAGE part one notification. Every length is checked against what
@@ -445,7 +445,7 @@ function encrypted(buf: Buffer, off: number, len: number, flags: number, ctx: De
 //                 values: { <type>: { <ds name>: value, … } } }, tags? }
 //   Values are namespaced by the types.db type so one field name never holds a
 //   GAUGE (double) in one document and a DERIVE (long) in another (ES mapping
-//   conflicts, protocols.md B.11.12). Empty instances are omitted.
+//   conflicts, docs/protocols/collectd.md §11, item 12). Empty instances are omitted.
 //   Notifications: { '@timestamp', host: {name}, message, log: {level}, event: {kind: 'alert', …},
 //     collectd: { plugin?, plugin_instance?, type?, type_instance?, severity } }
 // legacy (Logstash codec names):

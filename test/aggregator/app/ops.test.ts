@@ -20,9 +20,10 @@ t.test('metrics of the workers are summed series by series, with the primary\'s 
   t.equal(text.match(/^# TYPE logyard_pipeline_events_in_total counter$/gm)?.length, 1)
 })
 
-t.test('cluster health: all answering workers healthy, at least one running, not draining', async (t) => {
+t.test('cluster health: every configured worker answers and is healthy, not draining', async (t) => {
   t.match(combineHealth([worker(0, 0), worker(1, 0)], 2, false), { ok: true, status: 'ok' })
-  t.match(combineHealth([worker(0, 0)], 2, false), { ok: true, status: 'ok (1/2 workers)' })
+  t.match(combineHealth([worker(0, 0)], 2, false), { ok: false, status: '1/2 workers serving' }, 'a worker down or restarting: 503')
+  t.match(combineHealth([worker(0, 0), worker(1, 0, false, 'starting')], 2, false), { ok: false, status: 'starting' }, 'a worker still starting: 503')
   t.match(combineHealth([worker(0, 0), worker(1, 0, false, 'output unhealthy')], 2, false), { ok: false, status: 'output unhealthy' })
   t.match(combineHealth([], 2, false), { ok: false, status: 'no worker running' })
   t.match(combineHealth([worker(0, 0)], 1, true), { ok: false, status: 'draining' })

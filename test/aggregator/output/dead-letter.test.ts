@@ -101,3 +101,51 @@ test('spec: path required, when_full values', async (t) => {
   t.throws(() => validate(deadLetterSpec, { path: '/x', when_full: 'drop' }), { code: 'LY_CONFIG', message: /when_full/ })
   t.equal(validate<DeadLetterConfig>(deadLetterSpec, { path: '/x' }).when_full, 'drop_oldest')
 })
+
+test('safeStringify: a shared (non-circular) object is written in full; 100,000-deep nesting is cut, not a stack overflow', async (t) => {
+  const shared = { a: 1 }
+  t.equal(safeStringify({ x: shared, y: shared }), '{"x":{"a":1},"y":{"a":1}}')
+  let deep: unknown = 'bottom'
+  for (let i = 0; i < 100_000; i++) deep = [deep]
+  const text = safeStringify({ message: 'm', deep })
+  t.match(text, /^\{"message":"m","deep":\[\[\[/)
+  t.match(text, /"\[depth limit\]"/)
+  t.ok(text.length < 1000)
+  t.equal(safeStringify({ d: new Date(0) }), '{"d":"1970-01-01T00:00:00.000Z"}', 'toJSON still applies')
+})
+
+test('a full disk: the append is all or nothing, the failed write is retried whole once space returns', async (t) => {
+  const { mountTmpfs } = await import('../../helpers/tmpfs.ts')
+  const { unlinkSync, readdirSync } = await import('node:fs')
+  const mnt = mountTmpfs(t, '64k')
+  const filler = join(mnt, 'filler')
+  writeFileSync(filler, Buffer.alloc(24 * 1024))
+  const metrics = new MetricsRegistry()
+  const q = await open(join(mnt, 'dlq'), { max_bytes: '1mb' }, metrics)
+  t.teardown(() => q.close())
+  let ok = 0
+  let failure: Error | undefined
+  for (let i = 0; i < 100 && !failure; i++) {
+    try {
+      await q.write([rec(i, 3000), rec(1000 + i, 3000)])
+      ok += 2
+    } catch (err) {
+      failure = err as Error
+    }
+  }
+  t.ok(failure, 'the disk filled up')
+  t.match(failure!.message, /ENOSPC/)
+  t.match(failure, { code: 'LY_IO' })
+  const parse = (): unknown[] =>
+    readdirSync(join(mnt, 'dlq'))
+      .flatMap((n) => readFileSync(join(mnt, 'dlq', n), 'utf8').split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  t.equal(parse().length, ok, 'every line on disk is a whole record: the torn one was cut off')
+  t.match(metrics.render(), /dlq_write_failures_total 1\n/)
+  unlinkSync(filler)
+  await q.write([rec(5000, 3000), rec(5001, 3000)])
+  const all = parse() as DeadLetterRecord[]
+  t.equal(all.length, ok + 2, 'the retried batch written whole, once')
+  t.same(all.slice(-2).map((r) => (r.event['@metadata'] as { _id: string })._id), ['id-5000', 'id-5001'])
+})

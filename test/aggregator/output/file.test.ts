@@ -53,3 +53,33 @@ test('spec: path is required, codec is json_lines', async (t) => {
   t.throws(() => validate(fileOutputSpec, {}), { code: 'LY_CONFIG', message: /path: is required/ })
   t.throws(() => validate(fileOutputSpec, { path: '/x', codec: 'plain' }), { code: 'LY_CONFIG', message: /codec/ })
 })
+
+test('group commit: batches that arrive during a commit share the next one (one fsync round), order kept', async (t) => {
+  const dir = tmp(t)
+  const metrics = new MetricsRegistry()
+  const path = join(dir, 'g.ndjson')
+  const out = new FileOutput(validate<FileOutputConfig>(fileOutputSpec, { path }), { logger: silentLogger(), metrics })
+  const writes = Array.from({ length: 10 }, (_, i) => out.write([{ '@timestamp': '2024-05-01T00:00:00.000Z', message: `m${i}a` }, { '@timestamp': '2024-05-01T00:00:00.000Z', message: `m${i}b` }]))
+  await Promise.all(writes)
+  const commits = metrics.snapshot()['logyard_file_commits_total']!.values[0]![1]
+  t.equal(commits, 2, 'the first batch commits alone, the nine queued behind it commit together')
+  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message)
+  t.same(lines, Array.from({ length: 10 }, (_, i) => [`m${i}a`, `m${i}b`]).flat(), 'every line once, in write() order')
+  await out.close()
+})
+
+test('a failed group commit rejects every batch in it; the next commit works again', async (t) => {
+  const dir = tmp(t)
+  writeFileSync(join(dir, 'blocker'), '')
+  const out = new FileOutput(validate<FileOutputConfig>(fileOutputSpec, { path: join(dir, '%{[fields][d]}', 'x.ndjson') }), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  const ok = { '@timestamp': '2024-05-01T00:00:00.000Z', fields: { d: 'fine' }, message: 'ok' }
+  const bad = { '@timestamp': '2024-05-01T00:00:00.000Z', fields: { d: 'blocker' }, message: 'no' }
+  const first = out.write([ok])
+  const results = await Promise.allSettled([first, out.write([bad]), out.write([ok])])
+  t.equal(results[0]!.status, 'fulfilled')
+  t.equal(results[1]!.status, 'rejected', 'the batch whose path cannot be opened fails')
+  t.equal(results[2]!.status, 'rejected', 'so does the batch committed with it: neither was acknowledged')
+  await out.write([ok])
+  t.ok(out.healthy(), 'healthy again after a good commit')
+  await out.close()
+})

@@ -203,39 +203,75 @@ test('garbage, truncated, empty and overlong datagrams are counted and dropped; 
   t.ok(h.metric('collectd_decode_errors_total') >= 4)
 })
 
-test('bounded queue: while deliver() is stuck, events beyond the bound are dropped and counted', async (t) => {
+const gauges = (n: number, host: string, tag = 'i') => Array.from({ length: n }, (_, i) => ({ host, plugin: 'p', type: 'gauge', typeInstance: `${tag}${i}`, time: 1700000000, values: [{ type: 'GAUGE' as const, value: i }] }))
+
+test('bounded queue: while deliver() is stuck, datagrams beyond the bound are dropped whole, undecoded, and counted', async (t) => {
   let release: (() => void) | undefined
   const delivered: number[] = []
-  const h = await harness({ queue_max_events: 50, batch_size: 10 }, (batch) => {
+  const h = await harness({ queue_max_events: 50, batch_size: 10, max_inflight_batches: 1 }, (batch) => {
     delivered.push(batch.length)
     return new Promise<void>((resolve) => (release = resolve))
   })
   const s = createSocket('udp4')
   t.teardown(() => s.close())
-  const lists = Array.from({ length: 20 }, (_, i) => ({ host: 'q', plugin: 'p', type: 'gauge', typeInstance: `i${i}`, time: 1700000000, values: [{ type: 'GAUGE' as const, value: i }] }))
-  const dg = encodeValueLists(lists)
-  for (let i = 0; i < 10; i++) await new Promise<void>((r) => s.send(dg, h.port, '127.0.0.1', () => r()))
+  const dg = encodeValueLists(gauges(20, 'q'))
+  const send = () => new Promise<void>((r) => s.send(dg, h.port, '127.0.0.1', () => r()))
+  await send()
+  await h.waitFor(() => delivered.length === 1, 'first batch in flight')
+  t.same(delivered, [20], 'a batch is whole datagrams: 20 events for a batch_size of 10')
+  for (let i = 0; i < 9; i++) await send()
   await h.waitFor(() => h.metric('collectd_datagrams_total') === 10, 'datagrams')
-  t.same(delivered, [10], 'one batch in flight')
-  // The first batch may leave the queue before or after the other datagrams arrive: 40..50 wait.
-  const queued = h.input.queuedEvents
-  t.ok(queued >= 40 && queued <= 50, `queue stays within its bound (${queued})`)
-  t.equal(h.metric('collectd_dropped_total', 'queue_full'), 200 - 10 - queued, 'everything else dropped and counted')
-  t.equal(h.metric('collectd_queue_events'), queued)
+  t.equal(h.input.queuedEvents, 40, 'two datagrams wait (a third would pass 50)')
+  t.equal(h.metric('collectd_queue_events'), 40)
+  t.equal(h.metric('collectd_dropped_total', 'queue_full'), 7 * 20, 'the other seven are dropped and their value lists counted')
+  t.equal(h.metric('collectd_datagrams_dropped_total', 'queue_full'), 7)
+  t.equal(h.metric('collectd_values_total'), 20, 'neither the waiting nor the dropped datagrams were decoded')
   // release: the queue drains batch by batch
-  const drain = async () => {
-    while (h.input.queuedEvents > 0 || release) {
-      const r = release
-      release = undefined
-      r?.()
-      await new Promise((res) => setTimeout(res, 5))
-    }
+  for (let n = 1; n <= 3; n++) {
+    await h.waitFor(() => release !== undefined && delivered.length === n, `batch ${n} in flight`)
+    const r = release!
+    release = undefined
+    r()
   }
-  await drain()
-  t.equal(delivered.reduce((a, b) => a + b, 0), 10 + queued)
-  t.ok(delivered.every((n) => n <= 10))
+  t.same(delivered, [20, 20, 20])
   await h.input.close(1000)
-  t.equal(h.metric('collectd_events_total'), 10 + queued)
+  t.equal(h.metric('collectd_events_total'), 60)
+  t.equal(h.metric('collectd_values_total'), 60)
+})
+
+test('pipelined batches: up to max_inflight_batches full batches in flight, a partial one only when none is', async (t) => {
+  const releases: (() => void)[] = []
+  const delivered: number[] = []
+  const h = await harness({ queue_max_events: 1000, batch_size: 10, max_inflight_batches: 3 }, (batch) => {
+    delivered.push(batch.length)
+    return new Promise<void>((resolve) => releases.push(resolve))
+  })
+  const s = createSocket('udp4')
+  t.teardown(() => s.close())
+  // five datagrams of 10 value lists and one of 5
+  for (const tag of ['a', 'b', 'c', 'd', 'e']) await new Promise<void>((r) => s.send(encodeValueLists(gauges(10, 'p', tag)), h.port, '127.0.0.1', () => r()))
+  await new Promise<void>((r) => s.send(encodeValueLists(gauges(5, 'p', 'f')), h.port, '127.0.0.1', () => r()))
+  await h.waitFor(() => h.metric('collectd_datagrams_total') === 6 && delivered.length === 3, 'three batches in flight')
+  t.same(delivered, [10, 10, 10], 'three full batches, no more than max_inflight_batches')
+  t.equal(h.metric('collectd_batches_in_flight'), 3)
+  t.equal(h.input.queuedEvents, 25)
+  releases.shift()!()
+  await h.waitFor(() => delivered.length === 4, 'a freed slot takes the next full batch')
+  releases.shift()!()
+  await h.waitFor(() => delivered.length === 5, 'and the next')
+  t.same(delivered, [10, 10, 10, 10, 10])
+  t.equal(h.input.queuedEvents, 5)
+  // the partial batch waits while batches are in flight, and goes once none is
+  releases.shift()!()
+  releases.shift()!()
+  await h.waitFor(() => h.metric('collectd_batches_in_flight') === 1, 'two settled')
+  t.equal(delivered.length, 5, 'a partial batch is not sent beside batches in flight')
+  releases.shift()!()
+  await h.waitFor(() => delivered.length === 6, 'the partial batch goes once nothing is in flight')
+  t.equal(delivered[5], 5)
+  releases.shift()!()
+  await h.input.close(1000)
+  t.equal(h.metric('collectd_events_total'), 55)
 })
 
 test('close() delivers what is queued; deliver failures are counted, never thrown', async (t) => {
@@ -246,12 +282,11 @@ test('close() delivers what is queued; deliver failures are counted, never throw
   })
   const s = createSocket('udp4')
   t.teardown(() => s.close())
-  const dg = encodeValueLists(Array.from({ length: 12 }, (_, i) => ({ host: 'c', plugin: 'p', type: 'gauge', typeInstance: `i${i}`, time: 1700000000, values: [{ type: 'GAUGE' as const, value: i }] })))
-  await new Promise<void>((r) => s.send(dg, h.port, '127.0.0.1', () => r()))
-  await h.waitFor(() => h.metric('collectd_datagrams_total') === 1, 'datagram')
+  for (const tag of ['a', 'b']) await new Promise<void>((r) => s.send(encodeValueLists(gauges(6, 'c', tag)), h.port, '127.0.0.1', () => r()))
+  await h.waitFor(() => h.metric('collectd_datagrams_total') === 2, 'datagrams')
   await h.input.close(2000)
-  t.equal(h.metric('collectd_dropped_total', 'deliver_failed'), 5)
-  t.equal(h.metric('collectd_events_total'), 7)
+  t.equal(h.metric('collectd_dropped_total', 'deliver_failed'), 6)
+  t.equal(h.metric('collectd_events_total'), 6)
   t.equal(h.metric('collectd_dropped_total', 'shutdown'), 0)
 })
 
@@ -340,4 +375,17 @@ test('a port already in use is a coded connection error, not a crash', async (t)
 
 test('teardown', async () => {
   rmSync(authDir, { recursive: true, force: true })
+})
+
+test('kernel drops: datagrams the socket buffer could not hold are counted (they were invisible)', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const h = await harness({ receive_buffer: 65536 })
+  // spawnSync blocks this process's event loop while a separate process floods: nothing is read, the kernel buffer overflows
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../bench/collectd-sender.ts', import.meta.url)), String(h.port), '400000', '1'], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 })
+  t.equal(r.status, 0, 'the sender ran')
+  await h.waitFor(() => h.metric('collectd_datagrams_dropped_total', 'kernel') > 0, 'kernel drops counted')
+  const kernel = h.metric('collectd_datagrams_dropped_total', 'kernel')
+  t.ok(kernel > 0, `${kernel} datagrams dropped by the kernel, counted`)
+  await h.waitFor(() => h.metric('collectd_datagrams_total') > 0, 'the datagrams the buffer held are received')
+  await h.input.close(1000)
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { encodeBeatsJson, formatGoFloat, goFloat } from '../../../core/lumberjack/beats-json.ts'
 
-// protocols.md §A.12 "JSON encoding in Beats-compat mode" table.
+// docs/protocols/lumberjack.md §12 "JSON encoding in Beats-compat mode" table.
 
 t.test('string escapes follow go-structform', async (t) => {
   t.equal(encodeBeatsJson('a\bb'), '"a\\u0008b"', 'byte 0x08 → \\u0008, not \\b')

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { inflateSync } from 'node:zlib'
 
-// A scripted Lumberjack reader for the writer's error table (protocols.md
-// §A.12 "Writer tests"): an independent, minimal parser of what our client
+// A scripted Lumberjack reader for the writer's error table (docs/protocols/lumberjack.md
+// §12 "Writer tests"): an independent, minimal parser of what our client
 // writes, and explicit control over every ACK byte it sends back.
 
 export interface ReceivedWindow {

@@ -1,5 +1,7 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { connect, type Socket } from 'node:net'
 import { deflateSync, gzipSync } from 'node:zlib'
 import { validate } from '../../../core/config/schema.ts'
 import { ConfigError } from '../../../core/errors.ts'
@@ -320,7 +322,7 @@ t.test('TLS without client certificates', async (t) => {
 
 t.test('mutual TLS required: good client accepted with its subject, others refused', async (t) => {
   const m = tlsMaterial()
-  const { port, peers, server, batches } = await start(t, {
+  const { port, peers, server, batches, lines } = await start(t, {
     tls: { cert: m.serverCert, key: m.serverKey, client_ca: [m.caFile], client_auth: 'required', min_version: 'TLSv1.2' },
   })
   const good = await tlsPeer(port, { ca: m.ca, cert: m.clientCert, key: m.clientKey })
@@ -343,6 +345,10 @@ t.test('mutual TLS required: good client accepted with its subject, others refus
   }
   await until(() => server.counters.tlsErrors.value >= 2, 2000, 'tls errors counted')
   t.equal(batches.length, 1, 'only the good client delivered')
+  // each refusal says who and why (it was "socket hang up" with no peer)
+  const refusals = lines.filter((l) => l.code === 'LY_TLS')
+  t.ok(refusals.some((l) => l.peer === '127.0.0.1' && l.reason === 'no client certificate presented'), 'no certificate: peer and reason logged')
+  t.ok(refusals.some((l) => l.peer === "127.0.0.1" && /^unknown CA/.test(String(l.reason)) && /rogue/.test(String(l.subject))), 'rogue certificate: unknown CA, with its subject')
 })
 
 t.test('mutual TLS optional: no certificate is fine, a bad one is refused', async (t) => {
@@ -379,4 +385,72 @@ t.test('TLS handshake timeout closes a silent connection', async (t) => {
   t.ok(Date.now() - t0 >= 250, 'closed after the handshake timeout')
   t.equal(server.counters.tlsErrors.value, 1)
   t.ok(lines.some((l) => l.code === 'LY_TLS'), 'logged with LY_TLS')
+})
+
+t.test('several empty windows (W 0) in one read: each answered A 0, and the connection keeps reading (it stayed paused for good)', async (t) => {
+  const { port, batches } = await start(t, { max_pending_batches: 2 })
+  const a = await rawPeer(port)
+  a.socket.write(Buffer.concat([windowFrame(0), windowFrame(0), windowFrame(0)]))
+  t.same(await a.waitBytes(18, 10_000), Buffer.concat([L6, L6, L6]), 'three A 0')
+  a.socket.write(Buffer.concat([L1, L2]))
+  t.same((await a.waitBytes(24, 10_000)).subarray(18), L5, 'the next window is read and acknowledged')
+  t.equal(batches.length, 1)
+})
+
+t.test('a peer that never reads its ACKs: the server stops reading from it once writes back up, and closes it after idle_timeout', async (t) => {
+  const metrics = new MetricsRegistry()
+  const { port, closed } = await start(t, { idle_timeout: 1500, metrics, metricLabels: { input: 't' } })
+  const value = (name: string): number => metrics.snapshot()[`logyard_${name}`]!.values[0]![1]
+  const a = await rawPeer(port)
+  a.socket.pause() // never read: ACKs pile up in the kernel, then in the server's socket buffer
+  const chunk = Buffer.concat(Array.from({ length: 1000 }, () => windowFrame(0)))
+  let sent = 0
+  const end = Date.now() + 60_000
+  while (value('lumberjack_write_stalls_total') === 0 && sent < 5_000_000 && Date.now() < end) {
+    if (!a.socket.write(chunk)) await new Promise((r) => setTimeout(r, 5))
+    sent += 1000
+    if (sent % 20_000 === 0) await new Promise((r) => setImmediate(r))
+  }
+  t.equal(value('lumberjack_write_stalls_total'), 1, `writes backed up after ${sent} empty windows`)
+  // the connection is closed for not reading, with a limit error, within idle_timeout
+  await until(() => closed.length === 1, 20_000)
+  t.equal(closed[0]!.reason?.code, 'LY_LIMIT')
+  t.match(closed[0]!.reason?.message ?? '', /did not read its ACKs/)
+  t.equal(value('lumberjack_write_stall_closed_total'), 1)
+  const decoded = value('lumberjack_batches_total')
+  t.ok(decoded < sent, `the server stopped reading: ${decoded} of ${sent} windows decoded`)
+})
+
+t.test('slow sender: a frame trickled a byte at a time is cut at frame_timeout; a paused connection is not', async (t) => {
+  const { port, closed } = await start(t, { frame_timeout: 1500, idle_timeout: 60_000 })
+  const a = await rawPeer(port)
+  const frame = Buffer.concat([L1, jsonFrame(1, JSON.stringify({ message: 'x'.repeat(2000) }))])
+  let i = 0
+  const drip = setInterval(() => { if (i < frame.length - 1) a.socket.write(frame.subarray(i, ++i)) }, 100)
+  t.teardown(() => clearInterval(drip))
+  await until(() => closed.length === 1, 15_000, 'the slow sender closed')
+  clearInterval(drip)
+  t.equal(closed[0]!.reason?.code, 'LY_LIMIT')
+  t.match(closed[0]!.reason?.message ?? '', /frame_timeout/)
+  t.ok(i < frame.length - 1, `closed after ${i} of ${frame.length} bytes`)
+})
+
+t.test('per-address limit: an attacker address holds at most max_connections_per_address; others still connect; refusals logged once', async (t) => {
+  const { port, server, lines, batches } = await start(t, { max_connections: 40, max_connections_per_address: 10, frame_timeout: 60_000 })
+  const held: Socket[] = []
+  t.teardown(() => { for (const s of held) s.destroy() })
+  for (let i = 0; i < 30; i++) {
+    const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' })
+    s.on('error', () => {})
+    await once(s, 'connect')
+    held.push(s)
+  }
+  await until(() => server.counters.connectionsRejected.value === 20, 10_000, 'twenty refused')
+  const legit = await rawPeer(port)
+  legit.socket.write(Buffer.concat([L1, L2]))
+  t.same(await legit.waitBytes(6, 10_000), L5, 'a forwarder from another address connects and is acknowledged')
+  t.equal(batches.length, 1)
+  const refusalLogs = lines.filter((l) => l.code === 'LY_LIMIT' && /refused: max_connections_per_address/.test(String(l.msg)))
+  t.equal(refusalLogs.length, 1, '20 refusals, one log line (rate-limited)')
+  t.equal(refusalLogs[0]!.peer, '127.0.0.2')
 })

@@ -1,4 +1,4 @@
-// protocols.md §A.12 conformance vectors, as bytes.
+// docs/protocols/lumberjack.md §12 conformance vectors, as bytes.
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 
 export const L1 = hex('32 57 00 00 00 01')

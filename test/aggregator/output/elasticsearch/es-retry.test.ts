@@ -2,7 +2,7 @@ import { test } from 'tap'
 import { classifyBulkBody, classifyItem, classifyNoResponse, classifyRequestStatus, ItemVerdict, RequestVerdict } from '../../../../aggregator/output/elasticsearch/es-retry.ts'
 
 // The verdict table against literal Elasticsearch responses
-// (protocols.md §C.6 conformance items 2–8 and 11; item 1 is in es-encoder.test.ts).
+// (docs/protocols/elasticsearch-bulk.md §6 conformance items 2–8 and 11; item 1 is in es-encoder.test.ts).
 
 const create = { op: 'create', hasId: true }
 const createNoId = { op: 'create', hasId: false }

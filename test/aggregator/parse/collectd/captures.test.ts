@@ -5,7 +5,7 @@ import { defaultTypesDbPath, loadTypesDb } from '../../../../aggregator/parse/co
 import { StaticCredentials } from '../../../../aggregator/parse/collectd/auth-file.ts'
 
 // Real collectd 5.x datagrams published with Logstash's collectd codec spec
-// (protocols.md §B.12 "external fixtures"), decoded with the system types.db.
+// (docs/protocols/collectd.md §12 "external fixtures"), decoded with the system types.db.
 
 const cap = JSON.parse(readFileSync(new URL('../../../fixtures/collectd/logstash-codec-captures.json', import.meta.url), 'utf8')) as Record<string, string>
 const bytes = (k: string) => Buffer.from(cap[k] as string, 'hex')

@@ -6,7 +6,7 @@ import { StaticCredentials } from '../../../../aggregator/parse/collectd/auth-fi
 import { ExactInteger } from '../../../../aggregator/parse/collectd/exact-integer.ts'
 import { encodeValueLists, encryptPacket, signPacket } from '../../../../aggregator/parse/collectd/packet-builder.ts'
 
-// Test vectors from protocols.md §B.12 (generated independently in Python).
+// Test vectors from docs/protocols/collectd.md §12 (generated independently in Python).
 
 const typesDbFile = fileURLToPath(new URL('../../../fixtures/collectd/types.db', import.meta.url))
 const { db } = loadTypesDb([typesDbFile])

@@ -1,0 +1,218 @@
+import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync, gzipSync, inflateSync } from 'node:zlib'
+import type { AddressInfo } from 'node:net'
+import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
+import { blast, cpuOfPid, spawnAggregator } from './aggregator.ts'
+import { sampleLines } from './reference.ts'
+import { defaultPatternsDir } from '../../aggregator/config.ts'
+import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
+import { buildPipeline, validatePipeline } from '../../aggregator/pipeline/pipeline.ts'
+import { stageModules } from '../../aggregator/stages/index.ts'
+import type { LogEvent } from '../../core/event.ts'
+import { silentLogger } from '../../core/logger.ts'
+import { MetricsRegistry } from '../../core/metrics.ts'
+import { encodeBeatsJson } from '../../core/lumberjack/beats-json.ts'
+import { encodeWindow } from '../../core/lumberjack/frame-encoder.ts'
+import { tlsMaterial } from '../../test/helpers/tls.ts'
+
+// The aggregator's real pipeline, as an operator runs it: mutual-TLS
+// Lumberjack windows (2,048 events, zlib 3) of nginx combined lines, shaped as
+// logyard-forwarder sends them and as Filebeat 8 sends them (more fields) →
+// a child logyard-aggregator → grok %{COMBINEDAPACHELOG} → date → mutate →
+// the Elasticsearch output (bulk bodies gzipped, create with _id) → a null
+// _bulk sink in the bench process that gunzips and counts every document.
+// workers: 1 and workers: 2 (this 2-core machine; the load generator and
+// the sink share the cores and their CPU is reported apart).
+// The reference, measured in the same run on one core: the sum of the parts
+// on the same events — inflate + JSON.parse + grok + date + mutate + bulk
+// encoding (JSON.stringify) + gzip level 1 — as events per CPU-second.
+
+const WINDOW = 2048
+const PIPELINE = [
+  { grok: { field: 'message', patterns: ['%{COMBINEDAPACHELOG}'] } },
+  { date: { field: 'timestamp', formats: ['dd/MMM/yyyy:HH:mm:ss Z'] } },
+  { mutate: { remove_field: ['timestamp'], add_tag: ['parsed'] } },
+]
+
+function forwarderShaped(lines: string[]): string[] {
+  return lines.map((message, i) => '{"@timestamp":"2026-11-22T04:00:00.' + String(i % 1000).padStart(3, '0') + 'Z","@metadata":{"beat":"logyard","type":"_doc","version":"0.1.0","_id":"803-1a2b3c-' + (i * 160).toString(16) + '"},"message":' + JSON.stringify(message) +
+    ',"log":{"offset":' + i * 160 + ',"file":{"path":"/var/log/nginx/access.log"}},"input":{"type":"log"},"ecs":{"version":"8.0.0"},"host":{"name":"web-1"},"agent":{"type":"logyard-forwarder","version":"0.1.0","name":"web-1","id":"2b7e2c1a-6f1c-4d0e-9a51-3c2f6c9f1e77"},"fields":{"service":"web"},"tags":["nginx"]}')
+}
+
+/** Filebeat 8 filestream with the shipped filebeat.yml's add_host_metadata: the fields it adds to every event. */
+function filebeatShaped(lines: string[]): string[] {
+  return lines.map((message, i) => encodeBeatsJson({
+    '@timestamp': new Date(Date.UTC(2026, 10, 22, 4, 0, 0, i % 1000)),
+    '@metadata': { beat: 'filebeat', type: '_doc', version: '8.13.4' },
+    log: { offset: i * 160, file: { path: '/var/log/nginx/access.log', device_id: '64768', inode: '1835017' } },
+    message,
+    input: { type: 'filestream' },
+    ecs: { version: '8.0.0' },
+    host: { name: 'web-1', hostname: 'web-1', architecture: 'x86_64', containerized: false, id: '4a7c0d3f9b2e4e1c8d6f5a4b3c2d1e0f', ip: ['10.0.3.17', 'fe80::5054:ff:fe12:3456'], mac: ['52-54-00-12-34-56'], os: { family: 'debian', kernel: '6.1.0-27-amd64', name: 'Debian GNU/Linux', platform: 'debian', type: 'linux', version: '12 (bookworm)', codename: 'bookworm' } },
+    agent: { type: 'filebeat', version: '8.13.4', name: 'web-1', id: '2b7e2c1a-6f1c-4d0e-9a51-3c2f6c9f1e77', ephemeral_id: '6f1c9a3e-1d2b-4c5a-8e7f-0a1b2c3d4e5f' },
+    fields: { service: 'web' },
+    tags: ['nginx'],
+  }))
+}
+
+/** A `_bulk` endpoint that gunzips and counts every document and says every one was created. */
+class NullSink {
+  docs = 0
+  requests = 0
+  readonly #server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      let body = '{}'
+      if (req.url?.startsWith('/_bulk')) {
+        let raw = Buffer.concat(chunks)
+        if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw)
+        let lines = 0
+        for (let i = raw.indexOf(10); i >= 0; i = raw.indexOf(10, i + 1)) lines++
+        this.docs += lines / 2
+        this.requests++
+        body = '{"took":1,"errors":false,"items":[' + new Array(lines / 2).fill('{"create":{"status":201}}').join(',') + ']}'
+      } else if (req.url?.startsWith('/_cluster/health')) body = '{"status":"green"}'
+      else if (req.method === 'PUT') body = '{"acknowledged":true}'
+      res.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch', 'content-length': Buffer.byteLength(body) })
+      res.end(body)
+    })
+  })
+
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.#server.listen(0, '127.0.0.1', r))
+    return (this.#server.address() as AddressInfo).port
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections()
+    return new Promise((r) => this.#server.close(() => r()))
+  }
+}
+
+async function startAggregator(workers: number, dir: string, sinkPort: number): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
+  const tls = tlsMaterial()
+  const config = join(dir, `pipeline-${workers}.yml`)
+  writeFileSync(config, [
+    `workers: ${workers}`,
+    `inputs: {beats: {listen: '127.0.0.1:0', tls: {cert: '${tls.serverCertFile}', key: '${tls.serverKeyFile}', client_ca: ['${tls.caFile}'], client_auth: required}}}`,
+    `pipeline: ${JSON.stringify(PIPELINE)}`,
+    `output: {elasticsearch: {hosts: ['http://127.0.0.1:${sinkPort}'], index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'}}`,
+    'logging: {level: info}',
+  ].join('\n') + '\n')
+  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2' })
+}
+
+interface Run { eps: number; wall: number; cpu: number; benchCpu: number }
+
+async function childRun(workers: number, windows: Buffer[], counts: number[], events: number, dir: string): Promise<Run> {
+  const sink = new NullSink()
+  const sinkPort = await sink.listen()
+  const { child, port, pids, tail } = await startAggregator(workers, dir, sinkPort)
+  try {
+    const deadline = (ms: number, what: string) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not acknowledged within ${ms / 1000} s (sink got ${sink.docs} documents in ${sink.requests} requests)`)), ms).unref())
+    await Promise.race([blast(port, windows.slice(0, 4), counts), deadline(60_000, 'warm-up')]) // warm-up: TLS, JIT, grok compile in the workers
+    const before = sink.docs
+    const cpu0 = pids.reduce((a, p) => a + cpuOfPid(p), 0)
+    const m = await measure(() => Promise.race([blast(port, windows, counts), deadline(300_000, 'run')]))
+    const cpu = pids.reduce((a, p) => a + cpuOfPid(p), 0) - cpu0
+    const got = sink.docs - before
+    // every ACK means Elasticsearch (here: the sink) had the documents: check it did
+    if (got < events) throw new Error(`${events} events acknowledged but only ${got} reached the sink`)
+    return { eps: events / m.wall_s, wall: m.wall_s, cpu, benchCpu: m.cpu_s }
+  } catch (err) {
+    throw new Error(`${workers} worker(s): ${(err as Error).message}; aggregator said: ${tail()}`)
+  } finally {
+    const exited = once(child, 'exit')
+    child.kill('SIGTERM')
+    await exited
+    await sink.close()
+  }
+}
+
+/** The parts on one core: CPU-seconds of each over the same events. */
+async function parts(windows: Buffer[], payloads: string[]): Promise<{ total: number; each: Record<string, number> }> {
+  const each: Record<string, number> = {}
+  const inflate = await measure(() => { for (const w of windows) inflateSync(w.subarray(12)) })
+  each.inflate = inflate.cpu_s
+  let events: LogEvent[] = []
+  const parse = await measure(() => { events = payloads.map((p) => JSON.parse(p) as LogEvent) })
+  each['JSON.parse'] = parse.cpu_s
+  const ctx = { logger: silentLogger(), metrics: new MetricsRegistry(), patternsDir: defaultPatternsDir }
+  for (const [i, name] of ['grok', 'date', 'mutate'].entries()) {
+    const item = structuredClone(PIPELINE[i]!) as unknown as Record<string, Record<string, unknown>>
+    if (name === 'grok') item.grok!.timeout_millis = 0 // inline: the regex work alone, no watchdog hop
+    const p = await buildPipeline(validatePipeline([item], stageModules), ctx)
+    const m = await measure(async () => {
+      for (let k = 0; k < events.length; k += WINDOW) await p.run(events.slice(k, k + WINDOW))
+    })
+    await p.close()
+    each[name] = m.cpu_s
+  }
+  const encoder = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}' })
+  const bodies: string[] = []
+  const encode = await measure(() => {
+    for (let k = 0; k < events.length; k += WINDOW) {
+      let body = ''
+      for (let i = k; i < Math.min(events.length, k + WINDOW); i++) {
+        const d = encoder.encode(events[i]!)
+        if (typeof d !== 'string') body += d.line
+      }
+      bodies.push(body)
+    }
+  })
+  each['bulk encode'] = encode.cpu_s
+  const gzip = await measure(() => { for (const b of bodies) gzipSync(b, { level: 1 }) })
+  each['gzip 1'] = gzip.cpu_s
+  return { total: Object.values(each).reduce((a, b) => a + b, 0), each }
+}
+
+const scenario: Scenario = {
+  name: 'pipeline',
+  description: 'TLS Lumberjack windows of nginx lines (forwarder- and Filebeat-shaped) → child aggregator → grok COMBINEDAPACHELOG → date → mutate → Elasticsearch output (gzip) → null _bulk sink; vs the sum of the parts on one core',
+  async run({ quick }) {
+    const events = quick ? 40 * WINDOW : 200 * WINDOW
+    const lines = sampleLines(events)
+    const results: BenchResult[] = []
+    const dir = mkdtempSync(join(tmpdir(), 'logyard-bench-pipeline-'))
+    try {
+      for (const [shape, payloads] of [['forwarder', forwarderShaped(lines)], ['filebeat', filebeatShaped(lines)]] as const) {
+        const windows: Buffer[] = []
+        const counts: number[] = []
+        for (let i = 0; i < payloads.length; i += WINDOW) {
+          windows.push(encodeWindow(payloads.slice(i, i + WINDOW), 3))
+          counts.push(Math.min(WINDOW, payloads.length - i))
+        }
+        await parts(windows.slice(0, 4), payloads.slice(0, 4 * WINDOW)) // warm-up: JIT, grok compile
+        const p = await parts(windows, payloads)
+        const partsPerCpu = events / p.total
+        const breakdown = Object.entries(p.each).map(([k, v]) => `${k} ${((v / p.total) * 100).toFixed(0)}%`).join(', ')
+        results.push(result({ scenario: `pipeline.${shape}.parts`, unit: 'events/cpu-s', throughput: partsPerCpu, wall_s: p.total, cpu_s: p.total, peak_rss_mib: 0, notes: `sum of the parts on one core: ${breakdown}` }))
+        for (const workers of shape === 'forwarder' ? [1, 2] : [1]) {
+          const r = await childRun(workers, windows, counts, events, dir)
+          const limit = { name: `sum of the parts on one core ×${workers}, per wall second`, throughput: partsPerCpu * Math.min(workers, availableParallelism()), unit: 'events/s' }
+          results.push(result({
+            scenario: `pipeline.${shape}.workers${workers}`, unit: 'events/s', throughput: r.eps, wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: 0, limit,
+            target: workers === 1 ? 100_000 : 180_000,
+            notes: `${events} events over 4 mTLS connections; aggregator ${r.cpu.toFixed(2)} CPU-s, load generator + null sink ${r.benchCpu.toFixed(2)} CPU-s on the same ${availableParallelism()} cores`,
+          }))
+          results.push(result({
+            scenario: `pipeline.${shape}.workers${workers}.per-cpu`, unit: 'events/cpu-s', throughput: events / Math.max(r.cpu, 1e-6), wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: 0,
+            limit: { name: 'sum of the parts, per CPU-second', throughput: partsPerCpu, unit: 'events/cpu-s' },
+            notes: 'events per CPU-second of the aggregator process(es)',
+          }))
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    return results
+  },
+}
+
+export default scenario
