@@ -34,7 +34,7 @@ const dynamic = (zone: string): boolean => zone.includes('%{')
 function checkZone(zone: string): string | void {
   if (dynamic(zone)) {
     try {
-      compileTemplate(zone)
+      if (compileTemplate(zone).constant) return `${JSON.stringify(zone)} holds no complete %{field} reference; write %{field} to take the zone from the event`
       return
     } catch (err) {
       return (err as Error).message

@@ -27,7 +27,7 @@ export interface CompiledFormat {
   number: NumberParser | undefined
 }
 
-const Field = { year: 0, year2: 1, month: 2, day: 3, hour: 4, hour12: 5, minute: 6, second: 7, fraction: 8, ampm: 9, offset: 10, zone: 11, monthText: 12, hour24: 13 } as const
+const Field = { year: 0, year2: 1, month: 2, day: 3, hour: 4, hour12: 5, minute: 6, second: 7, fraction: 8, ampm: 9, offset: 10, zone: 11, monthText: 12, hour24: 13, shortZone: 14 } as const
 type FieldKind = (typeof Field)[keyof typeof Field]
 
 interface Token {
@@ -41,13 +41,16 @@ function escapeRe(s: string): string {
 
 const zoneNameRe = '([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*)'
 
-function letterToken(letter: string, count: number, pattern: string, names: LocaleNames): Token {
+function letterToken(letter: string, count: number, pattern: string, names: LocaleNames, nextNumeric: boolean): Token {
   switch (letter) {
     case 'y':
     case 'Y':
     case 'x':
     case 'u':
-      return count === 2 ? { re: '(\\d{2})', kind: Field.year2 } : { re: '(\\d{4})', kind: Field.year }
+      // Joda: `yy` is two digits with a pivot, but when no number follows it a longer year ("2024") is taken as written;
+      // other counts read up to 9 digits, or exactly `count` when a number follows (yyyyMMdd).
+      if (count === 2) return nextNumeric ? { re: '(\\d{2})', kind: Field.year2 } : { re: '(\\d{2,9})', kind: Field.year2 }
+      return nextNumeric ? { re: `(\\d{${count}})`, kind: Field.year } : { re: '(\\d{1,9})', kind: Field.year }
     case 'M':
       return count >= 3 ? { re: names.monthRe, kind: Field.monthText } : { re: '(\\d{1,2})', kind: Field.month }
     case 'd':
@@ -72,11 +75,14 @@ function letterToken(letter: string, count: number, pattern: string, names: Loca
     case 'Z':
       return count >= 3 ? { re: zoneNameRe, kind: Field.zone } : { re: '(Z|[+-]\\d{2}:?\\d{2})', kind: Field.offset }
     case 'z':
-      return { re: zoneNameRe, kind: Field.zone }
+      return { re: zoneNameRe, kind: Field.shortZone }
     default:
       throw new RangeError(`unsupported letter "${letter}" in date pattern ${JSON.stringify(pattern)}; quote literal text with '…'`)
   }
 }
+
+/** Pattern letters Joda reads as numbers: a year followed by one of these has a fixed width. */
+const numericLetters = 'yYxuMdHkhKmsSDwe'
 
 function tokenize(pattern: string, names: LocaleNames): Token[] {
   const tokens: Token[] = []
@@ -91,7 +97,7 @@ function tokenize(pattern: string, names: LocaleNames): Token[] {
     } else if (/[A-Za-z]/.test(c)) {
       let j = i
       while (pattern[j] === c) j++
-      tokens.push(letterToken(c, j - i, pattern, names))
+      tokens.push(letterToken(c, j - i, pattern, names, j < pattern.length && numericLetters.includes(pattern[j]!)))
       i = j
     } else {
       tokens.push({ re: escapeRe(c) })
@@ -101,13 +107,29 @@ function tokenize(pattern: string, names: LocaleNames): Token[] {
   return tokens
 }
 
-/** Two-digit years as Joda reads `yy` (SimpleDateFormat's window): from 80 years back to 20 years ahead of now. */
-function expandYear2(yy: number, now: number): number {
+/**
+ * Two-digit years as Joda reads `yy` (pivot 30 years back, SimpleDateFormat's window): from 80 years back to
+ * 19 years ahead of now. More digits (lenient `yy` with no number after it) are the year as written.
+ */
+function expandYear2(digits: string, now: number): number {
+  const yy = Number(digits)
+  if (digits.length !== 2) return yy
   const current = new Date(now).getUTCFullYear()
   let year = current - (current % 100) + yy
-  if (year > current + 20) year -= 100
-  else if (year <= current - 80) year += 100
+  if (year > current + 19) year -= 100
+  else if (year < current - 80) year += 100
   return year
+}
+
+/**
+ * Zone names a `z` pattern reads, as Joda's default table has them (Logstash's date filter uses Joda): the
+ * North American abbreviations stand for the region's zone, daylight saving time included, so "EST" in
+ * July is read as New York's summer offset, as Logstash does. Other names are tried as zone ids.
+ */
+const jodaShortZones: Record<string, string> = {
+  UT: 'UTC', UTC: 'UTC', GMT: 'UTC',
+  EST: 'America/New_York', EDT: 'America/New_York', CST: 'America/Chicago', CDT: 'America/Chicago',
+  MST: 'America/Denver', MDT: 'America/Denver', PST: 'America/Los_Angeles', PDT: 'America/Los_Angeles',
 }
 
 function isLeap(y: number): boolean {
@@ -160,7 +182,7 @@ export function compileJoda(pattern: string, locale = 'en'): DateParser {
       const v = m[i + 1]!
       switch (kinds[i]) {
         case Field.year: year = Number(v); break
-        case Field.year2: year = expandYear2(Number(v), now); break
+        case Field.year2: year = expandYear2(v, now); break
         case Field.month: month = Number(v); break
         case Field.monthText: month = monthOf(names, v); break
         case Field.day: day = Number(v); break
@@ -172,7 +194,13 @@ export function compileJoda(pattern: string, locale = 'en'): DateParser {
         case Field.fraction: ms = fractionMs(v); break
         case Field.ampm: pm = ampmOf(names, v); break
         case Field.offset: offset = parseFixedOffset(v); if (offset === undefined) return NaN; break
+        case Field.shortZone:
         case Field.zone: {
+          const mapped = kinds[i] === Field.shortZone ? jodaShortZones[v.toUpperCase()] : undefined
+          if (mapped !== undefined) {
+            zoneFn = tryZone(mapped)!
+            break
+          }
           const fixed = parseFixedOffset(v)
           if (fixed !== undefined) offset = fixed
           else {
@@ -227,7 +255,7 @@ export function compileIso8601(): DateParser {
 /** Integer.MAX_VALUE: Logstash's UNIX parser refuses more seconds than this (a value that large is milliseconds). */
 export const MAX_EPOCH_SECONDS = 2147483647
 
-const unixRe = /^(-?\d+)(?:\.(\d*))?$/
+const unixRe = /^([+-]?\d+)(?:\.(\d*))?$/
 
 export function compileUnix(): CompiledFormat {
   return {
@@ -243,7 +271,7 @@ export function compileUnix(): CompiledFormat {
   }
 }
 
-const unixMsRe = /^-?\d+$/
+const unixMsRe = /^[+-]?\d+$/
 
 export function compileUnixMs(): CompiledFormat {
   return {

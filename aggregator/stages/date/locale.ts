@@ -4,7 +4,8 @@
 // tables are built from Intl once per locale. Every form is accepted whatever
 // the letter count (as Joda does when parsing): long and short, the
 // formatting and the stand-alone forms (Russian "июля" / "июль"), and short
-// forms without their final dot ("juil" for "juil."), case-insensitively.
+// forms with and without their final dot ("juil" for "juil.", "dic." for
+// "dic": CLDR versions differ on it), case-insensitively.
 // English names (and "Sept") are always known for `en`.
 
 export interface LocaleNames {
@@ -54,7 +55,8 @@ function escapeRe(s: string): string {
 function add(map: Map<string, number>, name: string | undefined, value: number): void {
   if (name === undefined || name === '' || /^\d+$/.test(name)) return
   const n = norm(name)
-  for (const k of n.endsWith('.') && n.length > 2 ? [n, n.slice(0, -1)] : [n]) {
+  // With and without a final dot: Java's CLDR and Node's differ on it ("dic." / "dic", "Sept." / "Sep").
+  for (const k of n.endsWith('.') ? (n.length > 2 ? [n, n.slice(0, -1)] : [n]) : [n, n + '.']) {
     if (map.has(k)) continue
     map.set(k, value)
     // The capitalised form ("Nov", "Juil.") is how logs write names: found without lower-casing.
