@@ -90,7 +90,7 @@ export const collectdInputSpec: Spec = {
     security_level: { type: 'enum', values: securityLevels, default: 'none', doc: 'none | sign (signed or encrypted only) | encrypt (encrypted only)' },
     auth_file: { type: 'string', nonEmpty: true, doc: "collectd AuthFile ('user: password' per line); required for sign and encrypt" },
     event_format: { type: 'enum', values: eventFormats, default: 'ecs', doc: 'ecs (host.name, collectd.*) or legacy (Logstash codec field names)' },
-    nan_handling: { type: 'enum', values: nanHandlings, default: 'change_value', doc: 'NaN gauges: change_value (to nan_value, tagged), warn (same, logged), drop' },
+    nan_handling: { type: 'enum', values: nanHandlings, default: 'change_value', doc: 'NaN and ±Infinity gauges: change_value (to nan_value, tagged), warn (same, logged), drop' },
     nan_value: { type: 'number', default: 0, doc: 'replacement for NaN gauges' },
     nan_tag: { type: 'string', default: '_collectdNaN', doc: 'tag added to events whose NaN was replaced' },
     nan_drop_scope: { type: 'enum', values: nanDropScopes, default: 'value_list', doc: 'with nan_handling drop: the value list, or the rest of the datagram (Logstash)' },
