@@ -5,6 +5,7 @@ import { isIPv6 } from 'node:net'
 import type { Spec } from '../../core/config/schema.ts'
 import { ClosedError, ConnectionError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
+import { parseFieldRef } from '../../core/fields.ts'
 import { checkListen, parseListen } from '../../core/http-server.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
@@ -65,6 +66,7 @@ export interface CollectdInputOptions {
   nan_tag: string
   nan_drop_scope: NanDropScope
   prune_intervals: boolean
+  target?: string | undefined
   queue_max_events: number
   queue_max_bytes: number
   batch_size: number
@@ -88,11 +90,12 @@ export const collectdInputSpec: Spec = {
     security_level: { type: 'enum', values: securityLevels, default: 'none', doc: 'none | sign (signed or encrypted only) | encrypt (encrypted only)' },
     auth_file: { type: 'string', nonEmpty: true, doc: "collectd AuthFile ('user: password' per line); required for sign and encrypt" },
     event_format: { type: 'enum', values: eventFormats, default: 'ecs', doc: 'ecs (host.name, collectd.*) or legacy (Logstash codec field names)' },
-    nan_handling: { type: 'enum', values: nanHandlings, default: 'change_value', doc: 'NaN gauges: change_value (to nan_value, tagged), warn (same, logged), drop' },
+    nan_handling: { type: 'enum', values: nanHandlings, default: 'change_value', doc: 'NaN and ±Infinity gauges: change_value (to nan_value, tagged), warn (same, logged), drop' },
     nan_value: { type: 'number', default: 0, doc: 'replacement for NaN gauges' },
     nan_tag: { type: 'string', default: '_collectdNaN', doc: 'tag added to events whose NaN was replaced' },
     nan_drop_scope: { type: 'enum', values: nanDropScopes, default: 'value_list', doc: 'with nan_handling drop: the value list, or the rest of the datagram (Logstash)' },
     prune_intervals: { type: 'bool', default: true, doc: 'legacy format only: false emits an event per interval part, as Logstash does' },
+    target: { type: 'string', nonEmpty: true, doc: "legacy format only: put the codec's fields under this field (Logstash codec's target); @timestamp, @version and tags stay at the root", check: checkTarget },
     queue_max_events: { type: 'int', default: 20000, min: 1, doc: 'events (value lists) waiting in undecoded datagrams; a datagram that would pass it is dropped whole and counted' },
     queue_max_bytes: { type: 'size', default: '16mb', min: 1024, doc: 'bytes of datagrams waiting; a datagram that would pass it is dropped whole and counted' },
     batch_size: { type: 'int', default: 1000, min: 1, doc: 'events per deliver() call (rounded up to whole datagrams)' },
@@ -100,7 +103,17 @@ export const collectdInputSpec: Spec = {
   },
   check: (v: CollectdInputOptions | undefined) => {
     if (v && v.security_level !== 'none' && v.auth_file === undefined) return `security_level ${v.security_level} needs auth_file (collectd's AuthFile format)`
+    if (v && v.target !== undefined && v.event_format !== 'legacy') return 'target applies to event_format: legacy only (the ecs format nests its fields under collectd.* already)'
   },
+}
+
+function checkTarget(ref: string): string | void {
+  try {
+    const path = parseFieldRef(ref)
+    if (path[0] === '@timestamp' || path[0] === '@metadata' || path[0] === 'tags') return `${JSON.stringify(ref)} is a field logyard keeps at the root; choose another field, e.g. collectd`
+  } catch (err) {
+    return `${(err as Error).message}; write fields as [a][b] or a.b`
+  }
 }
 
 export interface CollectdInputDeps {
@@ -148,6 +161,7 @@ export class CollectdInput {
   readonly #eventsOut: Counter
   readonly #unknownTypes: Counter
   readonly #nanReplaced: Counter
+  readonly #infinities: Counter
   readonly #socketErrors: Counter
   readonly #decodeErrors: Record<DecodeErrorReason, Counter>
   readonly #rejected: Record<SecurityReason, Counter>
@@ -171,6 +185,7 @@ export class CollectdInput {
       nanTag: options.nan_tag,
       nanDropScope: options.nan_drop_scope,
       pruneIntervals: options.prune_intervals,
+      target: options.target,
     })
     const m = deps.metrics
     this.#datagrams = m.counter('collectd_datagrams_total', 'collectd datagrams received')
@@ -179,6 +194,7 @@ export class CollectdInput {
     this.#eventsOut = m.counter('collectd_events_total', 'collectd events delivered downstream')
     this.#unknownTypes = m.counter('collectd_unknown_types_total', 'value lists whose type is not in types.db (kept with positional names)')
     this.#nanReplaced = m.counter('collectd_nan_replaced_total', 'NaN gauges replaced by nan_value')
+    this.#infinities = m.counter('collectd_infinite_gauges_total', '±Infinity gauges (no JSON form), handled by nan_handling: replaced by nan_value or dropped')
     this.#socketErrors = m.counter('collectd_socket_errors_total', 'UDP socket errors')
     this.#decodeErrors = Object.fromEntries(decodeErrorReasons.map((r) => [r, m.counter('collectd_decode_errors_total', 'collectd datagram problems by reason', { reason: r })])) as Record<DecodeErrorReason, Counter>
     this.#rejected = Object.fromEntries(securityReasons.map((r) => [r, m.counter('collectd_security_rejected_total', 'collectd datagrams (or parts) refused by the security level, by reason', { reason: r })])) as Record<SecurityReason, Counter>
@@ -284,6 +300,10 @@ export class CollectdInput {
     if (res.nanReplaced > 0) {
       this.#nanReplaced.inc(res.nanReplaced)
       if (this.#options.nan_handling === 'warn') this.#limitedLog('nan', rinfo, `NaN gauge replaced by ${this.#options.nan_value}`)
+    }
+    if (res.infinities > 0) {
+      this.#infinities.inc(res.infinities)
+      if (this.#options.nan_handling === 'warn') this.#limitedLog('infinity', rinfo, `±Infinity gauge replaced by ${this.#options.nan_value}`)
     }
     for (let i = 0; i < res.errors.length; i++) {
       const reason = res.errors[i] as DecodeErrorReason

@@ -119,7 +119,15 @@ type Op = (event: LogEvent) => boolean // false → failure (tag + count)
 
 const ok = true
 
-function convertOne(v: unknown, to: ConvertType): unknown {
+/** A number wrapped for exact JSON (collectd's ExactInteger, JsonFloat) as its number; anything else as it is. */
+function unwrapNumber(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v
+  const p = v.valueOf()
+  return typeof p === 'number' ? p : v
+}
+
+function convertOne(raw: unknown, to: ConvertType): unknown {
+  const v = to === 'string' ? raw : unwrapNumber(raw)
   switch (to) {
     case 'string':
       return typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)

@@ -1,5 +1,6 @@
 import type { Spec } from '../../../core/config/schema.ts'
 import { allowedBulkOps, type BulkOp } from './es-encoder.ts'
+import { IndexName } from './index-name.ts'
 
 // `output.elasticsearch`: one option table, validated into a frozen object
 // whose keys are exactly the config keys.
@@ -30,6 +31,15 @@ export interface ElasticsearchOutputConfig {
   max_pending_docs: number
   health_check_interval: number
   template: { enabled: boolean; name: string; priority: number; shards?: number; replicas?: number; overwrite: boolean }
+  legacy_index?: string
+}
+
+const defaultLegacyIndex = 'logstash-%{+yyyy.MM.dd}'
+
+/** legacy_index as configured, else Logstash's default name — or logstash-legacy-… when `index` already makes logstash-* names. */
+export function resolveLegacyIndex(config: { index: string; legacy_index?: string | undefined }): string {
+  if (config.legacy_index !== undefined) return config.legacy_index
+  return new IndexName(config.index).pattern === new IndexName(defaultLegacyIndex).pattern ? 'logstash-legacy-%{+yyyy.MM.dd}' : defaultLegacyIndex
 }
 
 const hostPattern = /^https?:\/\/[^\s/]+(\/.*)?$/
@@ -45,6 +55,7 @@ export const elasticsearchOutputSpec: Spec = {
       doc: 'Elasticsearch nodes (http:// or https://); requests go round-robin and skip nodes that fail',
     },
     index: { type: 'string', nonEmpty: true, default: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}', doc: 'Index name template: %{[field]} refs and %{+yyyy.MM.dd} (event @timestamp, UTC); lowercased. @metadata.raw_index overrides it per event' },
+    legacy_index: { type: 'string', nonEmpty: true, doc: "Index for events in Logstash's legacy layout (@metadata.event_format: legacy, e.g. collectd event_format: legacy), whose host is a string where the ECS template maps an object; template <template.name>-legacy gives it Logstash's legacy mappings. Unset: logstash-%{+yyyy.MM.dd} (logstash-legacy-%{+yyyy.MM.dd} when index makes logstash-* names)" },
     index_missing_field: { type: 'string', nonEmpty: true, default: 'unknown', doc: 'Stands in for a field the index template references but the event lacks (counted in logyard_es_index_missing_field_total)' },
     action: { type: 'enum', values: allowedBulkOps, default: 'create', doc: 'Bulk action: create (a replayed @metadata._id gives 409 = already stored; required for data streams) or index (overwrite)' },
     pipeline: { type: 'string', nonEmpty: true, doc: 'Ingest pipeline to run on every document' },
@@ -92,7 +103,8 @@ export const elasticsearchOutputSpec: Spec = {
       },
     },
   },
-  check: (v: { retry_initial: number; retry_max: number }) => {
+  check: (v: { retry_initial: number; retry_max: number; index: string; legacy_index?: string }) => {
     if (v.retry_max < v.retry_initial) return 'retry_max must be at least retry_initial'
+    if (v.legacy_index !== undefined && new IndexName(v.legacy_index).pattern === new IndexName(v.index).pattern) return 'legacy_index must name other indices than index: legacy documents (host as a string) cannot share an index with ECS ones (host as an object)'
   },
 }

@@ -15,6 +15,9 @@ import { IndexName, indexValueSafe, sanitizeIndexName } from './index-name.ts'
 //   (and a replay can then duplicate the document).
 // - `@metadata.raw_index`, when a non-empty string, overrides the index
 //   template (as in Beats; the DLQ replay uses it).
+// - `@metadata.event_format: 'legacy'` (Logstash's field layout, e.g. the
+//   collectd input's legacy format) picks `legacyIndex` instead: those
+//   documents cannot share an index with ECS ones (`host` string vs object).
 // - `@metadata` is never indexed. It is hidden from JSON.stringify for the
 //   length of one synchronous call (see sourceOf); no copy, no deep clone, and
 //   the event is unchanged afterwards, so several outputs can share it.
@@ -37,6 +40,8 @@ export interface EncoderOptions {
   op?: BulkOp
   /** Ingest pipeline named in every action line. */
   pipeline?: string
+  /** Index template for events with `@metadata.event_format: 'legacy'`; unset: they use `index` too. */
+  legacyIndex?: string
 }
 
 /** One encoded document: its two NDJSON lines and what the retry table needs. */
@@ -81,6 +86,7 @@ const MAX_CACHE = 4096
 
 export class BulkEncoder {
   readonly index: IndexName
+  readonly legacyIndex: IndexName | undefined
   readonly op: BulkOp
   readonly #pipeline: string
   readonly #heads = new Map<string, string>()
@@ -90,6 +96,7 @@ export class BulkEncoder {
 
   constructor(options: EncoderOptions) {
     this.index = new IndexName(options.index, options.missingField)
+    this.legacyIndex = options.legacyIndex === undefined ? undefined : new IndexName(options.legacyIndex, options.missingField)
     this.op = options.op ?? BulkOp.create
     this.#pipeline = options.pipeline ? `,"pipeline":${JSON.stringify(options.pipeline)}` : ''
   }
@@ -99,8 +106,8 @@ export class BulkEncoder {
     const meta = event['@metadata'] as Record<string, unknown> | undefined
     const override = meta !== undefined && meta !== null && typeof meta === 'object' ? meta.raw_index : undefined
     if (typeof override === 'string' && override !== '') return this.#sanitized(indexValueSafe(override)) // a sender sets @metadata: no hidden or system index
-    const constant = this.index.constant
-    return constant ?? this.#sanitized(this.index.raw(event))
+    const index = this.legacyIndex !== undefined && meta !== undefined && meta !== null && typeof meta === 'object' && meta.event_format === 'legacy' ? this.legacyIndex : this.index
+    return index.constant ?? this.#sanitized(index.raw(event))
   }
 
   #lastRaw = ''

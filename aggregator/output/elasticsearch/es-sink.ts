@@ -11,7 +11,7 @@ import type { Logger } from '../../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../../core/metrics.ts'
 import type { DeadLetterRecord, DeadLetterSink } from '../dead-letter.ts'
 import type { Output } from '../output.ts'
-import type { ElasticsearchOutputConfig } from './es-config.ts'
+import { resolveLegacyIndex, type ElasticsearchOutputConfig } from './es-config.ts'
 import { BulkEncoder, type BulkDoc } from './es-encoder.ts'
 import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdict, RequestVerdict, type BulkOutcome } from './es-retry.ts'
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
@@ -168,7 +168,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     this.#logger = deps.logger.child({ component: 'output', output: this.name })
     this.#dlq = deps.deadLetter
     this.client = createClient(config)
-    this.encoder = new BulkEncoder({ index: config.index, missingField: config.index_missing_field, op: config.action, pipeline: config.pipeline })
+    this.encoder = new BulkEncoder({ index: config.index, legacyIndex: resolveLegacyIndex(config), missingField: config.index_missing_field, op: config.action, pipeline: config.pipeline })
     this.#gzip = config.compression === 'gzip' ? { level: config.compression_level } : undefined
     const m = deps.metrics
     const labels = { output: this.name }
@@ -185,8 +185,8 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     m.observe('es_pending_bytes', 'Bytes accepted but not yet stored', 'gauge', () => this.#pendingBytes, labels)
     m.observe('es_in_flight_requests', '_bulk requests in flight (including their backoff waits)', 'gauge', () => this.#inFlight, labels)
     m.observe('es_healthy', '1 while Elasticsearch answers', 'gauge', () => (this.#healthy ? 1 : 0), labels)
-    m.observe('es_index_missing_field_total', 'Events whose index template referenced a missing field', 'counter', () => this.encoder.index.missingFields, labels)
-    m.observe('es_index_values_escaped_total', 'Field values in the index name whose leading dot was escaped (no hidden or system index from an event)', 'counter', () => this.encoder.index.escapedValues, labels)
+    m.observe('es_index_missing_field_total', 'Events whose index template referenced a missing field', 'counter', () => this.encoder.index.missingFields + (this.encoder.legacyIndex?.missingFields ?? 0), labels)
+    m.observe('es_index_values_escaped_total', 'Field values in the index name whose leading dot was escaped (no hidden or system index from an event)', 'counter', () => this.encoder.index.escapedValues + (this.encoder.legacyIndex?.escapedValues ?? 0), labels)
   }
 
   /** Creates the output: probes health once, starts the periodic probe and the template install. */
@@ -555,18 +555,25 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     }
   }
 
+  /** The ECS template for `index`, then the legacy one (Logstash's legacy mappings) for `legacy_index`. */
   async #installTemplate(): Promise<void> {
+    await this.#installOne(this.#config.template.name, this.encoder.index.pattern, 'ecs')
+    if (this.encoder.legacyIndex !== undefined) await this.#installOne(`${this.#config.template.name}-legacy`, this.encoder.legacyIndex.pattern, 'legacy')
+  }
+
+  async #installOne(name: string, pattern: string, layout: 'ecs' | 'legacy'): Promise<void> {
     const t = this.#config.template
     let messageType: 'match_only_text' | 'text' = 'match_only_text'
     const backoff = new Backoff({ initial: 500, max: 30_000 })
     while (!this.#closed) {
       try {
-        const body = indexTemplateBody({ name: t.name, pattern: this.encoder.index.pattern, priority: t.priority, shards: t.shards, replicas: t.replicas, messageType })
+        // The legacy template one above: should legacy_index's pattern overlap index's (logs-legacy-* in logs-*-*), it wins.
+        const body = indexTemplateBody({ name, pattern, priority: layout === 'legacy' ? t.priority + 1 : t.priority, shards: t.shards, replicas: t.replicas, messageType, layout })
         await this.client.transport.request(
-          { method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, querystring: { create: !t.overwrite }, body },
+          { method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, querystring: { create: !t.overwrite }, body },
           { maxRetries: 0, signal: this.#abort.signal },
         )
-        this.#logger.info({ template: t.name, pattern: this.encoder.index.pattern, message: messageType }, 'index template installed')
+        this.#logger.info({ template: name, pattern, message: messageType }, 'index template installed')
         return
       } catch (err) {
         if (this.#closed) return

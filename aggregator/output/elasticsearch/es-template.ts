@@ -16,6 +16,8 @@ export interface TemplateOptions {
   shards?: number | undefined
   replicas?: number | undefined
   messageType: 'match_only_text' | 'text'
+  /** ecs (default): logyard's ECS mappings; legacy: Logstash's legacy (ecs_compatibility disabled) mappings. */
+  layout?: 'ecs' | 'legacy'
 }
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const
@@ -81,16 +83,38 @@ export function ecsMappings(messageType: 'match_only_text' | 'text'): Record<str
   }
 }
 
+/**
+ * Mappings for documents in Logstash's legacy layout (`legacy_index`): what Logstash's own template for
+ * ecs_compatibility disabled gives (logstash-plugins/logstash-output-elasticsearch, templates/ecs-disabled):
+ * strings are text with a `.keyword` sub-field (ignore_above 256), `message` text (norms off) without it,
+ * `@version` keyword; everything else — `host` as a string, collectd's `value`, grok's `clientip` — is
+ * mapped dynamically, as in the Logstash indices operators already have dashboards on.
+ */
+export function legacyMappings(): Record<string, unknown> {
+  return {
+    dynamic_templates: [
+      { message_field: { path_match: 'message', match_mapping_type: 'string', mapping: { type: 'text', norms: false } } },
+      { string_fields: { match: '*', match_mapping_type: 'string', mapping: { type: 'text', norms: false, fields: { keyword: { type: 'keyword', ignore_above: 256 } } } } },
+    ],
+    properties: {
+      '@timestamp': { type: 'date' },
+      '@version': { type: 'keyword' },
+      tags: keyword,
+    },
+  }
+}
+
 /** The body of `PUT _index_template/<name>`. */
 export function indexTemplateBody(o: TemplateOptions): Record<string, unknown> {
   const settings: Record<string, unknown> = {}
   if (o.shards !== undefined) settings['index.number_of_shards'] = o.shards
   if (o.replicas !== undefined) settings['index.number_of_replicas'] = o.replicas
+  const legacy = o.layout === 'legacy'
   return {
     index_patterns: [o.pattern],
     priority: o.priority,
-    template: { settings, mappings: ecsMappings(o.messageType) },
-    _meta: { managed_by: 'logyard', description: 'ECS mappings for logyard events' },
+    template: { settings, mappings: legacy ? legacyMappings() : ecsMappings(o.messageType) },
+    _meta: { managed_by: 'logyard', description: legacy ? "Logstash's legacy mappings for logyard events in the legacy layout" : 'ECS mappings for logyard events' },
   }
 }
 

@@ -2,6 +2,8 @@ import type { LogEvent } from '../../../core/event.ts'
 import type { CredentialLookup } from './auth-file.ts'
 import { decryptPayload, verifySignature } from './crypto.ts'
 import { type ExactInteger, readInt64, readUint64 } from './exact-integer.ts'
+import { type JsonFloat, legacyGauge } from './json-float.ts'
+import { getField, parseFieldRef, setField, type FieldPath } from '../../../core/fields.ts'
 import type { TypesDb } from './types-db.ts'
 
 // collectd's binary network protocol (docs/protocols/collectd.md): a datagram is a run of
@@ -36,7 +38,7 @@ export const decodeErrorReasons = [
   'trailing_bytes', // 1–4 non-zero bytes after the last part
   'incomplete_value_list', // values without time, host, plugin or type: not dispatched
   'incomplete_notification', // message without time or valid severity: not dispatched
-  'nan_dropped', // a value list dropped by nan_handling: drop
+  'nan_dropped', // a value list dropped by nan_handling: drop (NaN or ±Infinity gauge)
 ] as const
 export type DecodeErrorReason = (typeof decodeErrorReasons)[number]
 
@@ -63,6 +65,8 @@ export interface DecoderOptions {
   nanDropScope?: NanDropScope
   /** legacy only: false emits an event per interval part, as Logstash's prune_intervals => false. */
   pruneIntervals?: boolean
+  /** legacy only: the codec's `target` — the decoded fields go under this field; @timestamp, @version and tags stay at the root. */
+  target?: string | undefined
 }
 
 export interface DecoderContext {
@@ -75,6 +79,7 @@ export interface DecoderContext {
   readonly nanTag: string
   readonly nanDropScope: NanDropScope
   readonly pruneIntervals: boolean
+  readonly target: FieldPath | undefined
   readonly emitValues: (ctx: DecoderContext, s: State, values: Value[], names: readonly string[], tagNan: boolean, res: DecodeResult) => void
   readonly emitNotification: (ctx: DecoderContext, s: State, message: string, res: DecodeResult) => void
 }
@@ -91,6 +96,7 @@ export function createDecoderContext(options: DecoderOptions): DecoderContext {
     nanTag: options.nanTag ?? '_collectdNaN',
     nanDropScope: options.nanDropScope ?? 'value_list',
     pruneIntervals: options.pruneIntervals ?? true,
+    target: options.target === undefined || options.target === '' ? undefined : parseFieldRef(options.target),
     emitValues: eventFormat === 'ecs' ? ecsValues : legacyValues,
     emitNotification: eventFormat === 'ecs' ? ecsNotification : legacyNotification,
   }
@@ -108,11 +114,13 @@ export interface DecodeResult {
   unknownTypes: number
   /** GAUGE NaNs replaced by nan_value. */
   nanReplaced: number
+  /** GAUGE ±Infinity replaced by nan_value (or dropped, under nan_handling: drop). */
+  infinities: number
   /** The username of the last signature or encryption part that was accepted. */
   username: string | undefined
 }
 
-export type Value = number | ExactInteger
+export type Value = number | ExactInteger | JsonFloat
 
 const PART_HOST = 0x0000
 const PART_TIME = 0x0001
@@ -165,7 +173,7 @@ function timestampOf(s: State): string {
 
 /** Decodes one datagram. Never throws on bad input: problems are counted in the result. */
 export function decodeCollectd(datagram: Buffer, ctx: DecoderContext): DecodeResult {
-  const res: DecodeResult = { events: [], values: 0, errors: [], rejections: [], unknownTypes: 0, nanReplaced: 0, username: undefined }
+  const res: DecodeResult = { events: [], values: 0, errors: [], rejections: [], unknownTypes: 0, nanReplaced: 0, infinities: 0, username: undefined }
   if (datagram.length === 0) {
     res.errors.push('empty')
     return res
@@ -291,8 +299,8 @@ function setTime(s: State, seconds: number): void {
 function setInterval(s: State, seconds: number, ctx: DecoderContext, res: DecodeResult): void {
   s.interval = seconds
   if (!ctx.pruneIntervals && ctx.eventFormat === 'legacy') {
-    const event = legacyBase(s)
-    event.interval = Math.trunc(seconds)
+    const event = legacyBase(ctx, s)
+    legacyFields(ctx, event).interval = Math.trunc(seconds)
     res.events.push(event)
   }
 }
@@ -322,18 +330,21 @@ function values(buf: Buffer, off: number, len: number, s: State, ctx: DecoderCon
         vals.push(readUint64(buf, at))
         break
       case 1: {
-        // GAUGE: little-endian double; every NaN bit pattern is NaN
+        // GAUGE: little-endian double; every NaN bit pattern is NaN. ±Infinity has no JSON form (JSON.stringify
+        // writes null): it gets NaN's treatment — replaced by nan_value and tagged, or dropped — counted apart.
         let v = buf.readDoubleLE(at)
-        if (v !== v) {
+        if (v !== v || v === Infinity || v === -Infinity) {
           if (ctx.nanHandling === 'drop') {
+            if (v === v) res.infinities++
             res.errors.push('nan_dropped')
             return ctx.nanDropScope === 'value_list'
           }
+          if (v === v) res.infinities++
+          else res.nanReplaced++
           v = ctx.nanValue
           nan = true
-          res.nanReplaced++
         }
-        vals.push(v)
+        vals.push(ctx.eventFormat === 'legacy' ? legacyGauge(v) : v)
         break
       }
       case 2: // DERIVE
@@ -448,8 +459,13 @@ function encrypted(buf: Buffer, off: number, len: number, flags: number, ctx: De
 //   conflicts, docs/protocols/collectd.md §11, item 12). Empty instances are omitted.
 //   Notifications: { '@timestamp', host: {name}, message, log: {level}, event: {kind: 'alert', …},
 //     collectd: { plugin?, plugin_instance?, type?, type_instance?, severity } }
-// legacy (Logstash codec names):
-//   { '@timestamp', host, plugin, plugin_instance?, collectd_type, type_instance?, value | <ds names>…, tags? }
+// legacy (Logstash codec names, as logstash-codec-collectd makes them):
+//   { '@timestamp', '@version': '1', host?, plugin?, plugin_instance?, collectd_type?, type_instance?,
+//     value | <ds names>…, tags?, '@metadata': {event_format: 'legacy'} }
+//   Empty strings are left out (a notification may lack plugin and type). Whole-number gauges are
+//   JsonFloat (`157.0` in JSON, as Logstash writes a Ruby Float). With `target` the codec's fields
+//   go under that field. `@metadata.event_format` sends the event to the Elasticsearch output's
+//   `legacy_index` (its `host` is a string, where logyard's ECS template maps an object).
 
 const ECS_EVENT_ALERT = { kind: 'alert', module: 'collectd', dataset: 'collectd' } as const
 const severityNames: Record<number, string> = { 1: 'failure', 2: 'warning', 4: 'okay' }
@@ -468,7 +484,7 @@ function ecsValues(ctx: DecoderContext, s: State, vals: Value[], names: readonly
   if (s.username !== undefined) collectd.username = s.username
   collectd.values = values
   const event: LogEvent = { '@timestamp': timestampOf(s), host: { name: s.host }, event: { kind: 'metric', module: 'collectd', dataset: 'collectd' }, collectd }
-  if (tagNan) event.tags = [ctx.nanTag]
+  if (tagNan && ctx.nanTag !== '') event.tags = [ctx.nanTag]
   res.events.push(event)
 }
 
@@ -485,26 +501,40 @@ function ecsNotification(_ctx: DecoderContext, s: State, message: string, res: D
   res.events.push(event)
 }
 
-function legacyBase(s: State): LogEvent {
-  const event: LogEvent = { host: s.host, '@timestamp': timestampOf(s), plugin: s.plugin }
-  if (s.pluginInstance !== '') event.plugin_instance = s.pluginInstance
-  event.collectd_type = s.type
-  if (s.typeInstance !== '') event.type_instance = s.typeInstance
+function legacyBase(ctx: DecoderContext, s: State): LogEvent {
+  const event: LogEvent = { '@timestamp': timestampOf(s), '@version': '1' }
+  const fields: Record<string, unknown> = ctx.target === undefined ? event : {}
+  if (s.host !== '') fields.host = s.host
+  if (s.plugin !== '') fields.plugin = s.plugin
+  if (s.pluginInstance !== '') fields.plugin_instance = s.pluginInstance
+  if (s.type !== '') fields.collectd_type = s.type
+  if (s.typeInstance !== '') fields.type_instance = s.typeInstance
+  if (ctx.target !== undefined) setField(event, ctx.target, fields)
+  event['@metadata'] = { event_format: 'legacy' }
   return event
 }
 
+/** Where the codec's fields of a legacy event go: the event, or its `target` object. */
+function legacyFields(ctx: DecoderContext, event: LogEvent): Record<string, unknown> {
+  return ctx.target === undefined ? event : (getField(event, ctx.target) as Record<string, unknown>)
+}
+
 function legacyValues(ctx: DecoderContext, s: State, vals: Value[], names: readonly string[], tagNan: boolean, res: DecodeResult): void {
-  const event = legacyBase(s)
-  // Logstash's rule: a single value is always `value`, whatever the data source is called.
-  if (vals.length === 1) event.value = vals[0]
-  else for (let i = 0; i < vals.length; i++) event[names[i] as string] = vals[i]
-  if (tagNan) event.tags = [ctx.nanTag]
+  const event = legacyBase(ctx, s)
+  const fields = legacyFields(ctx, event)
+  // Logstash's rule: a single value is always `value`, whatever the data source is called. Several values of a
+  // type types.db does not know (or with another count) get positional names value0, value1 … (Logstash logs an
+  // error and emits the event without them; logyard keeps them and counts the list in collectd_unknown_types_total).
+  if (vals.length === 1) fields.value = vals[0]
+  else for (let i = 0; i < vals.length; i++) fields[names[i] as string] = vals[i]
+  if (tagNan && ctx.nanTag !== '') event.tags = [ctx.nanTag]
   res.events.push(event)
 }
 
-function legacyNotification(_ctx: DecoderContext, s: State, message: string, res: DecodeResult): void {
-  const event = legacyBase(s)
-  event.message = message
-  event.severity = s.severity
+function legacyNotification(ctx: DecoderContext, s: State, message: string, res: DecodeResult): void {
+  const event = legacyBase(ctx, s)
+  const fields = legacyFields(ctx, event)
+  fields.message = message
+  fields.severity = s.severity
   res.events.push(event)
 }

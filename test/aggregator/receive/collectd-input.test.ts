@@ -138,7 +138,9 @@ test('real collectd, signed (Sign) over IPv6, legacy field names', async (t) => 
   const load = h.events.find((e) => e.plugin === 'load') as any
   t.equal(load.host, 'signed-host')
   t.equal(load.collectd_type, 'load')
-  t.type(load.shortterm, 'number')
+  t.type(Number(load.shortterm), 'number')
+  t.match(JSON.stringify(load), /"shortterm":-?\d+\.\d+/, 'gauges are written as floats (0.0), as Logstash does')
+  t.equal(load['@version'], '1')
   const oct = h.events.find((e) => e.plugin === 'exact') as any
   t.same({ rx: oct.rx, tx: oct.tx, type_instance: oct.type_instance }, { rx: 1000, tx: 2000, type_instance: 'x' })
   t.equal(h.metric('collectd_security_rejected_total'), 0)

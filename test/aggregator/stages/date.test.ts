@@ -78,7 +78,10 @@ t.test('config errors', async (t) => {
     [{ formats: ['ISO8601'], timezone: 'Mars/Olympus' }, /timezone: unknown time zone/],
     [{ formats: ["yyyy 'oops"] }, /unterminated quote/],
     [{ formats: [] }, /formats: needs at least 1/],
-    [{ formats: ['ISO8601'], locale: 'fr' }, /locale: must be one of/],
+    [{ formats: ['ISO8601'], locale: 'zz' }, /locale: no month and day names for locale "zz"/],
+    [{ formats: ['ISO8601'], locale: 'not a tag!' }, /locale: "not a tag!" is not a language tag/],
+    [{ formats: ['ISO8601'], timezone: '%{tz' }, /timezone: /],
+    [{ formats: ['yyyy-MM-dd Q'] }, /unsupported letter "Q"/],
   ] as const) {
     try {
       validate(dateSpec, { field: 'ts', ...opts })

@@ -93,3 +93,15 @@ t.test('drop: all, none, a share', async (t) => {
   const half = new DropStage({ percentage: 50 }, () => seq[i++]!)
   t.same(half.run([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]), [{ n: 2 }, { n: 4 }])
 })
+
+t.test('convert reads collectd numbers kept exact for JSON (JsonFloat 157.0, ExactInteger)', async (t) => {
+  const { JsonFloat } = await import('../../../aggregator/parse/collectd/json-float.ts')
+  const { ExactInteger } = await import('../../../aggregator/parse/collectd/exact-integer.ts')
+  const { stage } = make({ convert: { value: 'integer', g: 'float', s: 'string', big: 'float' } })
+  const [e] = stage.run([{ value: new JsonFloat(157), g: new JsonFloat(2), s: new JsonFloat(3), big: new ExactInteger(2n ** 60n) }])
+  t.equal(e!.value, 157)
+  t.equal(e!.g, 2)
+  t.equal(e!.s, '3.0', "to string as Logstash's Float#to_s writes it")
+  t.equal(e!.big, 2 ** 60)
+  t.equal(e!.tags, undefined, 'no conversion failed')
+})

@@ -121,3 +121,15 @@ test('index names from event fields (issue 14 item 7): no hidden or system index
   const literal = new BulkEncoder({ index: '.logs-%{[fields][service]}' })
   t.equal(literal.indexOf({ fields: { service: 'web' } }), '.logs-web', "the configured text's own leading dot is the operator's choice")
 })
+
+test('legacy-format events (@metadata.event_format: legacy) go to legacyIndex; raw_index still wins', async (t) => {
+  const enc = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}', legacyIndex: 'logstash-%{+yyyy.MM.dd}' })
+  const ts = '2024-05-01T12:00:00.000Z'
+  t.equal(enc.indexOf({ '@timestamp': ts, host: 'h', '@metadata': { event_format: 'legacy' } }), 'logstash-2024.05.01')
+  t.equal(enc.indexOf({ '@timestamp': ts, fields: { service: 'web' }, '@metadata': { event_format: 'ecs' } }), 'logs-web-2024.05.01')
+  t.equal(enc.indexOf({ '@timestamp': ts, fields: { service: 'web' } }), 'logs-web-2024.05.01')
+  t.equal(enc.indexOf({ '@timestamp': ts, '@metadata': { event_format: 'legacy', raw_index: 'Replay-1' } }), 'replay-1')
+  t.equal(enc.legacyIndex?.pattern, 'logstash-*')
+  const plain = new BulkEncoder({ index: 'x' })
+  t.equal(plain.indexOf({ '@metadata': { event_format: 'legacy' } }), 'x', 'no legacyIndex: the one index')
+})

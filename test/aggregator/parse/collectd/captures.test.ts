@@ -12,14 +12,19 @@ const bytes = (k: string) => Buffer.from(cap[k] as string, 'hex')
 const { db } = loadTypesDb([defaultTypesDbPath])
 const pieter = new StaticCredentials({ pieter: 'aapje1234' })
 const ctx = (o: Partial<DecoderOptions> = {}) => createDecoderContext({ typesDb: db, eventFormat: 'legacy', ...o })
+const LEGACY = { '@version': '1', '@metadata': { event_format: 'legacy' } }
+/** An event as its JSON says it (JsonFloat gauges become numbers again). */
+const plain = (e: unknown) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>
 
 test('28-event plain capture', async (t) => {
   const r = decodeCollectd(bytes('plain28'), ctx())
   t.equal(r.events.length, 28)
   t.same(r.errors, [])
   t.equal(r.unknownTypes, 0)
-  t.same(r.events[0], { host: 'lieters-klaptop.prot.plexis.eu', '@timestamp': '2013-12-31T10:14:47.811Z', plugin: 'interface', plugin_instance: 'wlan0', collectd_type: 'if_errors', rx: 0, tx: 0 })
-  t.same(r.events[2], { host: 'lieters-klaptop.prot.plexis.eu', '@timestamp': '2013-12-31T10:14:47.811Z', plugin: 'entropy', collectd_type: 'entropy', value: 157 }, 'empty plugin_instance part cleared the field')
+  t.same(r.events[0], { host: 'lieters-klaptop.prot.plexis.eu', '@timestamp': '2013-12-31T10:14:47.811Z', plugin: 'interface', plugin_instance: 'wlan0', collectd_type: 'if_errors', rx: 0, tx: 0, ...LEGACY })
+  t.same(plain(r.events[2]), { host: 'lieters-klaptop.prot.plexis.eu', '@timestamp': '2013-12-31T10:14:47.811Z', plugin: 'entropy', collectd_type: 'entropy', value: 157, ...LEGACY }, 'empty plugin_instance part cleared the field')
+  t.match(JSON.stringify(r.events[2]), /"value":157\.0[,}]/, 'the codec spec\'s 157.0: a float in JSON')
+  t.equal(Number(r.events[2]!.value), 157)
   const ecs = decodeCollectd(bytes('plain28'), ctx({ eventFormat: 'ecs' }))
   t.equal(ecs.values, r.values)
   t.same((ecs.events[0] as any).collectd.values, { if_errors: { rx: 0, tx: 0 } })
@@ -36,8 +41,11 @@ test('the same capture with one string part length corrupted: stops there, 27 ev
 })
 
 test('NaN ping capture: replaced and tagged, or dropped', async (t) => {
-  t.same(decodeCollectd(bytes('nanPing'), ctx()).events[0], { host: 'test.example.com', '@timestamp': '2014-05-12T20:41:42.048Z', plugin: 'ping', collectd_type: 'ping', type_instance: 'ping-target.example.com', value: 0, tags: ['_collectdNaN'] })
-  t.equal((decodeCollectd(bytes('nanPing'), ctx({ nanValue: 1, nanTag: 'NaN_encountered' })).events[0] as any).value, 1)
+  t.same(plain(decodeCollectd(bytes('nanPing'), ctx()).events[0]), { host: 'test.example.com', '@timestamp': '2014-05-12T20:41:42.048Z', plugin: 'ping', collectd_type: 'ping', type_instance: 'ping-target.example.com', value: 0, tags: ['_collectdNaN'], ...LEGACY })
+  const custom = decodeCollectd(bytes('nanPing'), ctx({ nanValue: 1, nanTag: 'NaN_encountered' })).events[0] as any
+  t.equal(Number(custom.value), 1)
+  t.same(custom.tags, ['NaN_encountered'])
+  t.notOk('tags' in decodeCollectd(bytes('nanPing'), ctx({ nanTag: '' })).events[0]!, "nan_tag '' adds no tag (the codec's documented way to turn it off)")
   t.equal(decodeCollectd(bytes('nanPing'), ctx({ nanHandling: 'drop' })).events.length, 0)
 })
 
@@ -57,7 +65,7 @@ test('1371-byte encrypted capture (pieter): 24 events at encrypt; the plain capt
   t.equal(enc.length, 1371)
   const r = decodeCollectd(enc, ctx({ securityLevel: 'encrypt', credentials: pieter }))
   t.equal(r.events.length, 24)
-  t.same(r.events[0], { host: 'lieters-klaptop.prot.plexis.eu', '@timestamp': '2013-12-31T11:53:15.445Z', plugin: 'disk', plugin_instance: 'dm-2', collectd_type: 'disk_octets', read: 287953920, write: 3880914944 })
+  t.same(r.events[0], { host: 'lieters-klaptop.prot.plexis.eu', '@timestamp': '2013-12-31T11:53:15.445Z', plugin: 'disk', plugin_instance: 'dm-2', collectd_type: 'disk_octets', read: 287953920, write: 3880914944, ...LEGACY })
   const plainAtEncrypt = decodeCollectd(bytes('plain28'), ctx({ securityLevel: 'encrypt', credentials: pieter }))
   t.equal(plainAtEncrypt.events.length, 0)
   t.same(plainAtEncrypt.rejections, ['unencrypted'])

@@ -32,7 +32,10 @@ const b1Ecs = {
   event: { kind: 'metric', module: 'collectd', dataset: 'collectd' },
   collectd: { plugin: 'load', type: 'load', interval: 10, values: { load: { shortterm: 0.5, midterm: 1, longterm: 1.5 } } },
 }
-const b1Legacy = { host: 'myhost', '@timestamp': T, plugin: 'load', collectd_type: 'load', shortterm: 0.5, midterm: 1, longterm: 1.5 }
+const LEGACY = { '@version': '1', '@metadata': { event_format: 'legacy' } }
+const b1Legacy = { host: 'myhost', '@timestamp': T, plugin: 'load', collectd_type: 'load', shortterm: 0.5, midterm: 1, longterm: 1.5, ...LEGACY }
+/** An event as its JSON says it (JsonFloat gauges become numbers again); `@metadata` kept. */
+const plain = (e: unknown) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>
 
 test('B1: three little-endian gauges, ECS layout', async (t) => {
   const r = decodeCollectd(B1, ctx())
@@ -44,13 +47,16 @@ test('B1: three little-endian gauges, ECS layout', async (t) => {
 
 test('B1: legacy Logstash names', async (t) => {
   const r = decodeCollectd(B1, ctx({ eventFormat: 'legacy' }))
-  t.same(r.events, [b1Legacy])
+  t.same(r.events.map(plain), [b1Legacy])
   t.notOk('interval' in (r.events[0] ?? {}), 'prune_intervals: no interval field')
+  const { '@metadata': _m, ...source } = r.events[0]!
+  t.equal(JSON.stringify(source), `{"@timestamp":"${T}","@version":"1","host":"myhost","plugin":"load","collectd_type":"load","shortterm":0.5,"midterm":1.0,"longterm":1.5}`, 'whole gauges written as floats (1.0), as Logstash does')
 })
 
 test('B2: DERIVE pair named rx/tx', async (t) => {
   const r = decodeCollectd(B2, ctx({ eventFormat: 'legacy' }))
-  t.same(r.events, [{ host: 'myhost', '@timestamp': T, plugin: 'interface', plugin_instance: 'eth0', collectd_type: 'if_octets', rx: 1000, tx: 2000 }])
+  t.same(r.events, [{ host: 'myhost', '@timestamp': T, plugin: 'interface', plugin_instance: 'eth0', collectd_type: 'if_octets', rx: 1000, tx: 2000, ...LEGACY }])
+  t.match(JSON.stringify(r.events[0]), /"rx":1000,"tx":2000/, 'DERIVE values stay integers')
   const e = decodeCollectd(B2, ctx()).events[0] as any
   t.same(e.collectd.values, { if_octets: { rx: 1000, tx: 2000 } })
   t.equal(e.collectd.plugin_instance, 'eth0')
@@ -59,7 +65,7 @@ test('B2: DERIVE pair named rx/tx', async (t) => {
 test('B2b: state carries over within a datagram', async (t) => {
   const r = decodeCollectd(Buffer.concat([B2, B2bTail]), ctx({ eventFormat: 'legacy' }))
   t.equal(r.events.length, 2)
-  t.same(r.events[1], { host: 'myhost', '@timestamp': T, plugin: 'interface', plugin_instance: 'eth1', collectd_type: 'if_octets', rx: 5, tx: -1 })
+  t.same(r.events[1], { host: 'myhost', '@timestamp': T, plugin: 'interface', plugin_instance: 'eth1', collectd_type: 'if_octets', rx: 5, tx: -1, ...LEGACY })
   t.equal(r.values, 4)
 })
 
@@ -69,7 +75,9 @@ test('B3: low-resolution time/interval and COUNTER 2^64-1 kept exact', async (t)
   t.equal(e['@timestamp'], T)
   t.ok(e.value instanceof ExactInteger)
   t.equal(e.value.value, 18446744073709551615n)
-  t.equal(JSON.stringify(e), `{"host":"myhost","@timestamp":"${T}","plugin":"test","collectd_type":"counter","value":18446744073709551615}`)
+  const { '@metadata': meta, ...source } = e
+  t.same(meta, { event_format: 'legacy' })
+  t.equal(JSON.stringify(source), `{"@timestamp":"${T}","@version":"1","host":"myhost","plugin":"test","collectd_type":"counter","value":18446744073709551615}`)
   const ecs = decodeCollectd(B3, ctx()).events[0] as any
   t.equal(ecs.collectd.interval, 10)
   t.match(JSON.stringify(ecs), /"counter":\{"value":18446744073709551615\}/)
@@ -96,7 +104,8 @@ test('64-bit integers: numbers when safe, exact wrappers beyond 2^53', async (t)
 
 test('B4: NaN gauge with change_value becomes nan_value and is tagged', async (t) => {
   const r = decodeCollectd(B4, ctx({ eventFormat: 'legacy' }))
-  t.same(r.events, [{ host: 'myhost', '@timestamp': T, plugin: 'ping', collectd_type: 'ping', type_instance: 'target', value: 0, tags: ['_collectdNaN'] }])
+  t.same(r.events.map(plain), [{ host: 'myhost', '@timestamp': T, plugin: 'ping', collectd_type: 'ping', type_instance: 'target', value: 0, tags: ['_collectdNaN'], ...LEGACY }])
+  t.match(JSON.stringify(r.events[0]), /"value":0\.0/, 'the replacement is a float too')
   t.equal(r.nanReplaced, 1)
   const custom = decodeCollectd(B4, ctx({ nanValue: -1, nanTag: 'nan!' })).events[0] as any
   t.equal(custom.collectd.values.ping.value, -1)
@@ -230,8 +239,8 @@ test('empty plugin_instance part clears the field', async (t) => {
 test('prune_intervals false (legacy): B1 emits the interval event then the values event', async (t) => {
   const r = decodeCollectd(B1, ctx({ eventFormat: 'legacy', pruneIntervals: false }))
   t.equal(r.events.length, 2)
-  t.same(r.events[0], { host: 'myhost', '@timestamp': T, plugin: '', collectd_type: '', interval: 10 })
-  t.same(r.events[1], b1Legacy)
+  t.same(r.events[0], { host: 'myhost', '@timestamp': T, interval: 10, ...LEGACY }, 'empty plugin and collectd_type are left out, as the codec does')
+  t.same(plain(r.events[1]), b1Legacy)
 })
 
 test('unknown type kept with positional names and counted', async (t) => {
@@ -308,4 +317,47 @@ test('random bytes never throw', async (t) => {
     }
   })
   t.ok(problems > 1000, 'garbage is reported as decode errors or rejections')
+})
+
+test('legacy: ±Infinity gauges get NaN handling (replaced and tagged, counted apart, or dropped)', async (t) => {
+  const lists = (v: number) => encodeValueLists([{ host: 'h', plugin: 'p', type: 'ping', time: 1700000000, values: [{ type: 'GAUGE', value: v }] }])
+  for (const inf of [Infinity, -Infinity]) {
+    const r = decodeCollectd(lists(inf), ctx({ eventFormat: 'legacy', nanValue: -1 }))
+    t.equal(r.infinities, 1)
+    t.equal(r.nanReplaced, 0, 'not counted as NaN')
+    t.match(JSON.stringify(r.events[0]), /"value":-1\.0/, `${inf} → nan_value, never null`)
+    t.same(r.events[0]!.tags, ['_collectdNaN'])
+    const ecs = decodeCollectd(lists(inf), ctx()).events[0] as any
+    t.equal(ecs.collectd.values.ping.value, 0, 'ECS format too')
+    const dropped = decodeCollectd(lists(inf), ctx({ nanHandling: 'drop' }))
+    t.equal(dropped.events.length, 0)
+    t.same(dropped.errors, ['nan_dropped'])
+    t.equal(dropped.infinities, 1)
+  }
+  const finite = decodeCollectd(lists(Number.MAX_VALUE), ctx({ eventFormat: 'legacy' }))
+  t.equal(finite.infinities, 0)
+  t.notOk('tags' in finite.events[0]!, 'the largest finite double is a value like any other')
+})
+
+test('legacy: target nests the codec fields; @timestamp, @version, tags stay at the root', async (t) => {
+  const r = decodeCollectd(B4, ctx({ eventFormat: 'legacy', target: '[metrics][collectd]' }))
+  const e = plain(r.events[0])
+  t.same(e, { '@timestamp': T, '@version': '1', metrics: { collectd: { host: 'myhost', plugin: 'ping', collectd_type: 'ping', type_instance: 'target', value: 0 } }, tags: ['_collectdNaN'], '@metadata': { event_format: 'legacy' } })
+  const n = plain(decodeCollectd(B5, ctx({ eventFormat: 'legacy', target: 'collectd' })).events[0])
+  t.same(n.collectd, { host: 'myhost', plugin: 'load', collectd_type: 'load', message: 'load high', severity: 2 })
+  const iv = plain(decodeCollectd(B1, ctx({ eventFormat: 'legacy', pruneIntervals: false, target: 'c' })).events[0])
+  t.same(iv.c, { host: 'myhost', interval: 10 })
+})
+
+test('legacy: a notification without plugin or type leaves them out; unknown multi-value types keep positional names', async (t) => {
+  // B5 without its plugin and type parts: time, severity, host, message
+  const bare = hex('0008000c1954fc40000000000101000c00000000000000020000000b6d79686f7374000100000e6c6f6164206869676800')
+  const e = plain(decodeCollectd(bare, ctx({ eventFormat: 'legacy' })).events[0])
+  t.same(e, { '@timestamp': T, '@version': '1', host: 'myhost', message: 'load high', severity: 2, '@metadata': { event_format: 'legacy' } })
+  const p = encodeValueLists([{ host: 'h', plugin: 'x', type: 'nosuchtype', time: 1700000000, values: [{ type: 'GAUGE', value: 1 }, { type: 'DERIVE', value: 2n }] }])
+  const r = decodeCollectd(p, ctx({ eventFormat: 'legacy' }))
+  t.equal(r.unknownTypes, 1)
+  t.match(JSON.stringify(r.events[0]), /"value0":1\.0,"value1":2[,}]/)
+  const single = decodeCollectd(encodeValueLists([{ host: 'h', plugin: 'x', type: 'nosuchtype', time: 1700000000, values: [{ type: 'GAUGE', value: 3 }] }]), ctx({ eventFormat: 'legacy' }))
+  t.equal(Number(single.events[0]!.value), 3, 'one value is `value` whatever the type, as in Logstash')
 })
