@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { Backoff } from '../core/backoff.ts'
 import type { Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
+import type { SenderInfo } from '../core/lumberjack/server.ts'
 import { mergeSnapshots, MetricsRegistry, type MetricsSnapshot } from '../core/metrics.ts'
 import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } from './ops.ts'
 
@@ -23,7 +24,7 @@ import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } 
 export const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready', startupFailed: 'logyard:startup-failed' } as const
 
 interface ReportRequest { type: typeof Msg.report; id: number }
-interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot }
+interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot; senders?: SenderInfo[] }
 interface ReadyMessage { type: typeof Msg.ready; listening: Record<string, unknown> }
 interface StopMessage { type: typeof Msg.stop }
 interface StartupFailedMessage { type: typeof Msg.startupFailed; exitCode: number; code: string; message: string }
@@ -95,7 +96,7 @@ export class ClusterPrimary {
       this.#fork(slot)
     }
     if (this.#options.http !== undefined && !this.#stopping) {
-      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText(), snapshot: () => this.snapshot() }, this.#logger)
+      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText(), snapshot: () => this.snapshot(), senders: async () => (await this.reports()).flatMap((r) => r.senders ?? []) }, this.#logger)
       this.#refreshHealth()
     }
   }
@@ -186,7 +187,7 @@ export class ClusterPrimary {
           this.#pending.delete(id)
           resolve(undefined)
         }
-      }).then((r) => (r ? { worker: slot.index, health: r.health, snapshot: r.snapshot } : undefined))
+      }).then((r): WorkerReport | undefined => (r ? { worker: slot.index, health: r.health, snapshot: r.snapshot, senders: r.senders ?? [] } : undefined))
     })
     return (await Promise.all(asks)).filter((r): r is WorkerReport => r !== undefined)
   }
@@ -255,7 +256,7 @@ export class ClusterPrimary {
 }
 
 export interface WorkerHooks {
-  report(): { health: Health; snapshot: MetricsSnapshot }
+  report(): { health: Health; snapshot: MetricsSnapshot; senders?: SenderInfo[] }
   stop(): void
 }
 
@@ -264,7 +265,7 @@ export function attachWorkerIpc(hooks: WorkerHooks): void {
   process.on('message', (msg: ReportRequest | StopMessage) => {
     if (msg?.type === Msg.report) {
       const r = hooks.report()
-      const reply: ReportReply = { type: Msg.reportReply, id: msg.id, health: r.health, snapshot: r.snapshot }
+      const reply: ReportReply = { type: Msg.reportReply, id: msg.id, health: r.health, snapshot: r.snapshot, senders: r.senders }
       process.send?.(reply)
     } else if (msg?.type === Msg.stop) {
       hooks.stop()

@@ -77,6 +77,7 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   // that arrives while the pipeline is still being built (grok compiling,
   // outputs connecting) ends the process at once instead of being lost.
   let app: Aggregator | undefined
+  let beatsInput: BeatsInput | undefined
   let started = false
   let stopping = false
   const stop = (signal: string): void => {
@@ -95,14 +96,14 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   onSignals(stop)
   const metrics = new MetricsRegistry()
   if (cluster.isWorker) {
-    attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot() }), stop: () => stop('primary') })
+    attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot(), senders: beatsInput?.senders() ?? [] }), stop: () => stop('primary') })
   }
   const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir })
   const output = await createOutputs(config.output, { logger: logger.child({ component: 'output' }), metrics, deadLetter: config.dead_letter })
   const inputs: InputFactory[] = []
   const beats = config.inputs.beats
   if (beats) {
-    inputs.push(beatsInputFactory((deliver) => new BeatsInput(beats, { logger: logger.child({ component: 'beats' }), metrics, deliver })))
+    inputs.push(beatsInputFactory((deliver) => (beatsInput = new BeatsInput(beats, { logger: logger.child({ component: 'beats' }), metrics, deliver }))))
   }
   const collectd = config.inputs.collectd
   if (collectd) {
@@ -114,7 +115,7 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
   const listening = await app.start()
   started = true
-  if (!cluster.isWorker && config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render(), snapshot: () => metrics.snapshot() }, logger)
+  if (!cluster.isWorker && config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render(), snapshot: () => metrics.snapshot(), senders: () => beatsInput?.senders() ?? [] }, logger)
   logger.info({ listening }, 'aggregator started')
   if (cluster.isWorker) announceReady(listening)
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import { startOpsServer, type Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
+import type { SenderInfo } from '../core/lumberjack/server.ts'
 import { mergeSnapshots, renderSnapshot, type MetricsSnapshot } from '../core/metrics.ts'
 import { STATUS_PAGE } from './status/page.ts'
 import { StatusBoard } from './status/status.ts'
@@ -17,6 +18,7 @@ export interface WorkerReport {
   worker: number
   health: Health
   snapshot: MetricsSnapshot
+  senders?: SenderInfo[]
 }
 
 export interface OpsSource {
@@ -24,11 +26,13 @@ export interface OpsSource {
   metrics(): string | Promise<string>
   /** The metrics as numbers (summed over workers in a cluster), for /status. */
   snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>
+  /** Connected Lumberjack senders (each worker's top ones), for /status. */
+  senders?(): SenderInfo[] | Promise<SenderInfo[]>
 }
 
 /** /healthz, /metrics, and the status page (/) with its data (/status, aggregator/status/). */
 export async function startAggregatorOps(listen: string, source: OpsSource, logger: Logger, statusInterval = 5000): Promise<Server> {
-  const board = new StatusBoard({ snapshot: () => source.snapshot(), health: () => source.health() }, statusInterval)
+  const board = new StatusBoard({ snapshot: () => source.snapshot(), health: () => source.health(), senders: () => source.senders?.() ?? [] }, statusInterval)
   const server = await startOpsServer({
     listen,
     health: () => source.health(),

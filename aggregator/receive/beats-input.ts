@@ -7,6 +7,7 @@ import { LumberjackServer, lumberjackServerSpec, type ServerOptions } from '../.
 import type { DecodedBatch } from '../../core/lumberjack/frame-decoder.ts'
 import type { PeerInfo } from '../../core/lumberjack/server-connection.ts'
 import { ConnectionError, underKey } from '../../core/errors.ts'
+import type { SenderInfo } from '../../core/lumberjack/server.ts'
 
 // `inputs.beats`: the Lumberjack v2 listener feeding the pipeline. A batch
 // is handed to `deliver` (pipeline → output) and ACKed only when that
@@ -99,6 +100,10 @@ export class BeatsInput {
 
   get connections(): number {
     return this.#server.connections
+  }
+
+  senders(limit?: number): SenderInfo[] {
+    return this.#server.senders(limit)
   }
 
   listen(): Promise<{ host: string; port: number }> {

@@ -39,6 +39,7 @@ th { color:var(--dim); font-weight:500; }
 <main>
 <section><h2>Throughput (events/s)</h2><div id="rates"></div></section>
 <section><h2>Inputs</h2><table id="inputs"></table></section>
+<section><h2>Senders</h2><table id="senders"></table><p id="senders-more"></p></section>
 <section><h2>Pipeline stages</h2><table id="stages"></table></section>
 <section><h2>Outputs</h2><table id="outputs"></table></section>
 <section><h2>Dead-letter queue</h2><table id="dlq"></table></section>
@@ -68,6 +69,8 @@ function render(s) {
   $("rates").innerHTML = Object.keys(LABELS).filter((k) => k !== "collectd_datagrams" || s.collectd).map((k) =>
     '<div class="rate" data-rate="' + k + '"><span>' + LABELS[k] + "</span><b>" + fmt(s.rates[k]) + "</b>" + spark([...s.history[k], s.rates[k]]) + "</div>").join("");
   rows("inputs", ["input", "events", "batches", "failed", "connections"], s.inputs.map((i) => [i.input, i.events_total, i.batches_total, { v: i.batches_failed_total, bad: i.batches_failed_total > 0 }, i.connections ?? "–"]));
+  rows("senders", ["address", "TLS subject", "events", "last ACK s", "pending"], s.senders.map((c) => [c.address, c.tls_subject ?? "–", c.events, c.last_ack_age_s ?? "–", c.windows_pending]));
+  $("senders-more").textContent = s.senders_total > s.senders.length ? "… " + (s.senders_total - s.senders.length) + " more connection(s)" : "";
   rows("stages", ["stage", "in", "out", "failed", "dropped"], s.pipeline.stages.map((p) => [p.stage, p.in, p.out, { v: p.failed, bad: p.failed > 0 }, p.dropped]));
   const out = [];
   const es = s.outputs.elasticsearch;

@@ -1,5 +1,6 @@
 import type { Health } from '../../core/http-server.ts'
 import type { MetricsSnapshot } from '../../core/metrics.ts'
+import type { SenderInfo } from '../../core/lumberjack/server.ts'
 
 // The live status of an aggregator (GET /status on the ops port, the data of
 // the status page at GET /): built from the same metrics /metrics shows —
@@ -55,7 +56,11 @@ interface Sample {
 export interface StatusSource {
   snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>
   health(): Health | Promise<Health>
+  senders?(): SenderInfo[] | Promise<SenderInfo[]>
 }
+
+/** How many senders /status lists (the busiest; the rest are counted). */
+export const STATUS_MAX_SENDERS = 20
 
 export class StatusBoard {
   readonly #source: StatusSource
@@ -107,7 +112,8 @@ export class StatusBoard {
   }
 
   async status(): Promise<Record<string, unknown>> {
-    const [s, health] = await Promise.all([this.#source.snapshot(), this.#source.health()])
+    const [s, health, allSenders] = await Promise.all([this.#source.snapshot(), this.#source.health(), this.#source.senders?.() ?? []])
+    const senders = [...allSenders].sort((a, b) => b.events - a.events).slice(0, STATUS_MAX_SENDERS)
     // The freshest totals against the last sample: "now" rates that move every poll.
     const last = this.#samples.at(-1)
     const now = Date.now()
@@ -140,6 +146,8 @@ export class StatusBoard {
         ...(input === 'beats' ? { connections: total(s, 'lumberjack_connections'), decoded_bytes: total(s, 'lumberjack_decoded_bytes'), ids_derived_total: total(s, 'input_ids_derived_total', { input }) } : {}),
       })),
       inputs_paused: total(s, 'inputs_paused') > 0,
+      senders,
+      senders_total: total(s, 'lumberjack_connections'),
       pipeline: {
         in_total: total(s, 'pipeline_events_in_total'),
         out_total: total(s, 'pipeline_events_out_total'),

@@ -45,6 +45,10 @@ const keepaliveFrame = ackFrame(0, Version.v2)
 
 export class ServerConnection {
   readonly peer: PeerInfo
+  /** For status pages: when the connection was accepted, events received, and when its last window was acknowledged. */
+  readonly since = Date.now()
+  events = 0
+  lastAckAt = 0
   readonly #socket: Socket
   readonly #host: ConnectionHost
   readonly #decoder: FrameDecoder
@@ -102,6 +106,11 @@ export class ServerConnection {
     if (this.#queue.length === 0) this.#end()
   }
 
+  /** Windows received and not yet acknowledged (in the pipeline or waiting for it). */
+  get windowsPending(): number {
+    return this.#queue.length
+  }
+
   destroy(): void {
     this.#socket.destroy()
   }
@@ -121,6 +130,7 @@ export class ServerConnection {
     for (const batch of batches) {
       counters.batches.inc()
       counters.events.inc(batch.events.length)
+      this.events += batch.events.length
       counters.payloadBytes.inc(batch.bytes)
       this.#reserved += batch.bytes
       this.#host.reserve(batch.bytes)
@@ -160,6 +170,7 @@ export class ServerConnection {
     const batch = this.#queue.shift()
     if (batch) this.#giveBack(batch.bytes)
     if (batch && !this.#closed) {
+      this.lastAckAt = Date.now()
       this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
       this.#host.counters.acks.inc()
     }

@@ -102,6 +102,16 @@ function subjectText(cert: PeerCertificate): string | undefined {
     .join(',')
 }
 
+/** One sender as a status page shows it. */
+export interface SenderInfo {
+  address: string
+  tls_subject: string | undefined
+  events: number
+  connected_s: number
+  last_ack_age_s: number | null
+  windows_pending: number
+}
+
 export class LumberjackServer extends EventEmitter {
   readonly #options: ServerOptions
   readonly #host: ConnectionHost
@@ -196,6 +206,14 @@ export class LumberjackServer extends EventEmitter {
   /** Open connections (after the TLS handshake). */
   get connections(): number {
     return this.#connections.size
+  }
+
+  /** The `limit` connections that sent the most events (status pages; bounded whatever the connection count). */
+  senders(limit = 20): SenderInfo[] {
+    const all = [...this.#connections]
+    all.sort((a, b) => b.events - a.events)
+    const now = Date.now()
+    return all.slice(0, limit).map((c) => ({ address: c.peer.remoteAddress, tls_subject: c.peer.tlsSubject, events: c.events, connected_s: Math.round((now - c.since) / 1000), last_ack_age_s: c.lastAckAt > 0 ? Math.round((now - c.lastAckAt) / 100) / 10 : null, windows_pending: c.windowsPending }))
   }
 
   get counters(): Readonly<ServerCounters> {

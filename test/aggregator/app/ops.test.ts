@@ -54,7 +54,8 @@ t.test('status page: GET / is one self-contained page; GET /status rates and his
   m.counter('es_docs_indexed_total', 'indexed')
   m.observe('es_healthy', 'up', 'gauge', () => 1)
   m.observe('lumberjack_connections', 'conns', 'gauge', () => 3)
-  const server = await startAggregatorOps('127.0.0.1:0', { health: () => ({ ok: true, status: 'ok' }), metrics: () => m.render(), snapshot: () => m.snapshot() }, silentLogger(), 100)
+  const senders = Array.from({ length: 30 }, (_, i) => ({ address: `10.0.0.${i}`, tls_subject: `CN=web-${i}`, events: i * 10, connected_s: 5, last_ack_age_s: 0.1, windows_pending: 0 }))
+  const server = await startAggregatorOps('127.0.0.1:0', { health: () => ({ ok: true, status: 'ok' }), metrics: () => m.render(), snapshot: () => m.snapshot(), senders: () => senders }, silentLogger(), 100)
   t.teardown(() => new Promise<void>((r) => server.close(() => r())))
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   const page = await fetch(`${url}/`)
@@ -84,6 +85,8 @@ t.test('status page: GET / is one self-contained page; GET /status rates and his
   t.ok(s.pipeline.stages[0].failed > 0)
   t.match(s.outputs, { elasticsearch: { healthy: true } })
   t.equal(s.collectd, undefined, 'no collectd block without a collectd input')
+  t.equal(s.senders.length, 20, 'top 20 senders of 30')
+  t.match(s.senders[0], { address: '10.0.0.29', tls_subject: 'CN=web-29', events: 290 }, 'busiest first')
   t.ok(s.history.events_in.length <= 120, 'bounded history')
   t.equal((await fetch(`${url}/status`, { method: 'POST' })).status, 405, 'read-only')
 })

@@ -80,6 +80,8 @@ t.test('status page in chromium: no console error, numbers move, screenshot', as
   t.not(during, before, `events in per second moved: ${before} → ${during}`)
   await page.waitForFunction(`document.querySelectorAll('#stages td.bad').length > 0`, undefined, { timeout: 60_000 })
   t.pass('grok failures shown on the stage row')
+  await page.waitForFunction(`document.querySelectorAll('#senders td').length > 0`, undefined, { timeout: 30_000 })
+  t.match(await page.textContent('#senders'), /127\.0\.0\.1/, 'the sender is listed with its address')
   const inputs = await page.textContent('#inputs')
   t.match(inputs, /beats/, 'the beats input is listed')
   t.match(await page.textContent('#meta'), /2 worker/, 'both workers summed')
