@@ -18,12 +18,16 @@ export class Watcher {
 
   constructor(matchers: readonly PathMatcher[], sink: WatchSink, logger: Logger) {
     const bases = new Set<string>()
-    let depth: number | undefined = 0
+    // `**` is bounded like the scan (scan_max_depth). chokidar follows links
+    // (entering each real directory once): its followSymlinks: false mode
+    // missed a file re-created after a rename (test/forwarder/tail/recovery.test.ts).
+    // What it reports is only a hint: the tailer's #resolve refuses a link, or a
+    // path through a linked directory, unless follow_symlinks allows it.
+    let depth = 0
     for (const m of matchers) {
       for (const p of m.patterns) {
         bases.add(globBase(p))
-        const d = globDepth(p)
-        depth = d === undefined || depth === undefined ? undefined : Math.max(depth, d)
+        depth = Math.max(depth, globDepth(p) ?? m.maxDepth)
       }
     }
     const wanted = (path: string): boolean => matchers.some((m) => m.matches(path))
@@ -31,6 +35,7 @@ export class Watcher {
       ignoreInitial: true,
       persistent: true,
       depth,
+      followSymlinks: true,
       atomic: false, // a rename rotation must surface as unlink + add, not as a change
       ignored: (path, stats) => stats !== undefined && stats.isFile() && !wanted(path),
     })
