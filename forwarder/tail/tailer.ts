@@ -96,6 +96,7 @@ export class Tailer {
   readonly #skipped = new Map<string, SkipReason>() // path → why it is not read (logged once)
   readonly #skipLog = { windowStart: 0, lines: 0, suppressed: 0 }
   readonly #limitLogged = new Map<ScanLimit, number>()
+  readonly #scanSkips = new Set<string>() // linked directories the current scan did not enter
   readonly #scanReport: ScanReport
   readonly fs = new TrackedFs()
   #stalled = false
@@ -123,7 +124,10 @@ export class Tailer {
       (i) => new PathMatcher(i.paths, i.exclude, { followSymlinks: i.follow_symlinks, targetDirs: i.symlink_target_dirs, maxDepth: i.scan_max_depth, maxEntries: i.scan_max_entries, track: (op, path, p) => this.fs.track(op, path, p) }),
     )
     this.#scanReport = {
-      skipped: (path, reason, target) => this.#skip(path, reason, target === undefined ? 'symlinked directory not entered' : `symlinked directory leads to ${target}, outside the allowed directories`),
+      skipped: (path, reason, target) => {
+        this.#scanSkips.add(path)
+        this.#skip(path, reason, target === undefined ? 'symbolic link to a directory not entered (follow_symlinks is off)' : `symbolic link to a directory leading to ${target}, outside the allowed directories (see symlink_target_dirs)`)
+      },
       limited: (reason, path) => this.#limited(reason, path),
     }
     this.#counters = { lines: 0, events: 0 }
@@ -484,6 +488,7 @@ export class Tailer {
       const done = new Set<string>()
       // Inputs whose scan was cut short (scan_max_entries): their files not seen may still exist.
       const incomplete = new Set<number>()
+      this.#scanSkips.clear()
       for (let i = 0; i < this.#matchers.length; i++) {
         const m = this.#matchers[i]!
         const scan = await m.scan(this.#scanReport)
@@ -526,7 +531,7 @@ export class Tailer {
       }
       if (this.#stopping) return
       // Skipped paths no longer there are forgotten (memory stays bounded by what the directories hold).
-      if (incomplete.size === 0) for (const p of this.#skipped.keys()) if (!done.has(p)) this.#skipped.delete(p)
+      if (incomplete.size === 0) for (const p of this.#skipped.keys()) if (!done.has(p) && !this.#scanSkips.has(p)) this.#skipped.delete(p)
       if (initial) await this.#recoverRotated(seen)
       for (const h of [...this.#byKey.values()]) {
         if (seen.has(h.key) || incomplete.has(h.inputIndex)) continue
