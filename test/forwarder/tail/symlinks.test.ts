@@ -13,7 +13,7 @@ import { MemoryPublisher, config, tmpDir, until } from '../helpers.ts'
 
 type Line = Record<string, any>
 
-async function start(t: Tap.Test, raw: Record<string, unknown>): Promise<{ app: ForwarderApp; publisher: MemoryPublisher; logs: Line[] }> {
+async function start(t: { teardown(fn: () => unknown): void }, raw: Record<string, unknown>): Promise<{ app: ForwarderApp; publisher: MemoryPublisher; logs: Line[] }> {
   const logs: Line[] = []
   const logger = pino({ level: 'info' }, { write: (s: string) => void logs.push(JSON.parse(s)) })
   const publisher = new MemoryPublisher()
