@@ -66,7 +66,11 @@ t.test('opening a FIFO without a writer returns at once, refused as not a regula
   const { fd, st } = await fs.open(join(dir, 'real'))
   t.ok(st.isFile())
   closeSync(fd)
-  await t.rejects(fs.open('/dev/null'), { kind: 'character device' }, 'a device is refused')
+  const dev = await fs.open('/dev/null').then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  t.ok(dev instanceof NotRegularFile && dev.kind === 'character device', 'a device is refused')
 })
 
 t.test('5 FIFOs named like logs beside a log file: the file ships promptly, the FIFOs are skipped, counted and logged', async (t) => {
