@@ -84,7 +84,7 @@ export class ForwarderApp {
   }
 
   health(): Health {
-    // A file-system call outstanding past stall_timeout (threadpool blocked, hung mount): not healthy.
+    // A file-system call outstanding past read_stall_timeout (threadpool blocked, hung mount): not healthy.
     const stall = this.#tailer?.stalled()
     const stalled = stall !== undefined && stall.count > 0
     const ok = this.#state === 'running' && !stalled
@@ -130,7 +130,7 @@ export class ForwarderApp {
       m.observe('forwarder_scan_limited_total', 'Directory scans bounded, by reason (loop: a directory met inside itself; max_depth: scan_max_depth; max_entries: scan_max_entries)', 'counter', () => s.scanLimited[reason], { reason })
     }
     m.observe('forwarder_fs_calls_outstanding', 'File-system calls of the reader in progress', 'gauge', () => t.fs.outstanding)
-    m.observe('forwarder_fs_calls_stalled', 'File-system calls of the reader outstanding longer than stall_timeout (/healthz answers 503 while above 0)', 'gauge', () => t.stalled().count)
+    m.observe('forwarder_fs_calls_stalled', 'File-system calls of the reader outstanding longer than read_stall_timeout (/healthz answers 503 while above 0)', 'gauge', () => t.stalled().count)
     m.observe('forwarder_reader_stalls_total', 'Times the reader was found stalled', 'counter', () => s.stalls)
     m.observe('forwarder_process_resident_memory_bytes', 'Resident set size', 'gauge', () => process.memoryUsage.rss())
     m.observe('forwarder_process_heap_used_bytes', 'V8 heap in use', 'gauge', () => process.memoryUsage().heapUsed)

@@ -71,7 +71,7 @@ export const forwarderSpec: Spec = {
     batch_linger: { type: 'duration', default: '100ms', doc: 'a partial batch is sent after this long' },
     batch_bytes: { type: 'size', min: 1024, default: '4mb', doc: 'a batch is cut at this many encoded bytes' },
     http: { type: 'object', optional: true, doc: 'operations endpoint', fields: { listen: { type: 'string', required: true, doc: 'host:port for /healthz and /metrics, e.g. 127.0.0.1:5066', check: checkListen } } },
-    stall_timeout: { type: 'duration', min: 100, default: '30s', doc: 'a file-system call (open, stat, read) outstanding longer than this marks the reader stalled: /healthz answers 503' },
+    read_stall_timeout: { type: 'duration', min: 100, default: '30s', doc: 'a file-system call (open, stat, read) outstanding longer than this marks the reader stalled: /healthz answers 503' },
     logging: { type: 'object', doc: 'log output (JSON lines on stdout)', fields: { level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', doc: 'log level' } } },
   },
 }
@@ -116,6 +116,6 @@ export interface ForwarderConfig {
   readonly batch_linger: number
   readonly batch_bytes: number
   readonly http?: { readonly listen: string }
-  readonly stall_timeout: number
+  readonly read_stall_timeout: number
   readonly logging: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' }
 }

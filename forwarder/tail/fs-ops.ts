@@ -13,7 +13,7 @@ import { readHead } from './fingerprint.ts'
 //    opens resolved paths (with follow_symlinks the link's target), so
 //    O_NOFOLLOW is always right. O_NONBLOCK has no effect on reads of regular
 //    files (open(2)).
-// 2. Calls still outstanding after `stall_timeout` mean the reader is stuck
+// 2. Calls still outstanding after `read_stall_timeout` mean the reader is stuck
 //    (the threadpool is blocked, or a file system hangs, e.g. a hard NFS
 //    mount): stalled() names the oldest, and /healthz reports it.
 

@@ -65,7 +65,7 @@ export class TailStats {
   readonly skipped: Record<SkipReason, number> = { symlink: 0, symlink_target: 0, not_regular: 0 }
   /** Scans cut short, by reason. */
   readonly scanLimited: Record<ScanLimit, number> = { loop: 0, max_depth: 0, max_entries: 0 }
-  /** Times the reader was found stalled (a file-system call outstanding past stall_timeout). */
+  /** Times the reader was found stalled (a file-system call outstanding past read_stall_timeout). */
   stalls = 0
   countError(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1)
@@ -426,9 +426,9 @@ export class Tailer {
     }
   }
 
-  /** A file-system call outstanding longer than stall_timeout: what and where (for /healthz). */
+  /** A file-system call outstanding longer than read_stall_timeout: what and where (for /healthz). */
   stalled(): { count: number; oldest: { op: string; path: string; seconds: number } | undefined } {
-    return this.fs.stalled(this.#o.config.stall_timeout)
+    return this.fs.stalled(this.#o.config.read_stall_timeout)
   }
 
   #checkStall(): void {
@@ -437,7 +437,7 @@ export class Tailer {
       this.#stalled = true
       this.#o.stats.stalls++
       this.#o.stats.countError('LY_TIMEOUT')
-      const e = new TimeoutError(`reader stalled: ${s.oldest!.op} of ${s.oldest!.path} outstanding for ${s.oldest!.seconds}s (stall_timeout ${this.#o.config.stall_timeout}ms); /healthz answers 503 until it completes`, { path: s.oldest!.path })
+      const e = new TimeoutError(`reader stalled: ${s.oldest!.op} of ${s.oldest!.path} outstanding for ${s.oldest!.seconds}s (read_stall_timeout ${this.#o.config.read_stall_timeout}ms); /healthz answers 503 until it completes`, { path: s.oldest!.path })
       this.#log.error({ code: e.code, op: s.oldest!.op, path: s.oldest!.path, seconds: s.oldest!.seconds, stalled: s.count }, e.message)
     } else if (s.count === 0 && this.#stalled) {
       this.#stalled = false

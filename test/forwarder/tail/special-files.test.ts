@@ -105,7 +105,7 @@ t.test('a stalled reader (threadpool blocked) turns /healthz to 503 with the rea
   const dir = tmpDir(t)
   const f = join(dir, 'app.log')
   writeFileSync(f, lines('before', 5))
-  const { app, publisher, logs: out, base } = await start(t, { data_dir: join(dir, 'data'), stall_timeout: '500ms', inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', scan_frequency: '200ms' }] })
+  const { app, publisher, logs: out, base } = await start(t, { data_dir: join(dir, 'data'), read_stall_timeout: '500ms', inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', scan_frequency: '200ms' }] })
   await until(() => publisher.events.length >= 5, 10_000, 'first lines')
   t.equal((await fetch(`${base}/healthz`)).status, 200, 'healthy at first')
   // What a FIFO opened without O_NONBLOCK does (on main before this fix, in the
