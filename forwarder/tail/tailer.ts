@@ -713,6 +713,9 @@ export class Tailer {
       return undefined
     }
     const link = st.isSymbolicLink()
+    // The file already read under this very name (a change event): vetted when it was found.
+    const current = this.#byPath.get(path)
+    if (!link && current !== undefined && current.key === fileKey(st.dev, st.ino) && st.isFile()) return { openPath: current.openPath ?? path, st, link }
     if (link && !m.followSymlinks) {
       this.#skip(path, 'symlink', 'symbolic link not followed (follow_symlinks is off)')
       return undefined
