@@ -723,7 +723,7 @@ export class Tailer {
     let openPath = path
     if (!m.followSymlinks) {
       // The name itself is no link; neither may a directory on the way be
-      // (the watcher reports files inside linked directories too).
+      // (defence in depth: neither the scan nor the watcher enters linked directories).
       let real: string
       try {
         real = await this.fs.realpath(path)

@@ -187,3 +187,11 @@ t.test('a link to a big directory (/usr) in a watched ** directory: neither the 
   await until(() => publisher.events.length === 1, 10_000, 'app.log')
   t.equal(metric(app, 'forwarder_files_skipped_total', 'symlink'), 1, 'the link is skipped and counted')
 })
+
+t.test('config: symlink_target_dirs must be absolute; scan bounds validated', async (t) => {
+  t.throws(() => config({ inputs: [{ paths: ['/var/log/*.log'], follow_symlinks: true, symlink_target_dirs: ['srv/logs'] }] }), { code: 'LY_CONFIG', message: /inputs\[0\]\.symlink_target_dirs.*must be absolute/ })
+  t.throws(() => config({ inputs: [{ paths: ['/var/log/*.log'], scan_max_depth: 0 }] }), { code: 'LY_CONFIG', message: /inputs\[0\]\.scan_max_depth/ })
+  const c = config({ inputs: [{ paths: ['/var/log/*.log'] }] })
+  t.equal(c.inputs[0]!.follow_symlinks, false, 'off by default')
+  t.equal(c.read_stall_timeout, 30_000)
+})
