@@ -97,11 +97,19 @@ export class ForwarderApp {
   }
 
   health(): Health {
-    const ok = this.#state === 'running'
+    // A file-system call outstanding past read_stall_timeout (threadpool blocked, hung mount): not healthy.
+    const stall = this.#tailer?.stalled()
+    const stalled = stall !== undefined && stall.count > 0
+    const ok = this.#state === 'running' && !stalled
     return {
       ok,
-      status: this.#state,
-      details: { files_open: this.stats.filesOpen, batches_in_flight: this.#batcher?.inflight ?? 0, reading_paused: this.#batcher?.blocked ?? false },
+      status: stalled && this.#state === 'running' ? `stalled reader: ${stall.oldest!.op} of ${stall.oldest!.path} outstanding for ${stall.oldest!.seconds}s` : this.#state,
+      details: {
+        files_open: this.stats.filesOpen,
+        batches_in_flight: this.#batcher?.inflight ?? 0,
+        reading_paused: this.#batcher?.blocked ?? false,
+        ...(stalled ? { stalled_fs_calls: stall.count } : {}),
+      },
     }
   }
 
@@ -128,6 +136,15 @@ export class ForwarderApp {
     m.observe('forwarder_file_truncations_total', 'Truncations (copytruncate) detected', 'counter', () => s.truncations)
     m.observe('forwarder_file_renames_total', 'Renames detected', 'counter', () => s.rotations)
     m.observe('forwarder_files_recovered_total', 'Rotated files found unfinished at start and read to their end', 'counter', () => s.recovered)
+    for (const reason of Object.keys(s.skipped) as (keyof typeof s.skipped)[]) {
+      m.observe('forwarder_files_skipped_total', 'Paths matched by a glob and not read, by reason (symlink: follow_symlinks off; symlink_target: leads outside the allowed directories; not_regular: FIFO, device, socket); each path counted once while it stays', 'counter', () => s.skipped[reason], { reason })
+    }
+    for (const reason of Object.keys(s.scanLimited) as (keyof typeof s.scanLimited)[]) {
+      m.observe('forwarder_scan_limited_total', 'Directory scans bounded, by reason (loop: a directory met inside itself; max_depth: scan_max_depth; max_entries: scan_max_entries)', 'counter', () => s.scanLimited[reason], { reason })
+    }
+    m.observe('forwarder_fs_calls_outstanding', 'File-system calls of the reader in progress', 'gauge', () => t.fs.outstanding)
+    m.observe('forwarder_fs_calls_stalled', 'File-system calls of the reader outstanding longer than read_stall_timeout (/healthz answers 503 while above 0)', 'gauge', () => t.stalled().count)
+    m.observe('forwarder_reader_stalls_total', 'Times the reader was found stalled', 'counter', () => s.stalls)
     m.observe('forwarder_process_resident_memory_bytes', 'Resident set size', 'gauge', () => process.memoryUsage.rss())
     m.observe('forwarder_process_heap_used_bytes', 'V8 heap in use', 'gauge', () => process.memoryUsage().heapUsed)
     m.observe('forwarder_process_heap_total_bytes', 'V8 heap reserved (in use plus free space, young generation included)', 'gauge', () => process.memoryUsage().heapTotal)

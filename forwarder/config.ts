@@ -49,6 +49,10 @@ export const inputSpec: Spec = {
     clean_removed: { type: 'bool', default: true, doc: 'forget registry entries of files that no longer exist' },
     scan_frequency: { type: 'duration', min: 100, default: '10s', doc: 'full rescan interval, the safety net behind file-system events' },
     encoding: { type: 'enum', values: ['utf-8', 'utf8'], default: 'utf-8', doc: 'file encoding; invalid bytes become U+FFFD in the message' },
+    follow_symlinks: { type: 'bool', default: false, doc: "false (as Filebeat's `symlinks: false`): a symbolic link found by the scan is not read (logged once per path, counted in logyard_forwarder_files_skipped_total{reason=\"symlink\"}) and symlinked directories are not entered; true: the link's target is read, identified by its device and inode (a link and its target share one harvester), if it lies inside symlink_target_dirs" },
+    symlink_target_dirs: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'absolute directory' }, coerce: true, default: [], doc: 'with follow_symlinks: directories a link (to a file or a directory) may lead into besides the fixed directory part of each glob in paths (always allowed); a target elsewhere is skipped, reason="symlink_target"', check: (list: string[]) => { const bad = list.find((p) => !p.startsWith('/')); if (bad !== undefined) return `directories must be absolute, got ${JSON.stringify(bad)}` } },
+    scan_max_depth: { type: 'int', min: 1, max: 64, default: 16, doc: 'directory levels a scan descends below the fixed part of a glob (bounds `**`)' },
+    scan_max_entries: { type: 'int', min: 100, default: 100000, doc: 'directory entries one scan of this input looks at; the rest is left for the next scan (counted in logyard_forwarder_scan_limited_total)' },
   },
 }
 
@@ -67,6 +71,7 @@ export const forwarderSpec: Spec = {
     batch_linger: { type: 'duration', default: '100ms', doc: 'a partial batch is sent after this long' },
     batch_bytes: { type: 'size', min: 1024, default: '4mb', doc: 'a batch is cut at this many encoded bytes' },
     http: { type: 'object', optional: true, doc: 'operations endpoint', fields: { listen: { type: 'string', required: true, doc: 'host:port for /healthz and /metrics, e.g. 127.0.0.1:5066', check: checkListen } } },
+    read_stall_timeout: { type: 'duration', min: 100, default: '30s', doc: 'a file-system call (open, stat, read) outstanding longer than this marks the reader stalled: /healthz answers 503' },
     logging: { type: 'object', doc: 'log output (JSON lines on stdout)', fields: { level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', doc: 'log level' } } },
   },
 }
@@ -93,6 +98,10 @@ export interface InputConfig {
   readonly clean_removed: boolean
   readonly scan_frequency: number
   readonly encoding: string
+  readonly follow_symlinks: boolean
+  readonly symlink_target_dirs: readonly string[]
+  readonly scan_max_depth: number
+  readonly scan_max_entries: number
 }
 
 export interface ForwarderConfig {
@@ -107,5 +116,6 @@ export interface ForwarderConfig {
   readonly batch_linger: number
   readonly batch_bytes: number
   readonly http?: { readonly listen: string }
+  readonly read_stall_timeout: number
   readonly logging: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' }
 }

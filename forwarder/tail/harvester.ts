@@ -29,6 +29,8 @@ export class Harvester implements LineSink, EventSink, AckTarget {
   path: string
   fingerprint: Fingerprint
   fd = -1
+  /** With follow_symlinks, the resolved path the file is (re)opened by when `path` is a link (or under one). */
+  openPath: string | undefined
   /** Offset of the next read. */
   readOffset: number
   /** Checkpoint: every byte before it is acknowledged. */

@@ -1,15 +1,15 @@
-import { close, fstat, open, read, readdir, stat, type Stats } from 'node:fs'
+import { close, type Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { promisify } from 'node:util'
-import { IoError } from '../../core/errors.ts'
+import { IoError, LimitError, TimeoutError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { ForwarderConfig } from '../config.ts'
 import { EventEncoder, type AgentInfo } from '../event-encoder.ts'
 import { idBase, type Registry, type RegistryEntry } from '../registry.ts'
 import type { Batcher } from '../ship/batcher.ts'
-import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, readHead, sameStart, type Fingerprint } from './fingerprint.ts'
+import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, sameStart, type Fingerprint } from './fingerprint.ts'
+import { NotRegularFile, TrackedFs, fileKind } from './fs-ops.ts'
 import { Harvester } from './harvester.ts'
-import { PathMatcher } from './scanner.ts'
+import { PathMatcher, within, type ScanLimit, type ScanReport } from './scanner.ts'
 import { Watcher } from './watcher.ts'
 
 // Discovery, reading and file lifecycle. One read at a time into one shared
@@ -35,15 +35,18 @@ const WATCHED_MAX_POLL_DELAY = 120_000
 // Measured (1,000 idle files): the stats were ~45% of the idle main thread.
 const FULL_SCAN_EVERY = 6
 
-const fstatP = promisify(fstat)
-const statP = promisify(stat)
-const openP = promisify(open)
-const closeP = promisify(close)
-const readdirP = promisify(readdir)
+// Paths skipped for what they are (links, FIFOs, devices) are logged once
+// each; past this many lines in SKIP_LOG_WINDOW_MS the rest are only counted
+// (logyard_forwarder_files_skipped_total) and summed up in the next line.
+const SKIP_LOG_BURST = 20
+const SKIP_LOG_WINDOW_MS = 10_000
+// A bounded scan (loop, max depth, max entries) is logged at most this often per reason.
+const LIMIT_LOG_EVERY_MS = 60_000
 
-function readP(fd: number, buf: Buffer, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))))
-}
+// Skipped paths remembered between scans (each scan forgets the ones gone).
+const MAX_SKIPPED_REMEMBERED = 65_536
+
+export type SkipReason = 'symlink' | 'symlink_target' | 'not_regular'
 
 export class TailStats {
   bytesRead = 0
@@ -58,6 +61,12 @@ export class TailStats {
   /** truncated-line counts of harvesters already forgotten */
   truncatedForgotten = 0
   readonly errors = new Map<string, number>()
+  /** Paths not read for what they are, by reason (each path counted once while it stays). */
+  readonly skipped: Record<SkipReason, number> = { symlink: 0, symlink_target: 0, not_regular: 0 }
+  /** Scans cut short, by reason. */
+  readonly scanLimited: Record<ScanLimit, number> = { loop: 0, max_depth: 0, max_entries: 0 }
+  /** Times the reader was found stalled (a file-system call outstanding past read_stall_timeout). */
+  stalls = 0
   countError(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1)
   }
@@ -84,6 +93,13 @@ export class Tailer {
   readonly #waiting = new Map<string, boolean>() // path → initial; files over max_open_files
   readonly #discovering = new Set<string>()
   readonly #reported = new Map<string, string>() // path → last logged errno
+  readonly #skipped = new Map<string, SkipReason>() // path → why it is not read (logged once)
+  readonly #skipLog = { windowStart: 0, lines: 0, suppressed: 0 }
+  readonly #limitLogged = new Map<ScanLimit, number>()
+  readonly #scanSkips = new Set<string>() // linked directories the current scan did not enter
+  readonly #scanReport: ScanReport
+  readonly fs = new TrackedFs()
+  #stalled = false
   readonly #buf = Buffer.allocUnsafe(READ_CHUNK)
   readonly #counters: { lines: number; events: number }
   readonly #onAcked: (h: Harvester, end: number) => void
@@ -105,7 +121,16 @@ export class Tailer {
   constructor(options: TailerOptions) {
     this.#o = options
     this.#log = options.logger
-    this.#matchers = options.config.inputs.map((i) => new PathMatcher(i.paths, i.exclude))
+    this.#matchers = options.config.inputs.map(
+      (i) => new PathMatcher(i.paths, i.exclude, { followSymlinks: i.follow_symlinks, targetDirs: i.symlink_target_dirs, maxDepth: i.scan_max_depth, maxEntries: i.scan_max_entries, track: (op, path, p) => this.fs.track(op, path, p) }),
+    )
+    this.#scanReport = {
+      skipped: (path, reason, target) => {
+        this.#scanSkips.add(path)
+        this.#skip(path, reason, target === undefined ? 'symbolic link to a directory not entered (follow_symlinks is off)' : `symbolic link to a directory leading to ${target}, outside the allowed directories (see symlink_target_dirs)`)
+      },
+      limited: (reason, path) => this.#limited(reason, path),
+    }
     this.#counters = { lines: 0, events: 0 }
     this.#scanEvery = Math.min(...options.config.inputs.map((i) => i.scan_frequency))
     this.#onAcked = (h, end) => options.registry.update(h.key, end, h.path, h.fingerprint)
@@ -210,7 +235,7 @@ export class Tailer {
     // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
     if (h.atEof && !(await this.#checkAtEof(h))) return
     const start = h.readOffset
-    const n = await readP(h.fd, this.#buf, start)
+    const n = await this.fs.read(h.fd, this.#buf, start, h.path)
     if (n > 0) {
       // A copytruncate that regrew the file past our offset shows only in its
       // first bytes. They are compared AFTER the read (1 KiB against up to
@@ -219,7 +244,7 @@ export class Tailer {
       // logrotate copy holds too, and those copy lines would answer 409.
       if (start > 0 && h.fingerprint.length > 0) {
         h.lastHeadCheck = Date.now()
-        const head = await readHead(h.fd)
+        const head = await this.fs.readHead(h.fd, h.path)
         if (!sameStart(h.fingerprint, head)) {
           await this.#truncated(h, 'first bytes changed')
           return
@@ -255,7 +280,7 @@ export class Tailer {
   // harvester is scheduled (next poll), restarted or forgotten here.
   async #checkAtEof(h: Harvester): Promise<boolean> {
     if (!h.isOpen) return false
-    const st = await fstatP(h.fd)
+    const st = await this.fs.fstat(h.fd, h.path)
     const now = Date.now()
     if (st.size < h.readOffset) {
       h.size = st.size
@@ -275,7 +300,7 @@ export class Tailer {
     if (growable || (h.headStale && now - h.lastHeadCheck >= 1000)) {
       h.lastHeadCheck = now
       h.headStale = false
-      const head = await readHead(h.fd)
+      const head = await this.fs.readHead(h.fd, h.path)
       if (!sameStart(h.fingerprint, head)) {
         await this.#truncated(h, 'first bytes changed')
         return false
@@ -407,7 +432,7 @@ export class Tailer {
     const matcher = this.#matchers[inputIndex]
     let names: string[]
     try {
-      names = await readdirP(dir)
+      names = await this.fs.readdir(dir)
     } catch {
       return []
     }
@@ -418,12 +443,13 @@ export class Tailer {
       if (matcher?.excluded(p) || matcher?.matches(p)) continue
       let fd = -1
       try {
-        const st = await statP(p) // never open a FIFO or device (an open could block a thread)
+        // lstat: a link named like a copy is never followed; fs.open refuses FIFOs and devices without blocking.
+        const st = await this.fs.lstat(p)
         const key = fileKey(st.dev, st.ino)
         if (!st.isFile() || !(st.birthtimeMs > bornAfter) || this.#byKey.has(key) || this.#o.registry.get(key)) continue
-        fd = await openP(p, 'r')
-        const fst = await fstatP(fd)
-        if (fst.isFile() && fileKey(fst.dev, fst.ino) === key) out.push({ p, key, birth: fst.birthtimeMs, head: await readHead(fd) })
+        let fst: Stats
+        ;({ fd, st: fst } = await this.fs.open(p))
+        if (fileKey(fst.dev, fst.ino) === key) out.push({ p, key, birth: fst.birthtimeMs, head: await this.fs.readHead(fd, p) })
       } catch {
         /* gone */
       } finally {
@@ -437,10 +463,10 @@ export class Tailer {
   async #adoptOne(p: string, key: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number } | undefined): Promise<boolean> {
     let fd = -1
     try {
-      fd = await openP(p, 'r')
-      const st = await fstatP(fd)
+      let st: Stats
+      ;({ fd, st } = await this.fs.open(p))
       if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) return false
-      const head = await readHead(fd)
+      const head = await this.fs.readHead(fd, p)
       if (this.#byKey.has(key)) return false // started by another scan meanwhile
       if (before && (head.length < before.fingerprint.length || !sameStart(before.fingerprint, head) || st.size <= before.acked)) return false
       const id = before ? before.id : fileId(key, st.birthtimeMs, head)
@@ -451,14 +477,34 @@ export class Tailer {
       this.#log.info({ path: p, offset, size: st.size, whole: !before }, 'copytruncate: reading the copy')
       return true
     } catch (err) {
-      this.#ioError(p, err, 'open')
+      this.#openError(p, err)
       return false
     } finally {
       if (fd >= 0) close(fd, () => {})
     }
   }
 
+  /** A file-system call outstanding longer than read_stall_timeout: what and where (for /healthz). */
+  stalled(): { count: number; oldest: { op: string; path: string; seconds: number } | undefined } {
+    return this.fs.stalled(this.#o.config.read_stall_timeout)
+  }
+
+  #checkStall(): void {
+    const s = this.stalled()
+    if (s.count > 0 && !this.#stalled) {
+      this.#stalled = true
+      this.#o.stats.stalls++
+      this.#o.stats.countError('LY_TIMEOUT')
+      const e = new TimeoutError(`reader stalled: ${s.oldest!.op} of ${s.oldest!.path} outstanding for ${s.oldest!.seconds}s (read_stall_timeout ${this.#o.config.read_stall_timeout}ms); /healthz answers 503 until it completes`, { path: s.oldest!.path })
+      this.#log.error({ code: e.code, op: s.oldest!.op, path: s.oldest!.path, seconds: s.oldest!.seconds, stalled: s.count }, e.message)
+    } else if (s.count === 0 && this.#stalled) {
+      this.#stalled = false
+      this.#log.warn({ code: 'LY_TIMEOUT' }, 'reader no longer stalled')
+    }
+  }
+
   #onTick(): void {
+    this.#checkStall()
     const now = Date.now()
     let ts: string | undefined
     for (const h of this.#byKey.values()) {
@@ -498,8 +544,14 @@ export class Tailer {
     try {
       const seen = new Set<string>()
       const done = new Set<string>()
+      // Inputs whose scan was cut short (scan_max_entries): their files not seen may still exist.
+      const incomplete = new Set<number>()
+      this.#scanSkips.clear()
       for (let i = 0; i < this.#matchers.length; i++) {
-        for (const path of await this.#matchers[i]!.scan()) {
+        const m = this.#matchers[i]!
+        const scan = await m.scan(this.#scanReport)
+        if (!scan.complete) incomplete.add(i)
+        for (const path of scan.paths) {
           if (done.has(path)) continue
           done.add(path)
           if (cheap) {
@@ -510,27 +562,42 @@ export class Tailer {
             }
           }
           let st: Stats
+          let link = false
           try {
-            st = await statP(path)
+            st = await this.fs.lstat(path)
+            if (st.isSymbolicLink()) {
+              if (!m.followSymlinks) {
+                this.#skip(path, 'symlink', 'symbolic link not followed (follow_symlinks is off)')
+                continue
+              }
+              link = true
+              st = await this.fs.stat(path)
+            }
           } catch (err) {
             this.#ioError(path, err, 'stat')
             continue
           }
-          if (!st.isFile()) continue
+          if (st.isDirectory()) continue
+          if (!st.isFile()) {
+            this.#skip(path, 'not_regular', `a ${fileKind(st)}, not a regular file`)
+            continue
+          }
           const key = fileKey(st.dev, st.ino)
           seen.add(key)
-          await this.#consider(path, key, st, i, initial)
+          await this.#consider(path, key, st, i, initial, link)
         }
       }
       if (this.#stopping) return
+      // Skipped paths no longer there are forgotten (memory stays bounded by what the directories hold).
+      if (incomplete.size === 0) for (const p of this.#skipped.keys()) if (!done.has(p) && !this.#scanSkips.has(p)) this.#skipped.delete(p)
       if (initial) await this.#recoverRotated(seen)
       for (const h of [...this.#byKey.values()]) {
-        if (seen.has(h.key)) continue
+        if (seen.has(h.key) || incomplete.has(h.inputIndex)) continue
         if (!h.isOpen) this.#forget(h)
         else h.removed = true // no longer matched (renamed away or deleted): forget once closed
       }
       for (const e of [...this.#o.registry.entries()]) {
-        if (!seen.has(e.key) && !this.#byKey.has(e.key) && this.#o.config.inputs.some((i) => i.clean_removed)) this.#o.registry.delete(e.key)
+        if (!seen.has(e.key) && !this.#byKey.has(e.key) && incomplete.size === 0 && this.#o.config.inputs.some((i) => i.clean_removed)) this.#o.registry.delete(e.key)
       }
       for (const [path, init] of [...this.#waiting]) {
         if (this.#open >= this.#o.config.max_open_files) break
@@ -544,14 +611,15 @@ export class Tailer {
     }
   }
 
-  async #consider(path: string, key: string, st: Stats, inputIndex: number, initial: boolean): Promise<void> {
+  async #consider(path: string, key: string, st: Stats, inputIndex: number, initial: boolean, link: boolean): Promise<void> {
     const h = this.#byKey.get(key)
     if (!h) {
       await this.#discover(path, initial, inputIndex)
       return
     }
     h.removed = false
-    if (h.path !== path) this.#renamed(h, path)
+    // A link to a file already read under another name is that file: no second harvester, no rename.
+    if (h.path !== path && !link) this.#renamed(h, path)
     if (!h.isOpen) {
       if (st.size !== h.readOffset) this.#enqueue(h) // reopened by the read (truncation is found there)
     } else if (h.atEof && !h.queued && st.size !== h.size) {
@@ -560,6 +628,7 @@ export class Tailer {
   }
 
   #renamed(h: Harvester, path: string): void {
+    h.openPath = undefined // now known by a name that is not a link
     this.#o.stats.rotations++
     this.#log.info({ from: h.path, to: path }, 'file renamed')
     if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
@@ -577,15 +646,18 @@ export class Tailer {
     this.#discovering.add(path)
     let fd = -1
     try {
-      const st0 = await statP(path).catch((err: unknown) => {
-        this.#ioError(path, err, 'stat')
-        return undefined
-      })
-      if (!st0 || !st0.isFile()) return
+      const found = await this.#resolve(path, inputIndex)
+      if (!found) return
+      const st0 = found.st
       const key0 = fileKey(st0.dev, st0.ino)
       const known = this.#byKey.get(key0)
       if (known) {
         known.removed = false
+        if (found.link) {
+          // The link's target is read already (under its own name): one harvester per file.
+          this.#enqueue(known)
+          return
+        }
         if (known.path !== path) this.#renamed(known, path)
         if (this.#byPath.get(path) !== known) this.#byPath.set(path, known)
         this.#enqueue(known)
@@ -597,16 +669,16 @@ export class Tailer {
         this.#waiting.set(path, initial)
         return
       }
+      let st: Stats
       try {
-        fd = await openP(path, 'r')
+        ;({ fd, st } = await this.fs.open(found.openPath))
       } catch (err) {
-        this.#ioError(path, err, 'open')
+        this.#openError(path, err)
         return
       }
-      const st = await fstatP(fd)
       const key = fileKey(st.dev, st.ino)
       if (this.#byKey.has(key)) return // raced with another discovery
-      const head = await readHead(fd)
+      const head = await this.fs.readHead(fd, path)
       const registry = this.#o.registry
       const entry = registry.get(key)
       let offset: number
@@ -655,6 +727,7 @@ export class Tailer {
       h.size = st.size
       h.birthMs = st.birthtimeMs
       h.lastHeadCheck = Date.now()
+      if (found.openPath !== path) h.openPath = found.openPath
       // Stopped after a truncation was seen and before anything of the new
       // generation was acknowledged: copies made since are generations never read.
       if (entry?.generation && !adopt && entry.fingerprint.length === 0 && offset === 0 && head.length > 0) {
@@ -676,15 +749,129 @@ export class Tailer {
       this.#byKey.set(key, h)
       this.#byPath.set(path, h)
       this.#reported.delete(path)
-      this.#log.info({ path, key, offset, size: st.size }, 'tailing file')
+      this.#skipped.delete(path)
+      this.#log.info({ path, key, offset, size: st.size, ...(h.openPath ? { target: h.openPath } : {}) }, 'tailing file')
       this.#enqueue(h)
       if (adopt) this.#queueCopyWork(() => this.#adoptCopy(path, inputIndex, adopt))
     } catch (err) {
-      this.#ioError(path, err, 'open')
+      this.#openError(path, err)
     } finally {
       if (fd >= 0) close(fd, () => {})
       this.#discovering.delete(path)
     }
+  }
+
+  // What `path` (a name the scan or the watcher found) leads to, or undefined
+  // when it is not to be read (skipped, reported) or is gone. Without
+  // follow_symlinks a symbolic link is refused. With it, the path is resolved
+  // once (realpath) and must lead inside the allowed directories; the file is
+  // then opened by its real path with O_NOFOLLOW and known by the target's
+  // device and inode, so a link and its target share one harvester.
+  async #resolve(path: string, inputIndex: number): Promise<{ openPath: string; st: Stats; link: boolean } | undefined> {
+    const m = this.#matchers[inputIndex]!
+    let st: Stats
+    try {
+      st = await this.fs.lstat(path)
+    } catch (err) {
+      this.#ioError(path, err, 'stat')
+      return undefined
+    }
+    const link = st.isSymbolicLink()
+    // The file already read under this very name (a change event): vetted when it was found.
+    const current = this.#byPath.get(path)
+    if (!link && current !== undefined && current.key === fileKey(st.dev, st.ino) && st.isFile()) return { openPath: current.openPath ?? path, st, link }
+    if (link && !m.followSymlinks) {
+      this.#skip(path, 'symlink', 'symbolic link not followed (follow_symlinks is off)')
+      return undefined
+    }
+    let openPath = path
+    if (!m.followSymlinks) {
+      // The name itself is no link; neither may a directory on the way be
+      // (defence in depth: neither the scan nor the watcher enters linked directories).
+      let real: string
+      try {
+        real = await this.fs.realpath(path)
+      } catch (err) {
+        this.#ioError(path, err, 'stat')
+        return undefined
+      }
+      if (!m.linkFree(path, real)) {
+        this.#skip(path, 'symlink', `reached through a symbolic link to a directory (leads to ${real}); not followed (follow_symlinks is off)`)
+        return undefined
+      }
+    } else {
+      try {
+        openPath = await this.fs.realpath(path)
+      } catch (err) {
+        this.#ioError(path, err, 'stat')
+        return undefined
+      }
+      if (!within(openPath, m.allowedDirs)) {
+        this.#skip(path, 'symlink_target', `leads to ${openPath}, outside the allowed directories (${m.allowedDirs.join(', ')}; see symlink_target_dirs)`)
+        return undefined
+      }
+      if (link) {
+        try {
+          st = await this.fs.lstat(openPath)
+        } catch (err) {
+          this.#ioError(path, err, 'stat')
+          return undefined
+        }
+      }
+    }
+    if (st.isDirectory()) return undefined
+    if (!st.isFile()) {
+      this.#skip(path, 'not_regular', `a ${fileKind(st)}, not a regular file`)
+      return undefined
+    }
+    return { openPath, st, link }
+  }
+
+  /** An open refused or failed: a FIFO/device or a link swapped in is skipped and counted; anything else is an I/O error. */
+  #openError(path: string, err: unknown): void {
+    if (err instanceof NotRegularFile) this.#skip(path, 'not_regular', `a ${err.kind}, not a regular file (found when opening)`)
+    else if ((err as NodeJS.ErrnoException)?.code === 'ELOOP') this.#skip(path, 'symlink', 'became a symbolic link (refused when opening, O_NOFOLLOW)')
+    else this.#ioError(path, err, 'open')
+  }
+
+  // A path not read for what it is: counted and logged once while it stays
+  // (code LY_IO), with at most SKIP_LOG_BURST lines per SKIP_LOG_WINDOW_MS so
+  // a directory filled with links or FIFOs cannot flood the log.
+  #skip(path: string, reason: SkipReason, why: string): void {
+    if (this.#skipped.get(path) === reason) return
+    if (this.#skipped.size >= MAX_SKIPPED_REMEMBERED) this.#skipped.clear() // names churned between scans; logging stays rate-limited
+    this.#skipped.set(path, reason)
+    this.#o.stats.skipped[reason]++
+    const now = Date.now()
+    const l = this.#skipLog
+    if (now - l.windowStart >= SKIP_LOG_WINDOW_MS) {
+      l.windowStart = now
+      l.lines = 0
+    }
+    if (l.lines >= SKIP_LOG_BURST) {
+      l.suppressed++
+      return
+    }
+    l.lines++
+    const suppressed = l.suppressed
+    l.suppressed = 0
+    const e = new IoError(`${path} is not read: ${why}`, { path })
+    this.#log.warn({ code: e.code, reason, path, ...(suppressed > 0 ? { suppressed } : {}) }, e.message)
+  }
+
+  #limited(reason: ScanLimit, path: string): void {
+    this.#o.stats.scanLimited[reason]++
+    const now = Date.now()
+    if (now - (this.#limitLogged.get(reason) ?? -Infinity) < LIMIT_LOG_EVERY_MS) return
+    this.#limitLogged.set(reason, now)
+    const what =
+      reason === 'loop'
+        ? `directory loop at ${path} (a directory inside itself, by device and inode); not entered again`
+        : reason === 'max_depth'
+          ? `scan_max_depth reached at ${path}; deeper directories are not scanned`
+          : `scan_max_entries reached at ${path}; the rest is left for the next scan`
+    const e = new LimitError(what, { path })
+    this.#log.warn({ code: e.code, reason, path, count: this.#o.stats.scanLimited[reason] }, `${e.message} (logged at most every ${LIMIT_LOG_EVERY_MS / 1000}s; see logyard_forwarder_scan_limited_total)`)
   }
 
   // Reopens a file closed by close_inactive. False when it cannot be read now.
@@ -694,17 +881,21 @@ export class Tailer {
       return false
     }
     let fd: number
+    let st: Stats
     try {
-      fd = await openP(h.path, 'r')
+      ;({ fd, st } = await this.fs.open(h.openPath ?? h.path))
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#forget(h)
-      else this.#ioError(h.path, err, 'open')
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ELOOP' || err instanceof NotRegularFile) {
+        // Gone, or the name now leads to a link, FIFO or device: this file is gone from our view.
+        if (code !== 'ENOENT') this.#openError(h.path, err)
+        this.#forget(h)
+      } else this.#ioError(h.path, err, 'open')
       return false
     }
-    const st = await fstatP(fd)
     if (fileKey(st.dev, st.ino) !== h.key) {
       // The path leads to another file now; this one is gone from our view.
-      await closeP(fd)
+      close(fd, () => {})
       const path = h.path
       this.#forget(h)
       void this.#discover(path, false)
@@ -719,7 +910,7 @@ export class Tailer {
       return false
     }
     // Truncated and regrown past our offset while closed: only the first bytes tell.
-    const head = await readHead(fd)
+    const head = await this.fs.readHead(fd, h.path)
     h.lastHeadCheck = Date.now()
     if (!sameStart(h.fingerprint, head)) {
       await this.#truncated(h, 'first bytes changed while closed')
@@ -769,10 +960,10 @@ export class Tailer {
       if (!found) continue
       let fd = -1
       try {
-        fd = await openP(found, 'r')
-        const st = await fstatP(fd)
+        let st: Stats
+        ;({ fd, st } = await this.fs.open(found))
         if (fileKey(st.dev, st.ino) !== e.key) continue
-        const head = await readHead(fd)
+        const head = await this.fs.readHead(fd, found)
         if (!sameStart(e.fingerprint, head) || st.size <= e.offset) continue
         let inputIndex = this.#matchers.findIndex((m) => m.matches(e.path))
         if (inputIndex < 0) inputIndex = 0
@@ -781,7 +972,7 @@ export class Tailer {
         seen.add(e.key)
         this.#log.warn({ path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
       } catch (err) {
-        this.#ioError(found, err, 'open')
+        this.#openError(found, err)
       } finally {
         if (fd >= 0) close(fd, () => {})
       }
@@ -840,7 +1031,7 @@ export class Tailer {
     const matcher = this.#matchers[inputIndex]
     let names: string[]
     try {
-      names = await readdirP(dir)
+      names = await this.fs.readdir(dir)
     } catch {
       return
     }
@@ -851,14 +1042,14 @@ export class Tailer {
       if (matcher?.excluded(p) || matcher?.matches(p)) continue // matched names are the scanner's
       let fd = -1
       try {
-        const st0 = await statP(p)
+        const st0 = await this.fs.lstat(p) // a link named like a rotated file is never followed
         if (!st0.isFile() || !(st0.birthtimeMs >= after && st0.birthtimeMs <= before)) continue // inclusive: coarse clocks; known files are skipped by key
         const key = fileKey(st0.dev, st0.ino)
         if (this.#byKey.has(key) || this.#o.registry.get(key)) continue
-        fd = await openP(p, 'r')
-        const st = await fstatP(fd)
+        let st: Stats
+        ;({ fd, st } = await this.fs.open(p))
         if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) continue
-        const head = await readHead(fd)
+        const head = await this.fs.readHead(fd, p)
         const id = fileId(key, st.birthtimeMs, head)
         this.#o.registry.set({ key, id, path: p, offset: 0, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
         this.#startRotated(p, fd, st, head, key, id, 0, inputIndex)
@@ -866,7 +1057,7 @@ export class Tailer {
         found++
         this.#log.warn({ path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
       } catch (err) {
-        this.#ioError(p, err, 'open')
+        this.#openError(p, err)
       } finally {
         if (fd >= 0) close(fd, () => {})
       }
@@ -878,7 +1069,7 @@ export class Tailer {
   async #findByKey(key: string, last: string): Promise<string | undefined> {
     const at = async (p: string): Promise<boolean> => {
       try {
-        const st = await statP(p)
+        const st = await this.fs.lstat(p) // links are not followed here: the file itself was known
         return st.isFile() && fileKey(st.dev, st.ino) === key
       } catch {
         return false
@@ -888,7 +1079,7 @@ export class Tailer {
     const dir = dirname(last)
     let names: string[]
     try {
-      names = await readdirP(dir)
+      names = await this.fs.readdir(dir)
     } catch {
       return undefined
     }

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar'
 import type { Logger } from '../../core/logger.ts'
-import { globBase, globDepth, type PathMatcher } from './scanner.ts'
+import { realpathSync, statSync } from 'node:fs'
+import { globBase, globDepth, within, type PathMatcher } from './scanner.ts'
 
 // File-system events (chokidar over inotify) so a new file is picked up
 // within a second and a growing file is read at once. The periodic rescan in
@@ -18,21 +19,46 @@ export class Watcher {
 
   constructor(matchers: readonly PathMatcher[], sink: WatchSink, logger: Logger) {
     const bases = new Set<string>()
-    let depth: number | undefined = 0
+    // `**` is bounded like the scan (scan_max_depth). chokidar follows links
+    // (entering each real directory once): its followSymlinks: false mode
+    // missed a file re-created after a rename (test/forwarder/tail/recovery.test.ts).
+    // What it reports is only a hint: the tailer's #resolve refuses a link, or a
+    // path through a linked directory, unless follow_symlinks allows it.
+    let depth = 0
     for (const m of matchers) {
       for (const p of m.patterns) {
         bases.add(globBase(p))
-        const d = globDepth(p)
-        depth = d === undefined || depth === undefined ? undefined : Math.max(depth, d)
+        depth = Math.max(depth, globDepth(p) ?? m.maxDepth)
       }
     }
     const wanted = (path: string): boolean => matchers.some((m) => m.matches(path))
+    // chokidar lists directories with lstat, so a link arrives here as a link.
+    // A link to a directory is entered only if an input follows links and its
+    // target is inside that input's allowed directories: without this a
+    // `logs/usr -> /usr` made chokidar walk all of /usr before the forwarder
+    // started (> 30 s, 451 MiB). Links to files stay visible (the tailer skips
+    // or follows them and says so). Sync calls, once per link met.
+    const following = matchers.filter((m) => m.followSymlinks)
+    const linkAllowed = (path: string): boolean => {
+      try {
+        if (following.length === 0) return !statSync(path).isDirectory()
+        const real = realpathSync(path)
+        return following.some((m) => within(real, m.allowedDirs))
+      } catch {
+        return true // dangling: nothing to enter
+      }
+    }
     this.#watcher = watch([...bases], {
       ignoreInitial: true,
       persistent: true,
       depth,
+      followSymlinks: true,
       atomic: false, // a rename rotation must surface as unlink + add, not as a change
-      ignored: (path, stats) => stats !== undefined && stats.isFile() && !wanted(path),
+      ignored: (path, stats) => {
+        if (stats === undefined) return false
+        if (stats.isSymbolicLink()) return !linkAllowed(path)
+        return stats.isFile() && !wanted(path)
+      },
     })
     this.#watcher.on('add', (p) => {
       if (wanted(p)) sink.added(p)
