@@ -1,7 +1,9 @@
 import type { Server } from 'node:http'
-import { startOpsServer, type Health } from '../core/http-server.ts'
+import { startOpsServer, type Health, type OpsRoute } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
 import { mergeSnapshots, renderSnapshot, type MetricsSnapshot } from '../core/metrics.ts'
+import type { WorkerStatus } from './status.ts'
+import { statusRefusalReasons } from './status-routes.ts'
 
 // The aggregator's HTTP ops endpoint. A single process serves its own health
 // and metrics; the cluster primary asks every worker over IPC for a
@@ -15,6 +17,8 @@ export interface WorkerReport {
   worker: number
   health: Health
   snapshot: MetricsSnapshot
+  /** Senders and recent failures (status page); absent from workers that predate it. */
+  status?: WorkerStatus | undefined
 }
 
 export interface OpsSource {
@@ -22,8 +26,8 @@ export interface OpsSource {
   metrics(): string | Promise<string>
 }
 
-export function startAggregatorOps(listen: string, source: OpsSource, logger: Logger): Promise<Server> {
-  return startOpsServer({ listen, health: () => source.health(), metrics: () => source.metrics(), logger })
+export function startAggregatorOps(listen: string, source: OpsSource, logger: Logger, routes?: Record<string, OpsRoute>): Promise<Server> {
+  return startOpsServer({ listen, health: () => source.health(), metrics: () => source.metrics(), logger, routes, refusalReasons: routes ? statusRefusalReasons : undefined })
 }
 
 /** Health of a cluster from its workers' reports. */

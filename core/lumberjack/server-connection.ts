@@ -15,8 +15,25 @@ import type { ServerCounters } from './server-counters.ts'
 
 export interface PeerInfo {
   remoteAddress: string
+  remotePort?: number
   id: number
   tlsSubject?: string
+  /** What the sender is, from its first window (agent.type/agent.name, e.g. "filebeat web-1"); set by the input. */
+  agent?: string
+}
+
+/** One connection as the status page shows it. */
+export interface PeerStatus {
+  id: number
+  address: string
+  tls_subject: string | null
+  agent: string | null
+  connected_at: number
+  events: number
+  windows_acked: number
+  /** Epoch ms of the last ACK sent (0: none yet). */
+  last_ack_at: number
+  windows_in_flight: number
 }
 
 export type BatchHandler = (batch: DecodedBatch, peer: PeerInfo) => Promise<void>
@@ -64,6 +81,11 @@ export class ServerConnection {
   readonly #onKeepalive = (): void => this.#sendKeepalive()
   readonly #onAcked = (): void => this.#acked()
   readonly #onRejected = (err: unknown): void => this.#rejected(err)
+  // status page bookkeeping: per window, never per event
+  readonly connectedAt = Date.now()
+  events = 0
+  windowsAcked = 0
+  lastAckAt = 0
 
   constructor(socket: Socket, peer: PeerInfo, host: ConnectionHost) {
     this.#socket = socket
@@ -88,6 +110,21 @@ export class ServerConnection {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  status(): PeerStatus {
+    const p = this.peer
+    return {
+      id: p.id,
+      address: p.remotePort === undefined ? p.remoteAddress : p.remoteAddress.includes(':') ? `[${p.remoteAddress}]:${p.remotePort}` : `${p.remoteAddress}:${p.remotePort}`,
+      tls_subject: p.tlsSubject ?? null,
+      agent: p.agent ?? null,
+      connected_at: this.connectedAt,
+      events: this.events,
+      windows_acked: this.windowsAcked,
+      last_ack_at: this.lastAckAt,
+      windows_in_flight: this.#queue.length,
+    }
   }
 
   /** Re-evaluates pause/resume (server-wide pause changed). */
@@ -121,6 +158,7 @@ export class ServerConnection {
     for (const batch of batches) {
       counters.batches.inc()
       counters.events.inc(batch.events.length)
+      this.events += batch.events.length
       counters.payloadBytes.inc(batch.bytes)
       this.#reserved += batch.bytes
       this.#host.reserve(batch.bytes)
@@ -162,6 +200,8 @@ export class ServerConnection {
     if (batch && !this.#closed) {
       this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
       this.#host.counters.acks.inc()
+      this.windowsAcked++
+      this.lastAckAt = Date.now()
     }
     this.#updateFlow() // disarms the keep-alive when nothing is awaited any more
     this.#pump()

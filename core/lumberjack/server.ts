@@ -9,7 +9,7 @@ import { tls } from '../tls-module.ts'
 import type { MetricsRegistry } from '../metrics.ts'
 import { defaultDecoderLimits, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
 import { readPem, readPemList } from './pem.ts'
-import { ServerConnection, type ConnectionHost, type PeerInfo } from './server-connection.ts'
+import { ServerConnection, type ConnectionHost, type PeerInfo, type PeerStatus } from './server-connection.ts'
 import { createServerCounters, type ServerCounters } from './server-counters.ts'
 
 // Lumberjack v2 reader (the aggregator's `inputs.beats`): plain TCP or TLS
@@ -193,6 +193,14 @@ export class LumberjackServer extends EventEmitter {
     this.#server.on('error', (err) => this.#logger.error({ code: 'LY_CONNECTION', err: err.message }, 'lumberjack listener error'))
   }
 
+  /** The open connections, the `limit` with the most events first (status page). */
+  peers(limit: number): PeerStatus[] {
+    const out: PeerStatus[] = []
+    for (const c of this.#connections) out.push(c.status())
+    out.sort((a, b) => b.events - a.events)
+    return out.length > limit ? out.slice(0, limit) : out
+  }
+
   /** Open connections (after the TLS handshake). */
   get connections(): number {
     return this.#connections.size
@@ -341,6 +349,7 @@ export class LumberjackServer extends EventEmitter {
 
   #accept(socket: Socket, tlsSubject: string | undefined): void {
     const peer: PeerInfo = { remoteAddress: socket.remoteAddress ?? '', id: this.#nextId++ }
+    if (socket.remotePort !== undefined) peer.remotePort = socket.remotePort
     if (tlsSubject !== undefined) peer.tlsSubject = tlsSubject
     this.#counters.connections.inc()
     const conn = new ServerConnection(socket, peer, this.#host)
