@@ -38,6 +38,8 @@ export interface StatusRoutesOptions {
   /** Configured grok stages the debugger may run: id (e.g. "1:grok") → validated options. */
   grokStages: Record<string, GrokOptions>
   patternsDir: string
+  /** Clock of the rate limit (tests pin it). */
+  now?: () => number
 }
 
 const json = (status: number, body: unknown): OpsResponse => ({ status, type: 'application/json', body: JSON.stringify(body) + '\n' })
@@ -46,10 +48,11 @@ export function statusRoutes(o: StatusRoutesOptions): Record<string, OpsRoute> {
   const page = statusPageHtml()
   let busy = false
   let tokens: number = GROK_LIMITS.burst
-  let refilled = Date.now()
+  const clock = o.now ?? Date.now
+  let refilled = clock()
 
   const grok: OpsRoute = async (q, ctx) => {
-    const now = Date.now()
+    const now = clock()
     tokens = Math.min(GROK_LIMITS.burst, tokens + ((now - refilled) / 1000) * GROK_LIMITS.rate)
     refilled = now
     if (busy) {
