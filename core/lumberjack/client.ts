@@ -228,6 +228,11 @@ export class LumberjackClient extends EventEmitter {
     else this.#conns.push(new ClientConnection(this.#owner, undefined, backoff))
   }
 
+  /** Each connection's target, state and windows in flight (the forwarder's status). */
+  connections(): { endpoint: string | null; state: string; windows_in_flight: number }[] {
+    return this.#conns.map((c) => ({ endpoint: c.endpoint?.name ?? null, state: c.state, windows_in_flight: c.inflight }))
+  }
+
   get counters(): Readonly<ClientCounters> {
     return this.#counters
   }

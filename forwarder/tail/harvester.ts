@@ -142,8 +142,12 @@ export class Harvester implements LineSink, EventSink, AckTarget {
     return this.splitter.offset
   }
 
+  /** Epoch ms when every byte read so far was last acknowledged (lag in seconds counts from here). */
+  caughtUpAt = Date.now()
+
   acked(end: number): void {
     this.ackedOffset = end
+    if (end >= this.readOffset) this.caughtUpAt = Date.now()
     this.#onAcked(this, end)
   }
 }

@@ -127,6 +127,11 @@ export class Tailer {
     return this.#counters.events
   }
 
+  /** Files waiting for a free handle (over max_open_files). */
+  waitingPaths(): IterableIterator<string> {
+    return this.#waiting.keys()
+  }
+
   harvesters(): IterableIterator<Harvester> {
     return this.#byKey.values()
   }
