@@ -243,7 +243,8 @@ export class StatusBoard {
             return v === undefined ? null : round(v * 1000)
           }
           return {
-            healthy: sumOf(snap, 'es_healthy') > 0 && sumOf(snap, 'es_healthy') >= (values(snap, 'es_healthy').length > 0 ? values(snap, 'es_healthy').length : 1),
+            // each output's gauge is summed over the workers: healthy when every reporting worker reaches it
+            healthy: values(snap, 'es_healthy').every(([, v]) => v >= Math.max(1, workers.length)),
             docs_indexed_total: sumOf(snap, 'es_docs_indexed_total'),
             docs_indexed_per_s: this.#rate((s) => s.esIndexed),
             docs_duplicate_total: sumOf(snap, 'es_docs_duplicate_total'),
