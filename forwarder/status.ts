@@ -12,6 +12,8 @@ import type { Tailer } from './tail/tailer.ts'
 //   eof       read to the end, waiting for more
 //   paused    reading stopped for back-pressure (the output is busy)
 //   waiting   over max_open_files: waits for a free handle
+//   waiting-registry  truncated in place: not read until the registry write
+//             of its new generation is on disk
 //   closed    handle closed (idle, or rotated away and finished)
 // plus each connection to an aggregator. At most MAX_FILES files, the most
 // lagging first; files_total says how many there are.
@@ -26,7 +28,7 @@ export interface FileStatus {
   acked_offset: number
   lag_bytes: number
   lag_seconds: number
-  state: 'reading' | 'eof' | 'paused' | 'waiting' | 'closed'
+  state: 'reading' | 'eof' | 'paused' | 'waiting' | 'waiting-registry' | 'closed'
 }
 
 export interface ForwarderStatus {
@@ -40,6 +42,7 @@ export interface ForwarderStatus {
 }
 
 function fileState(h: Harvester, blocked: boolean): FileStatus['state'] {
+  if (h.waitingRegistry) return 'waiting-registry'
   if (!h.isOpen) return 'closed'
   if (h.atEof && h.readOffset >= h.size) return 'eof'
   return blocked ? 'paused' : 'reading'

@@ -142,6 +142,8 @@ export class Harvester implements LineSink, EventSink, AckTarget {
     return this.splitter.offset
   }
 
+  /** After a truncation: not read until the registry holds the new generation (forwarder status). */
+  waitingRegistry = false
   /** Epoch ms when every byte read so far was last acknowledged (lag in seconds counts from here). */
   caughtUpAt = Date.now()
 

@@ -325,7 +325,12 @@ export class Tailer {
     const entry = registry.get(h.key)
     if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
     this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
-    await registry.flush()
+    h.waitingRegistry = true
+    try {
+      await registry.flush()
+    } finally {
+      h.waitingRegistry = false
+    }
     this.#enqueue(h)
     void this.#adoptCopy(h.path, h.inputIndex, before)
   }
