@@ -3,9 +3,11 @@ import type { Server } from 'node:http'
 import { Backoff } from '../core/backoff.ts'
 import type { Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
-import type { SenderInfo } from '../core/lumberjack/server.ts'
 import { mergeSnapshots, MetricsRegistry, type MetricsSnapshot } from '../core/metrics.ts'
 import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } from './ops.ts'
+import type { GrokOptions } from './stages/grok.ts'
+import { StatusBoard, type WorkerStatus } from './status.ts'
+import { statusRoutes } from './status-routes.ts'
 
 // `workers: N`: the primary forks N workers (node:cluster), each a full
 // aggregator sharing the listening sockets. The primary owns no pipeline: it
@@ -24,7 +26,7 @@ import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } 
 export const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready', startupFailed: 'logyard:startup-failed' } as const
 
 interface ReportRequest { type: typeof Msg.report; id: number }
-interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot; senders?: SenderInfo[] }
+interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot; status?: WorkerStatus | undefined }
 interface ReadyMessage { type: typeof Msg.ready; listening: Record<string, unknown> }
 interface StopMessage { type: typeof Msg.stop }
 interface StartupFailedMessage { type: typeof Msg.startupFailed; exitCode: number; code: string; message: string }
@@ -47,6 +49,8 @@ export interface PrimaryOptions {
    * primary has stopped the other workers; the caller exits with `exitCode`.
    */
   onFatal?: (exitCode: number) => void
+  /** The status page on the ops endpoint: the grok stages its debugger may run. */
+  status?: { grokStages: Record<string, GrokOptions>; patternsDir: string }
 }
 
 interface Slot {
@@ -70,6 +74,7 @@ export class ClusterPrimary {
   #nextId = 1
   #stopping = false
   #ops: Server | undefined
+  readonly #board = new StatusBoard()
   readonly #restarts
 
   constructor(options: PrimaryOptions) {
@@ -96,7 +101,9 @@ export class ClusterPrimary {
       this.#fork(slot)
     }
     if (this.#options.http !== undefined && !this.#stopping) {
-      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText(), snapshot: () => this.snapshot(), senders: async () => (await this.reports()).flatMap((r) => r.senders ?? []) }, this.#logger)
+      const st = this.#options.status
+      const routes = st ? statusRoutes({ status: () => this.#board.build(this.#cachedHealth, this.#options.workers), grokStages: st.grokStages, patternsDir: st.patternsDir }) : undefined
+      this.#ops = await startAggregatorOps(this.#options.http, { health: () => this.#cachedHealth, metrics: () => this.metricsText() }, this.#logger, routes)
       this.#refreshHealth()
     }
   }
@@ -109,6 +116,8 @@ export class ClusterPrimary {
   #refreshHealth(): void {
     void this.reports().then((reports) => {
       this.#cachedHealth = combineHealth(reports, this.#options.workers, this.#stopping)
+      // the status page's rates and sparklines come from these once-a-second reports
+      this.#board.sample(mergeSnapshots(reports.map((r) => r.snapshot)), reports.map((r) => ({ worker: r.worker, snapshot: r.snapshot, status: r.status })))
       if (!this.#stopping && this.#ops) {
         this.#healthTimer = setTimeout(() => this.#refreshHealth(), 1000)
         this.#healthTimer.unref()
@@ -187,7 +196,7 @@ export class ClusterPrimary {
           this.#pending.delete(id)
           resolve(undefined)
         }
-      }).then((r): WorkerReport | undefined => (r ? { worker: slot.index, health: r.health, snapshot: r.snapshot, senders: r.senders ?? [] } : undefined))
+      }).then((r): WorkerReport | undefined => (r ? { worker: slot.index, health: r.health, snapshot: r.snapshot, status: r.status } : undefined))
     })
     return (await Promise.all(asks)).filter((r): r is WorkerReport => r !== undefined)
   }
@@ -256,7 +265,7 @@ export class ClusterPrimary {
 }
 
 export interface WorkerHooks {
-  report(): { health: Health; snapshot: MetricsSnapshot; senders?: SenderInfo[] }
+  report(): { health: Health; snapshot: MetricsSnapshot; status?: WorkerStatus }
   stop(): void
 }
 
@@ -265,7 +274,7 @@ export function attachWorkerIpc(hooks: WorkerHooks): void {
   process.on('message', (msg: ReportRequest | StopMessage) => {
     if (msg?.type === Msg.report) {
       const r = hooks.report()
-      const reply: ReportReply = { type: Msg.reportReply, id: msg.id, health: r.health, snapshot: r.snapshot, senders: r.senders }
+      const reply: ReportReply = { type: Msg.reportReply, id: msg.id, health: r.health, snapshot: r.snapshot, status: r.status }
       process.send?.(reply)
     } else if (msg?.type === Msg.stop) {
       hooks.stop()

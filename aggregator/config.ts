@@ -43,7 +43,7 @@ export const aggregatorSpec: Spec = {
     http: {
       type: 'object',
       optional: true,
-      doc: 'HTTP ops endpoint: /healthz (503 while draining or the output is unhealthy) and /metrics',
+      doc: 'HTTP ops endpoint: /healthz (503 while draining or the output is unhealthy), /metrics, the status page / with /status (JSON) and the grok debugger /grok',
       fields: { listen: { type: 'string', default: '127.0.0.1:9600', doc: 'host:port', check: checkListen } },
     },
     max_inflight_batches: { type: 'int', default: 32, min: 1, max: 100_000, doc: 'batches in the pipeline and output at once per worker; beyond it the inputs pause' },

@@ -1,14 +1,10 @@
 import { createReadStream, openSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { validate } from '../core/config/schema.ts'
 import { ExitCode, IoError, UsageError } from '../core/errors.ts'
-import type { LogEvent } from '../core/event.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
-import { silentLogger } from '../core/logger.ts'
-import { MetricsRegistry } from '../core/metrics.ts'
-import { GrokLibrary, defaultPatternsDir } from './parse/grok/library.ts'
+import { GrokLibrary } from './parse/grok/library.ts'
 import type { EcsCompatibility } from './parse/grok/library.ts'
-import { GrokStage, grokSpec, type GrokOptions } from './stages/grok.ts'
+import { debugOptions, debugStage, matchLines } from './grok-debug.ts'
 
 // logyard-grok PATTERN [FILE]: the grok debugger. Reads lines (stdin by
 // default), runs them through the same grok stage the aggregator runs
@@ -68,14 +64,11 @@ export async function main(argv: string[]): Promise<number> {
   if (positional.length < 1 || positional.length > 2) throw new UsageError(`expected PATTERN [FILE], got ${positional.length} argument(s); see --help`)
   const [pattern, file] = positional as [string, string | undefined]
   const timeout = f['timeout-millis'] === undefined ? 1000 : Number(f['timeout-millis'])
-  const raw: Record<string, unknown> = {
-    field: 'message',
-    patterns: [pattern],
-    ecs_compatibility: f['ecs-compatibility'] ?? 'v8',
-    patterns_dir: typeof f['patterns-dir'] === 'string' ? [f['patterns-dir']] : [],
-    timeout_millis: timeout,
-  }
-  const options = validate<GrokOptions>(grokSpec, raw, 'grok')
+  const options = debugOptions(pattern, {
+    ecs: typeof f['ecs-compatibility'] === 'string' ? f['ecs-compatibility'] : undefined,
+    patternsDir: typeof f['patterns-dir'] === 'string' ? [f['patterns-dir']] : [],
+    timeoutMillis: timeout,
+  })
 
   // Compile once up front to show static-analysis warnings.
   const library = GrokLibrary.load({ ecs: options.ecs_compatibility as EcsCompatibility, extraDirs: [...options.patterns_dir] })
@@ -92,8 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     input = createReadStream('', { fd })
   }
-  const metrics = new MetricsRegistry()
-  const stage = new GrokStage(options, { logger: silentLogger(), metrics, id: 'grok', patternsDir: defaultPatternsDir })
+  const stage = debugStage(options)
   let lines = 0
   let failed = 0
   let timedOut = 0
@@ -101,19 +93,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await stage.ready()
     for await (const batch of lineBatches(input)) {
-      const events: LogEvent[] = batch.map((message) => ({ message }))
       const t0 = process.hrtime.bigint()
-      const out = await stage.run(events)
+      const out = await matchLines(stage, options, batch)
       busyNs += process.hrtime.bigint() - t0
       let text = ''
-      for (const e of out) {
+      for (const r of out) {
         lines++
-        const tags = e.tags
-        if (Array.isArray(tags)) {
-          if (tags.includes(options.tag_on_timeout)) timedOut++
-          else failed++
-        }
-        text += `${JSON.stringify(e)}\n`
+        if (r.timedOut) timedOut++
+        else if (!r.matched) failed++
+        text += `${JSON.stringify(r.event)}\n`
       }
       await write(text)
     }

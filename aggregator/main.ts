@@ -7,6 +7,11 @@ import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
 import { announceReady, attachWorkerIpc, ClusterPrimary, reportStartupFailure } from './cluster.ts'
 import { aggregatorSpec, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
 import { startAggregatorOps } from './ops.ts'
+import { FailureSamples } from './pipeline/failures.ts'
+import type { StageDefinition } from './pipeline/pipeline.ts'
+import type { GrokOptions } from './stages/grok.ts'
+import { SENDERS_PER_WORKER, StatusBoard, type WorkerStatus } from './status.ts'
+import { statusRoutes } from './status-routes.ts'
 import { createOutputs } from './output/index.ts'
 import { buildPipeline } from './pipeline/pipeline.ts'
 import { BeatsInput } from './receive/beats-input.ts'
@@ -40,6 +45,11 @@ function onSignals(stop: (signal: string) => void): void {
   process.on('SIGINT', () => stop('SIGINT'))
 }
 
+/** The configured grok stages, for the status page's debugger: id → options. */
+function grokStages(stages: readonly StageDefinition[]): Record<string, GrokOptions> {
+  return Object.fromEntries(stages.filter((s) => s.type === 'grok').map((s) => [s.id, s.options as GrokOptions]))
+}
+
 async function runPrimary(loaded: LoadedConfig, workers: number, logger: Logger): Promise<void> {
   let stopping = false
   const primary = new ClusterPrimary({
@@ -48,6 +58,7 @@ async function runPrimary(loaded: LoadedConfig, workers: number, logger: Logger)
     http: loaded.config.http?.listen,
     shutdownTimeout: loaded.config.shutdown_timeout,
     drainDelay: loaded.config.drain_delay,
+    status: { grokStages: grokStages(loaded.stages), patternsDir: loaded.config.patterns_dir },
     onFatal: (code) => {
       stopping = true
       process.exit(code)
@@ -77,7 +88,6 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   // that arrives while the pipeline is still being built (grok compiling,
   // outputs connecting) ends the process at once instead of being lost.
   let app: Aggregator | undefined
-  let beatsInput: BeatsInput | undefined
   let started = false
   let stopping = false
   const stop = (signal: string): void => {
@@ -95,10 +105,13 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   }
   onSignals(stop)
   const metrics = new MetricsRegistry()
+  const failures = new FailureSamples()
+  let beatsInput: BeatsInput | undefined
+  const status = (): WorkerStatus => ({ senders: beatsInput?.peers(SENDERS_PER_WORKER) ?? [], failures: failures.snapshot() })
   if (cluster.isWorker) {
-    attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot(), senders: beatsInput?.senders() ?? [] }), stop: () => stop('primary') })
+    attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot(), status: status() }), stop: () => stop('primary') })
   }
-  const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir })
+  const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir, failures })
   const output = await createOutputs(config.output, { logger: logger.child({ component: 'output' }), metrics, deadLetter: config.dead_letter })
   const inputs: InputFactory[] = []
   const beats = config.inputs.beats
@@ -115,7 +128,15 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
   const listening = await app.start()
   started = true
-  if (!cluster.isWorker && config.http) await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render(), snapshot: () => metrics.snapshot(), senders: () => beatsInput?.senders() ?? [] }, logger)
+  if (!cluster.isWorker && config.http) {
+    // one process: sample its own metrics for the status page every second
+    const board = new StatusBoard()
+    const sample = (): void => board.sample(metrics.snapshot(), [{ worker: 0, snapshot: {}, status: status() }])
+    sample()
+    setInterval(sample, 1000).unref()
+    const routes = statusRoutes({ status: () => board.build(app.health(), 1), grokStages: grokStages(stages), patternsDir: config.patterns_dir })
+    await startAggregatorOps(config.http.listen, { health: () => app.health(), metrics: () => metrics.render() }, logger, routes)
+  }
   logger.info({ listening }, 'aggregator started')
   if (cluster.isWorker) announceReady(listening)
 }

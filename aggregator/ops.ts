@@ -1,10 +1,9 @@
 import type { Server } from 'node:http'
-import { startOpsServer, type Health } from '../core/http-server.ts'
+import { startOpsServer, type Health, type OpsRoute } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
-import type { SenderInfo } from '../core/lumberjack/server.ts'
 import { mergeSnapshots, renderSnapshot, type MetricsSnapshot } from '../core/metrics.ts'
-import { STATUS_PAGE } from './status/page.ts'
-import { StatusBoard } from './status/status.ts'
+import type { WorkerStatus } from './status.ts'
+import { statusRefusalReasons } from './status-routes.ts'
 
 // The aggregator's HTTP ops endpoint. A single process serves its own health
 // and metrics; the cluster primary asks every worker over IPC for a
@@ -18,34 +17,17 @@ export interface WorkerReport {
   worker: number
   health: Health
   snapshot: MetricsSnapshot
-  senders?: SenderInfo[]
+  /** Senders and recent failures (status page); absent from workers that predate it. */
+  status?: WorkerStatus | undefined
 }
 
 export interface OpsSource {
   health(): Health
   metrics(): string | Promise<string>
-  /** The metrics as numbers (summed over workers in a cluster), for /status. */
-  snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>
-  /** Connected Lumberjack senders (each worker's top ones), for /status. */
-  senders?(): SenderInfo[] | Promise<SenderInfo[]>
 }
 
-/** /healthz, /metrics, and the status page (/) with its data (/status, aggregator/status/). */
-export async function startAggregatorOps(listen: string, source: OpsSource, logger: Logger, statusInterval = 5000): Promise<Server> {
-  const board = new StatusBoard({ snapshot: () => source.snapshot(), health: () => source.health(), senders: () => source.senders?.() ?? [] }, statusInterval)
-  const server = await startOpsServer({
-    listen,
-    health: () => source.health(),
-    metrics: () => source.metrics(),
-    logger,
-    routes: {
-      '/': () => ({ type: 'text/html; charset=utf-8', body: STATUS_PAGE }),
-      '/status': async () => ({ type: 'application/json', body: JSON.stringify(await board.status()) + '\n' }),
-    },
-  })
-  await board.start()
-  server.once('close', () => board.stop())
-  return server
+export function startAggregatorOps(listen: string, source: OpsSource, logger: Logger, routes?: Record<string, OpsRoute>): Promise<Server> {
+  return startOpsServer({ listen, health: () => source.health(), metrics: () => source.metrics(), logger, routes, refusalReasons: routes ? statusRefusalReasons : undefined })
 }
 
 /** Health of a cluster from its workers' reports. */

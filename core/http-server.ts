@@ -24,18 +24,29 @@ export interface Health {
   details?: Record<string, unknown>
 }
 
+export interface OpsResponse {
+  status: number
+  type: string
+  body: string
+  headers?: Record<string, string>
+}
+
+/**
+ * An extra read-only GET path (the status page, /status JSON, the grok
+ * debugger). `refuse` counts and logs a refusal under `reason` (one of
+ * OpsServerOptions.refusalReasons) the same way as the built-in ones.
+ */
+export type OpsRoute = (query: URLSearchParams, ctx: { peer: string | undefined; refuse(reason: string, detail: string): void }) => OpsResponse | Promise<OpsResponse>
+
 export interface OpsServerOptions {
   listen: string // host:port
   health: () => Health
   metrics: () => string | Promise<string>
   logger: Logger
-  /** More read-only pages: path → content type and body (the aggregator's / and /status). */
-  routes?: Record<string, () => OpsPage | Promise<OpsPage>>
-}
-
-export interface OpsPage {
-  type: string
-  body: string
+  /** Extra GET/HEAD paths → handlers. */
+  routes?: Record<string, OpsRoute>
+  /** Refusal reasons the routes use, listed in logyard_ops_http_refused_total from the start. */
+  refusalReasons?: readonly string[]
 }
 
 export function parseListen(listen: string, defaultHost = '0.0.0.0'): { host: string; port: number } {
@@ -63,10 +74,11 @@ export const OPS_HEADERS_TIMEOUT_MS = 10_000
 
 export async function startOpsServer(options: OpsServerOptions): Promise<Server> {
   const { host, port } = parseListen(options.listen, '127.0.0.1')
-  const refused = { method: 0, max_connections: 0 }
+  const refused: Record<string, number> = { method: 0, max_connections: 0 }
+  for (const r of options.refusalReasons ?? []) refused[r] = 0
   let lastLog = 0
-  const refuse = (reason: keyof typeof refused, peer: string | undefined, detail: string): void => {
-    refused[reason]++
+  const refuse = (reason: string, peer: string | undefined, detail: string): void => {
+    refused[reason] = (refused[reason] ?? 0) + 1
     const now = Date.now()
     if (now - lastLog < 10_000) return
     lastLog = now
@@ -74,7 +86,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
   }
   const refusedText = (): string =>
     '# HELP logyard_ops_http_refused_total Requests and connections the ops endpoint refused, by reason\n# TYPE logyard_ops_http_refused_total counter\n' +
-    `logyard_ops_http_refused_total{reason="method"} ${refused.method}\nlogyard_ops_http_refused_total{reason="max_connections"} ${refused.max_connections}\n`
+    Object.entries(refused).map(([r, n]) => `logyard_ops_http_refused_total{reason="${r}"} ${n}\n`).join('')
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       refuse('method', req.socket.remoteAddress, `method ${String(req.method).slice(0, 16)} not allowed`)
@@ -82,7 +94,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
       res.end('method not allowed: the ops endpoint is read-only (GET, HEAD)\n')
       return
     }
-    const url = (req.url ?? '/').split('?')[0]
+    const raw = req.url ?? '/'
+    const q = raw.indexOf('?')
+    const url = q < 0 ? raw : raw.slice(0, q)
     if (url === '/healthz' || url === '/health') {
       const h = options.health()
       res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
@@ -104,14 +118,15 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
         )
       return
     }
-    const route = url === undefined ? undefined : options.routes?.[url]
+    const route = options.routes?.[url]
     if (route) {
+      const peer = req.socket.remoteAddress
       Promise.resolve()
-        .then(() => route())
+        .then(() => route(new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)), { peer, refuse: (reason, detail) => refuse(reason, peer, detail) }))
         .then(
-          (page) => {
-            res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
-            res.end(page.body)
+          (r) => {
+            res.writeHead(r.status, { 'content-type': r.type, 'cache-control': 'no-store', ...r.headers })
+            res.end(r.body)
           },
           (err: unknown) => {
             res.writeHead(500, { 'content-type': 'text/plain' })
@@ -121,7 +136,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Server>
       return
     }
     res.writeHead(404, { 'content-type': 'text/plain' })
-    res.end(`not found: try ${['/healthz', '/metrics', ...Object.keys(options.routes ?? {})].join(', ')}\n`)
+    res.end(`not found: try /healthz or /metrics${Object.keys(options.routes ?? {}).map((p) => ' or ' + p).join('')}\n`)
   })
   server.keepAliveTimeout = 5000
   server.maxConnections = OPS_MAX_CONNECTIONS

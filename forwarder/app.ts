@@ -11,7 +11,7 @@ import { Registry } from './registry.ts'
 import { Batcher } from './ship/batcher.ts'
 import type { Publisher } from './ship/publisher.ts'
 import { Tailer, TailStats } from './tail/tailer.ts'
-import { buildStatus, type ForwarderStatus } from './status.ts'
+import { forwarderStatus } from './status.ts'
 
 // Wires the forwarder: registry → tailer → batcher → publisher, the registry
 // flush timer, the ops endpoint and the graceful stop.
@@ -76,24 +76,19 @@ export class ForwarderApp {
     })
     this.#registerMetrics()
     if (c.http) {
-      this.#ops = await startOpsServer({ listen: c.http.listen, health: () => this.health(), metrics: () => this.metrics.render(), logger: this.#log, routes: { '/status': () => ({ type: 'application/json', body: JSON.stringify(this.status()) + '\n' }) } })
+      const status = { status: 200, type: 'application/json' }
+      this.#ops = await startOpsServer({
+        listen: c.http.listen,
+        health: () => this.health(),
+        metrics: () => this.metrics.render(),
+        logger: this.#log,
+        routes: { '/status': () => ({ ...status, body: JSON.stringify(forwarderStatus(this.#state, this.#tailer, this.#batcher, this.#publisher)) + '\n' }) },
+      })
     }
     await this.#tailer.start()
     this.#flushTimer = setInterval(() => void this.registry.flushAsync(), c.registry_flush)
     this.#state = 'running'
     this.#log.info({ agent_id: agentId, name, registry: this.registry.path, registry_state: this.registry.loadedFrom, files: this.#tailer.knownFiles }, 'forwarder started')
-  }
-
-  /** Every tailed file and each aggregator connection (GET /status, `logyard-forwarder status`). */
-  status(): ForwarderStatus {
-    return buildStatus({
-      state: this.#state,
-      harvesters: this.#tailer?.harvesters() ?? [],
-      paused: this.#batcher?.blocked ?? false,
-      inflight: this.#batcher?.inflight ?? 0,
-      acked: this.#batcher?.eventsAcked ?? 0,
-      connections: this.#publisher?.connections?.() ?? [],
-    })
   }
 
   health(): Health {
@@ -118,6 +113,9 @@ export class ForwarderApp {
     const s = this.stats
     const b = this.#batcher!
     const t = this.#tailer!
+    // one observation per acknowledged window: its first line's read → its ACK
+    const latency = m.histogram('forwarder_ack_latency_seconds', 'Time from reading the first line of a window to its acknowledgement')
+    b.onAcked = (batch) => latency.observe((Date.now() - batch.created) / 1000)
     m.observe('forwarder_files_open', 'Files held open', 'gauge', () => t.openFiles)
     m.observe('forwarder_files_known', 'Files being tracked', 'gauge', () => t.knownFiles)
     m.observe('forwarder_lines_read_total', 'Lines read from files', 'counter', () => t.linesRead)

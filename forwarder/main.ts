@@ -1,23 +1,48 @@
-import { ConfigError, ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
+import { ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
 import { parseListen } from '../core/http-server.ts'
-import { renderStatus, type ForwarderStatus } from './status.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
 import { ForwarderApp } from './app.ts'
 import { forwarderSpec, type ForwarderConfig } from './config.ts'
 import { createLumberjackPublisher } from './ship/lumberjack-publisher.ts'
+import { statusTable, type ForwarderStatus } from './status.ts'
 
-// logyard-forwarder --config FILE [--check-config] | status [--config FILE] [--json] | --version | --help
+// logyard-forwarder --config FILE [--check-config] | --version | --help
+// logyard-forwarder status [--config FILE | --url http://host:port] [--json]
 
 const PROGRAM = 'logyard-forwarder'
 const flags: CliFlag[] = [
   { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/forwarder.yml)' },
   { name: 'check-config', takesValue: false, doc: 'validate the configuration and exit (0 ok, 2 invalid)' },
-  { name: 'json', takesValue: false, doc: 'with `status`: print the JSON of GET /status instead of the table' },
+  { name: 'url', takesValue: true, doc: 'status: the ops endpoint to ask (default: http.listen of --config)' },
+  { name: 'json', takesValue: false, doc: 'status: print the JSON instead of the table' },
   { name: 'version', takesValue: false, doc: 'print the version and exit' },
   { name: 'help', takesValue: false, doc: 'print this help and exit' },
 ]
+
+/** `status`: GET /status from a running forwarder's ops endpoint and print it as a table. */
+async function printStatus(url: unknown, file: string, json: boolean): Promise<number> {
+  let base: string
+  if (typeof url === 'string') base = url.replace(/\/+$/, '')
+  else {
+    const config = loadConfigFile<ForwarderConfig>(forwarderSpec, file)
+    if (!config.http) throw new UsageError(`${file} has no http.listen: the forwarder serves no status; set http.listen or give --url`)
+    const { host, port } = parseListen(config.http.listen, '127.0.0.1')
+    if (port === 0) throw new UsageError(`${file}: http.listen ${config.http.listen} has port 0 (chosen at start): give --url`)
+    base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host}:${port}`
+  }
+  let res: Response
+  try {
+    res = await fetch(`${base}/status`, { signal: AbortSignal.timeout(10_000) })
+  } catch (err) {
+    throw new ConnectionError(`cannot reach the forwarder at ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { endpoint: base })
+  }
+  if (!res.ok) throw new ConnectionError(`${base}/status answered ${res.status}`, { endpoint: base })
+  const status = (await res.json()) as ForwarderStatus
+  process.stdout.write(json ? JSON.stringify(status, null, 2) + '\n' : statusTable(status))
+  return ExitCode.ok
+}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, flags)
@@ -30,7 +55,8 @@ async function main(argv: string[]): Promise<number> {
     return ExitCode.ok
   }
   const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/forwarder.yml'
-  if (args.positional.length > 0 && args.positional[0] !== 'status') throw new UsageError(`unknown command ${JSON.stringify(args.positional[0])}: the only command is \`status\` (the configuration is --config FILE)`)
+  if (args.positional[0] === 'status') return printStatus(args.flags.url, file, args.flags.json === true)
+  if (args.positional.length > 0) throw new UsageError(`unknown command ${JSON.stringify(args.positional[0])}; the only command is status`)
   const config = loadConfigFile<ForwarderConfig>(forwarderSpec, file)
   if (args.positional[0] === 'status') return printStatus(config, file, args.flags.json === true)
   if (args.flags['check-config']) {
@@ -60,24 +86,6 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'))
   await app.start()
   return -1 // keep running
-}
-
-/** `logyard-forwarder status`: GET /status from the running forwarder's http.listen, as a table. */
-async function printStatus(config: ForwarderConfig, file: string, json: boolean): Promise<number> {
-  if (!config.http) throw new ConfigError('http.listen', `${file} has no http.listen: the status comes from the running forwarder's ops endpoint`)
-  const { host, port } = parseListen(config.http.listen, '127.0.0.1')
-  const target = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
-  const url = `http://${target.includes(':') ? `[${target}]` : target}:${port}/status`
-  let body: string
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
-    body = await res.text()
-    if (!res.ok) throw new Error(`HTTP ${res.status}`)
-  } catch (err) {
-    throw new ConnectionError(`cannot read ${url}: ${(err as Error).message} (is the forwarder running with this configuration?)`, { endpoint: url })
-  }
-  process.stdout.write(json ? body : renderStatus(JSON.parse(body) as ForwarderStatus))
-  return ExitCode.ok
 }
 
 main(process.argv.slice(2)).then(

@@ -1,111 +1,96 @@
+import type { Batcher } from './ship/batcher.ts'
+import type { Publisher } from './ship/publisher.ts'
 import type { Harvester } from './tail/harvester.ts'
+import type { Tailer } from './tail/tailer.ts'
 
-// The forwarder's GET /status (JSON) and the terminal table
-// `logyard-forwarder status` prints from it: every tailed file with its
-// identity, size, acknowledged offset, lag and state, and each connection to
-// an aggregator. Bounded: at most STATUS_MAX_FILES files (the most lagging
-// first), the rest counted.
+// GET /status on the forwarder's ops endpoint and the table that
+// `logyard-forwarder status` prints from it. Per file: path, identity
+// (device:inode, the registry key), size, acknowledged offset, lag in bytes
+// (size − acknowledged) and seconds (since every byte read was last
+// acknowledged; 0 when it is), and state:
+//   reading   bytes left to read
+//   eof       read to the end, waiting for more
+//   paused    reading stopped for back-pressure (the output is busy)
+//   waiting   over max_open_files: waits for a free handle
+//   waiting-registry  truncated in place: not read until the registry write
+//             of its new generation is on disk
+//   closed    handle closed (idle, or rotated away and finished)
+// plus each connection to an aggregator. At most MAX_FILES files, the most
+// lagging first; files_total says how many there are.
 
-export const STATUS_MAX_FILES = 500
+export const MAX_FILES = 500
 
 export interface FileStatus {
   path: string
-  /** device:inode */
-  id: string
+  identity: string
   size: number
   read_offset: number
   acked_offset: number
   lag_bytes: number
-  /** Seconds since the file last gave data while bytes are still unacknowledged (0 when caught up). */
   lag_seconds: number
-  state: 'reading' | 'at EOF' | 'paused (back-pressure)' | 'waiting for ACK' | 'closed (idle)' | 'rotated away' | 'recovered after restart'
-}
-
-export interface ConnectionStatus {
-  endpoint: string | undefined
-  state: string
-  windows_in_flight: number
-  last_ack_age_s: number | null
+  state: 'reading' | 'eof' | 'paused' | 'waiting' | 'waiting-registry' | 'closed'
 }
 
 export interface ForwarderStatus {
-  time: string
   state: string
-  reading_paused: boolean
-  batches_in_flight: number
-  events_acked_total: number
+  time: string
   files_total: number
   files: FileStatus[]
-  connections: ConnectionStatus[]
+  connections: { endpoint: string | null; state: string; windows_in_flight: number }[]
+  batches: { in_flight: number; queued: number; blocked: boolean }
+  events: { sent: number; acked: number }
 }
 
-export function fileStatus(h: Harvester, paused: boolean, now: number): FileStatus {
-  const size = Math.max(h.size, h.readOffset)
-  const lag = Math.max(0, size - h.ackedOffset)
-  let state: FileStatus['state']
-  if (h.recovered) state = 'recovered after restart'
-  else if (h.removed) state = 'rotated away'
-  else if (!h.isOpen) state = 'closed (idle)'
-  else if (!h.atEof) state = paused ? 'paused (back-pressure)' : 'reading'
-  else state = h.ackedOffset < h.readOffset ? 'waiting for ACK' : 'at EOF'
-  return {
-    path: h.path,
-    id: h.key,
-    size,
-    read_offset: h.readOffset,
-    acked_offset: h.ackedOffset,
-    lag_bytes: lag,
-    lag_seconds: lag > 0 ? Math.round((now - h.lastData) / 100) / 10 : 0,
-    state,
-  }
+function fileState(h: Harvester, blocked: boolean): FileStatus['state'] {
+  if (h.waitingRegistry) return 'waiting-registry'
+  if (!h.isOpen) return 'closed'
+  if (h.atEof && h.readOffset >= h.size) return 'eof'
+  return blocked ? 'paused' : 'reading'
 }
 
-export function buildStatus(input: {
-  state: string
-  harvesters: Iterable<Harvester>
-  paused: boolean
-  inflight: number
-  acked: number
-  connections: { endpoint: string | undefined; state: string; windows_in_flight: number; last_ack_at: number }[]
-  now?: number
-}): ForwarderStatus {
-  const now = input.now ?? Date.now()
+export function forwarderStatus(state: string, tailer: Tailer | undefined, batcher: Batcher | undefined, publisher: Publisher | undefined, now = Date.now()): ForwarderStatus {
+  const blocked = batcher?.blocked ?? false
   const files: FileStatus[] = []
-  for (const h of input.harvesters) files.push(fileStatus(h, input.paused, now))
+  for (const h of tailer?.harvesters() ?? []) {
+    const lag = Math.max(0, h.size - h.ackedOffset)
+    files.push({
+      path: h.path,
+      identity: h.key,
+      size: h.size,
+      read_offset: h.readOffset,
+      acked_offset: h.ackedOffset,
+      lag_bytes: lag,
+      lag_seconds: lag === 0 ? 0 : Math.round((now - h.caughtUpAt) / 100) / 10,
+      state: fileState(h, blocked),
+    })
+  }
+  for (const path of tailer?.waitingPaths() ?? []) files.push({ path, identity: '', size: 0, read_offset: 0, acked_offset: 0, lag_bytes: 0, lag_seconds: 0, state: 'waiting' })
+  const total = files.length
   files.sort((a, b) => b.lag_bytes - a.lag_bytes || a.path.localeCompare(b.path))
   return {
+    state,
     time: new Date(now).toISOString(),
-    state: input.state,
-    reading_paused: input.paused,
-    batches_in_flight: input.inflight,
-    events_acked_total: input.acked,
-    files_total: files.length,
-    files: files.slice(0, STATUS_MAX_FILES),
-    connections: input.connections.map((c) => ({ endpoint: c.endpoint, state: c.state, windows_in_flight: c.windows_in_flight, last_ack_age_s: c.last_ack_at > 0 ? Math.round((now - c.last_ack_at) / 100) / 10 : null })),
+    files_total: total,
+    files: files.slice(0, MAX_FILES),
+    connections: publisher?.connections?.() ?? [],
+    batches: { in_flight: batcher?.inflight ?? 0, queued: batcher?.queued ?? 0, blocked },
+    events: { sent: batcher?.eventsSent ?? 0, acked: batcher?.eventsAcked ?? 0 },
   }
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`
-}
+const bytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)}G` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)}M` : n >= 1 << 10 ? `${(n / 1024).toFixed(1)}K` : String(n))
 
-function table(head: string[], rows: string[][], right: Set<number>): string {
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]): string => cells.map((c, i) => (right.has(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd()
-  return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
-}
-
-/** The terminal view of a status (`logyard-forwarder status`). */
-export function renderStatus(s: ForwarderStatus): string {
-  const out: string[] = []
-  out.push(`logyard-forwarder: ${s.state}${s.reading_paused ? ' — reading paused (back-pressure)' : ''}; ${s.batches_in_flight} window(s) in flight; ${s.events_acked_total} events acknowledged`)
-  out.push('')
-  out.push(table(['FILE', 'ID', 'SIZE', 'ACKED', 'LAG', 'LAG s', 'STATE'], s.files.map((f) => [f.path, f.id, bytes(f.size), bytes(f.acked_offset), bytes(f.lag_bytes), String(f.lag_seconds), f.state]), new Set([2, 3, 4, 5])))
-  if (s.files_total > s.files.length) out.push(`… and ${s.files_total - s.files.length} more file(s)`)
-  out.push('')
-  out.push(table(['AGGREGATOR', 'STATE', 'IN FLIGHT', 'LAST ACK s'], s.connections.map((c) => [c.endpoint ?? '(any)', c.state, String(c.windows_in_flight), c.last_ack_age_s === null ? '-' : String(c.last_ack_age_s)]), new Set([2, 3])))
+/** The terminal table of `logyard-forwarder status`. */
+export function statusTable(s: ForwarderStatus): string {
+  const rows: string[][] = [['PATH', 'IDENTITY', 'SIZE', 'ACKED', 'LAG', 'LAG S', 'STATE']]
+  for (const f of s.files) rows.push([f.path, f.identity, bytes(f.size), bytes(f.acked_offset), bytes(f.lag_bytes), String(f.lag_seconds), f.state])
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  const right = new Set([2, 3, 4, 5])
+  const line = (r: string[]): string => r.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  const out = [`forwarder ${s.state} · ${s.files_total} file(s)${s.files_total > s.files.length ? `, ${s.files.length} most lagging shown` : ''} · events sent ${s.events.sent}, acked ${s.events.acked} · windows in flight ${s.batches.in_flight}, queued ${s.batches.queued}${s.batches.blocked ? ' · READING PAUSED (back-pressure)' : ''}`, '']
+  out.push(...rows.map(line))
+  out.push('', 'AGGREGATOR  STATE  WINDOWS IN FLIGHT')
+  if (s.connections.length === 0) out.push('(none)')
+  for (const c of s.connections) out.push(`${c.endpoint ?? '(failover: not connected)'}  ${c.state}  ${c.windows_in_flight}`)
   return out.join('\n') + '\n'
 }

@@ -5,6 +5,7 @@ import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Stage, StageModule } from './stage.ts'
 import { compileCondition, type Condition } from './condition.ts'
+import type { FailureSamples } from './failures.ts'
 
 // The pipeline: an ordered list of `{when?, <type>: options}` items. Checking
 // the list is pure (validatePipeline); building it creates the stages
@@ -51,10 +52,15 @@ export interface PipelineContext {
   logger: Logger
   metrics: MetricsRegistry
   patternsDir: string
+  /** Where recent failing lines are kept for the status page. */
+  failures?: FailureSamples
 }
 
 interface Step {
+  id: string
   stage: Stage
+  /** The stage's failure counter, when it has one (read before/after a batch). */
+  failed: Counter | undefined
   when: Condition | undefined
   in: Counter
   out: Counter
@@ -63,10 +69,12 @@ interface Step {
 
 export class Pipeline {
   readonly #steps: Step[]
+  readonly #failures: FailureSamples | undefined
   #closed = false
 
-  constructor(steps: Step[]) {
+  constructor(steps: Step[], failures?: FailureSamples) {
     this.#steps = steps
+    this.#failures = failures
   }
 
   get length(): number {
@@ -85,9 +93,11 @@ export class Pipeline {
 
   async #runAll(step: Step, batch: LogEvent[]): Promise<LogEvent[]> {
     step.in.inc(batch.length)
+    const failedBefore = step.failed === undefined ? 0 : step.failed.value
     const r = step.stage.run(batch)
     const out = r instanceof Promise ? await r : r
     step.out.inc(out.length)
+    if (step.failed !== undefined && step.failed.value !== failedBefore && this.#failures !== undefined) this.#failures.record(step.id, out)
     if (out.length !== batch.length) step.dropped.inc(batch.length - out.length)
     return out
   }
@@ -118,17 +128,28 @@ export async function buildPipeline(definitions: readonly StageDefinition[], ctx
     const labels = { stage: def.id }
     const stage = await def.module.create(def.options, { logger: ctx.logger.child({ stage: def.id }), metrics: ctx.metrics, id: def.id, patternsDir: ctx.patternsDir })
     steps.push({
+      id: def.id,
       stage,
+      failed: failureCounters.get(ctx.metrics)?.get(def.id),
       when: def.when,
       in: ctx.metrics.counter('pipeline_stage_events_in_total', 'Events entering a pipeline stage', labels),
       out: ctx.metrics.counter('pipeline_stage_events_out_total', 'Events leaving a pipeline stage', labels),
       dropped: ctx.metrics.counter('pipeline_stage_events_dropped_total', 'Events a pipeline stage dropped', labels),
     })
   }
-  return new Pipeline(steps)
+  return new Pipeline(steps, ctx.failures)
 }
 
-/** A failure counter every stage shares the name of: `logyard_pipeline_stage_events_failed_total{stage}`. */
+const failureCounters = new WeakMap<MetricsRegistry, Map<string, Counter>>()
+
+/** A failure counter every stage shares the name of: `logyard_pipeline_stage_events_failed_total{stage}`; one per stage id and registry. */
 export function failureCounter(metrics: MetricsRegistry, id: string): Counter {
-  return metrics.counter('pipeline_stage_events_failed_total', 'Events a pipeline stage could not process (tagged, passed on)', { stage: id })
+  let byId = failureCounters.get(metrics)
+  if (byId === undefined) failureCounters.set(metrics, (byId = new Map()))
+  let c = byId.get(id)
+  if (c === undefined) {
+    c = metrics.counter('pipeline_stage_events_failed_total', 'Events a pipeline stage could not process (tagged, passed on)', { stage: id })
+    byId.set(id, c)
+  }
+  return c
 }

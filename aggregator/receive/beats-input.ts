@@ -5,9 +5,8 @@ import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { LumberjackServer, lumberjackServerSpec, type ServerOptions } from '../../core/lumberjack/server.ts'
 import type { DecodedBatch } from '../../core/lumberjack/frame-decoder.ts'
-import type { PeerInfo } from '../../core/lumberjack/server-connection.ts'
+import type { PeerInfo, PeerStatus } from '../../core/lumberjack/server-connection.ts'
 import { ConnectionError, underKey } from '../../core/errors.ts'
-import type { SenderInfo } from '../../core/lumberjack/server.ts'
 
 // `inputs.beats`: the Lumberjack v2 listener feeding the pipeline. A batch
 // is handed to `deliver` (pipeline → output) and ACKed only when that
@@ -58,6 +57,15 @@ export function deriveBeatId(event: LogEvent): string | undefined {
   return 'fb-' + h.digest('base64url')
 }
 
+/** "filebeat web-1" from a sender's first event (agent.type, agent.name or host.name), cut short. */
+function agentOf(event: LogEvent | undefined): string {
+  const agent = event?.agent as { type?: unknown; name?: unknown } | undefined
+  const host = event?.host as { name?: unknown } | undefined
+  const type = typeof agent?.type === 'string' ? agent.type : ''
+  const name = typeof agent?.name === 'string' ? agent.name : typeof host?.name === 'string' ? host.name : ''
+  return `${type} ${name}`.trim().slice(0, 128)
+}
+
 export interface BeatsInputDeps {
   logger: Logger
   metrics: MetricsRegistry
@@ -102,8 +110,9 @@ export class BeatsInput {
     return this.#server.connections
   }
 
-  senders(limit?: number): SenderInfo[] {
-    return this.#server.senders(limit)
+  /** The `limit` connections with the most events (status page). */
+  peers(limit: number): PeerStatus[] {
+    return this.#server.peers(limit)
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -141,6 +150,7 @@ export class BeatsInput {
   async #batch(batch: DecodedBatch, peer: PeerInfo): Promise<void> {
     this.#batches.inc()
     this.#events.inc(batch.events.length)
+    if (peer.agent === undefined) peer.agent = agentOf(batch.events[0])
     const limited = batch.limited
     if (limited !== undefined) {
       this.#limited.depth.inc(limited.depth)

@@ -91,16 +91,6 @@ export class ClientConnection {
     return this.#state
   }
 
-  /** The aggregator this connection talks to (or last talked to), `host:port`. */
-  get endpointName(): string | undefined {
-    return this.#endpoint?.name
-  }
-
-  /** When the last ACK that moved a window forward arrived (ms epoch; 0 never). */
-  get lastAckAt(): number {
-    return this.#lastProgress
-  }
-
   get inflight(): number {
     return this.#inflight.length
   }

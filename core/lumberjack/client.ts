@@ -228,13 +228,13 @@ export class LumberjackClient extends EventEmitter {
     else this.#conns.push(new ClientConnection(this.#owner, undefined, backoff))
   }
 
-  get counters(): Readonly<ClientCounters> {
-    return this.#counters
+  /** Each connection's target, state and windows in flight (the forwarder's status). */
+  connections(): { endpoint: string | null; state: string; windows_in_flight: number }[] {
+    return this.#conns.map((c) => ({ endpoint: c.endpoint?.name ?? null, state: c.state, windows_in_flight: c.inflight }))
   }
 
-  /** Each connection: its aggregator, state, windows in flight and when it last acknowledged (for status pages). */
-  connections(): { endpoint: string | undefined; state: string; windows_in_flight: number; last_ack_at: number }[] {
-    return this.#conns.map((c) => ({ endpoint: c.endpointName, state: c.state, windows_in_flight: c.inflight, last_ack_at: c.lastAckAt }))
+  get counters(): Readonly<ClientCounters> {
+    return this.#counters
   }
 
   /** Windows written and not yet acknowledged, over all connections. */

@@ -15,8 +15,25 @@ import type { ServerCounters } from './server-counters.ts'
 
 export interface PeerInfo {
   remoteAddress: string
+  remotePort?: number
   id: number
   tlsSubject?: string
+  /** What the sender is, from its first window (agent.type/agent.name, e.g. "filebeat web-1"); set by the input. */
+  agent?: string
+}
+
+/** One connection as the status page shows it. */
+export interface PeerStatus {
+  id: number
+  address: string
+  tls_subject: string | null
+  agent: string | null
+  connected_at: number
+  events: number
+  windows_acked: number
+  /** Epoch ms of the last ACK sent (0: none yet). */
+  last_ack_at: number
+  windows_in_flight: number
 }
 
 export type BatchHandler = (batch: DecodedBatch, peer: PeerInfo) => Promise<void>
@@ -45,10 +62,6 @@ const keepaliveFrame = ackFrame(0, Version.v2)
 
 export class ServerConnection {
   readonly peer: PeerInfo
-  /** For status pages: when the connection was accepted, events received, and when its last window was acknowledged. */
-  readonly since = Date.now()
-  events = 0
-  lastAckAt = 0
   readonly #socket: Socket
   readonly #host: ConnectionHost
   readonly #decoder: FrameDecoder
@@ -68,6 +81,11 @@ export class ServerConnection {
   readonly #onKeepalive = (): void => this.#sendKeepalive()
   readonly #onAcked = (): void => this.#acked()
   readonly #onRejected = (err: unknown): void => this.#rejected(err)
+  // status page bookkeeping: per window, never per event
+  readonly connectedAt = Date.now()
+  events = 0
+  windowsAcked = 0
+  lastAckAt = 0
 
   constructor(socket: Socket, peer: PeerInfo, host: ConnectionHost) {
     this.#socket = socket
@@ -94,6 +112,21 @@ export class ServerConnection {
     return this.#closed
   }
 
+  status(): PeerStatus {
+    const p = this.peer
+    return {
+      id: p.id,
+      address: p.remotePort === undefined ? p.remoteAddress : p.remoteAddress.includes(':') ? `[${p.remoteAddress}]:${p.remotePort}` : `${p.remoteAddress}:${p.remotePort}`,
+      tls_subject: p.tlsSubject ?? null,
+      agent: p.agent ?? null,
+      connected_at: this.connectedAt,
+      events: this.events,
+      windows_acked: this.windowsAcked,
+      last_ack_at: this.lastAckAt,
+      windows_in_flight: this.#queue.length,
+    }
+  }
+
   /** Re-evaluates pause/resume (server-wide pause changed). */
   updateFlow(): void {
     this.#updateFlow()
@@ -104,11 +137,6 @@ export class ServerConnection {
     this.#closing = true
     this.#updateFlow()
     if (this.#queue.length === 0) this.#end()
-  }
-
-  /** Windows received and not yet acknowledged (in the pipeline or waiting for it). */
-  get windowsPending(): number {
-    return this.#queue.length
   }
 
   destroy(): void {
@@ -170,9 +198,10 @@ export class ServerConnection {
     const batch = this.#queue.shift()
     if (batch) this.#giveBack(batch.bytes)
     if (batch && !this.#closed) {
-      this.lastAckAt = Date.now()
       this.#write(ackFrame(batch.highestSeq, batch.version === 1 ? Version.v1 : Version.v2))
       this.#host.counters.acks.inc()
+      this.windowsAcked++
+      this.lastAckAt = Date.now()
     }
     this.#updateFlow() // disarms the keep-alive when nothing is awaited any more
     this.#pump()

@@ -9,7 +9,7 @@ import { tls } from '../tls-module.ts'
 import type { MetricsRegistry } from '../metrics.ts'
 import { defaultDecoderLimits, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
 import { readPem, readPemList } from './pem.ts'
-import { ServerConnection, type ConnectionHost, type PeerInfo } from './server-connection.ts'
+import { ServerConnection, type ConnectionHost, type PeerInfo, type PeerStatus } from './server-connection.ts'
 import { createServerCounters, type ServerCounters } from './server-counters.ts'
 
 // Lumberjack v2 reader (the aggregator's `inputs.beats`): plain TCP or TLS
@@ -100,16 +100,6 @@ function subjectText(cert: PeerCertificate): string | undefined {
   return Object.entries(s)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
     .join(',')
-}
-
-/** One sender as a status page shows it. */
-export interface SenderInfo {
-  address: string
-  tls_subject: string | undefined
-  events: number
-  connected_s: number
-  last_ack_age_s: number | null
-  windows_pending: number
 }
 
 export class LumberjackServer extends EventEmitter {
@@ -203,17 +193,17 @@ export class LumberjackServer extends EventEmitter {
     this.#server.on('error', (err) => this.#logger.error({ code: 'LY_CONNECTION', err: err.message }, 'lumberjack listener error'))
   }
 
+  /** The open connections, the `limit` with the most events first (status page). */
+  peers(limit: number): PeerStatus[] {
+    const out: PeerStatus[] = []
+    for (const c of this.#connections) out.push(c.status())
+    out.sort((a, b) => b.events - a.events)
+    return out.length > limit ? out.slice(0, limit) : out
+  }
+
   /** Open connections (after the TLS handshake). */
   get connections(): number {
     return this.#connections.size
-  }
-
-  /** The `limit` connections that sent the most events (status pages; bounded whatever the connection count). */
-  senders(limit = 20): SenderInfo[] {
-    const all = [...this.#connections]
-    all.sort((a, b) => b.events - a.events)
-    const now = Date.now()
-    return all.slice(0, limit).map((c) => ({ address: c.peer.remoteAddress, tls_subject: c.peer.tlsSubject, events: c.events, connected_s: Math.round((now - c.since) / 1000), last_ack_age_s: c.lastAckAt > 0 ? Math.round((now - c.lastAckAt) / 100) / 10 : null, windows_pending: c.windowsPending }))
   }
 
   get counters(): Readonly<ServerCounters> {
@@ -359,6 +349,7 @@ export class LumberjackServer extends EventEmitter {
 
   #accept(socket: Socket, tlsSubject: string | undefined): void {
     const peer: PeerInfo = { remoteAddress: socket.remoteAddress ?? '', id: this.#nextId++ }
+    if (socket.remotePort !== undefined) peer.remotePort = socket.remotePort
     if (tlsSubject !== undefined) peer.tlsSubject = tlsSubject
     this.#counters.connections.inc()
     const conn = new ServerConnection(socket, peer, this.#host)

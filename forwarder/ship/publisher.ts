@@ -11,6 +11,6 @@ export interface Publisher extends EventEmitter {
   /** True while no further window may be started; wait for 'drain'. */
   readonly busy: boolean
   close(deadlineMs?: number): Promise<void>
-  /** Each connection's state, for GET /status (core/lumberjack/client.ts). */
-  connections?(): { endpoint: string | undefined; state: string; windows_in_flight: number; last_ack_at: number }[]
+  /** Each connection to a receiver, for GET /status (absent: the output cannot tell). */
+  connections?(): { endpoint: string | null; state: string; windows_in_flight: number }[]
 }

@@ -148,8 +148,14 @@ export class Harvester implements LineSink, EventSink, AckTarget {
     return this.splitter.offset
   }
 
+  /** After a truncation: not read until the registry holds the new generation (forwarder status). */
+  waitingRegistry = false
+  /** Epoch ms when every byte read so far was last acknowledged (lag in seconds counts from here). */
+  caughtUpAt = Date.now()
+
   acked(end: number): void {
     this.ackedOffset = end
+    if (end >= this.readOffset) this.caughtUpAt = Date.now()
     this.#onAcked(this, end)
   }
 }

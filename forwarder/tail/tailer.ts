@@ -153,6 +153,11 @@ export class Tailer {
     return this.#counters.events
   }
 
+  /** Files waiting for a free handle (over max_open_files). */
+  waitingPaths(): IterableIterator<string> {
+    return this.#waiting.keys()
+  }
+
   harvesters(): IterableIterator<Harvester> {
     return this.#byKey.values()
   }
@@ -350,7 +355,12 @@ export class Tailer {
     const entry = registry.get(h.key)
     if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
     this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
-    await registry.flush()
+    h.waitingRegistry = true
+    try {
+      await registry.flush()
+    } finally {
+      h.waitingRegistry = false
+    }
     // File-system birth times come from a coarse clock: a copy made just after
     // this may look a few ms older.
     h.lateCopiesAfter = Date.now() - 100

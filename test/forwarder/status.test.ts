@@ -1,82 +1,109 @@
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
-import { appendFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { tmpDir } from './helpers.ts'
-import { Receiver, lines, mainTs, nodeBin, repoRoot, spawnForwarder, until, writeConfig } from './process-helpers.ts'
+import { freePort } from '../e2e/procs.ts'
+import { lines, mainTs, nodeBin, Receiver, spawnForwarder, until, writeConfig } from './process-helpers.ts'
 
-// GET /status on the forwarder's ops port and `logyard-forwarder status`
-// (issue 18): every file with its identity, size, acknowledged offset, lag
-// and state, and the connection to the aggregator — shown while an
-// aggregator holds its ACKs (lag) and after it lets them go (caught up).
+// GET /status of a real forwarder process and `logyard-forwarder status`:
+// while the receiver (the real LumberjackServer) holds its ACKs the file
+// shows lag in bytes and seconds; once they are released the lag goes to 0
+// and the file is at eof; the ACK latency histogram is in /metrics.
 
-t.test('forwarder status: files with lag and state, the aggregator connection; the status command prints them', async (t) => {
-  const dir = tmpDir(t)
-  const recv = new Receiver()
+const dir = mkdtempSync(join(tmpdir(), 'logyard-fwd-status-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+interface FileRow { path: string; identity: string; size: number; acked_offset: number; lag_bytes: number; lag_seconds: number; state: string }
+interface Status { state: string; files_total: number; files: FileRow[]; connections: { endpoint: string; state: string; windows_in_flight: number }[]; events: { sent: number; acked: number } }
+
+t.test('status JSON, the CLI table and the ACK latency histogram', async (t) => {
+  const rx = new Receiver()
+  await rx.start(0)
+  t.teardown(() => rx.stop())
   let release!: () => void
-  recv.hold = new Promise<void>((r) => (release = r))
-  await recv.start()
-  t.teardown(() => recv.stop())
-  const a = join(dir, 'a.log')
-  const b = join(dir, 'b.log')
-  writeFileSync(a, lines('a', 0, 2000))
-  writeFileSync(b, '')
-  const { createServer } = await import('node:net')
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
+  rx.hold = new Promise<void>((r) => (release = r))
+  const log = join(dir, 'app.log')
+  writeFileSync(log, lines('line', 0, 200))
+  const cfg = writeConfig(dir, {
+    data_dir: join(dir, 'data'),
+    inputs: [{ paths: [log], read_from: 'beginning' }],
+    output: rx.output({ batch_size: 50 }),
+    registry_flush: '200ms',
+    batch_linger: '20ms',
+    http: { listen: `127.0.0.1:${await freePort()}` }, // a fixed port: the CLI reads it from this file
   })
-  const cfg = writeConfig(dir, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning' }], output: recv.output({ batch_size: 500 }), http: { listen: `127.0.0.1:${port}` } })
   const fw = spawnForwarder(['--config', cfg])
   t.teardown(async () => {
     release()
     fw.child.kill('SIGTERM')
     await fw.exited
   })
-  const url = `http://127.0.0.1:${port}/status`
-  type S = { state: string; files: { path: string; id: string; size: number; acked_offset: number; lag_bytes: number; state: string }[]; connections: { endpoint: string; state: string; windows_in_flight: number }[] }
-  const held = await until(async () => {
-    const s = (await (await fetch(url)).json()) as S
-    return s.files.length === 2 && s.connections.some((c) => c.windows_in_flight > 0) && s
-  }, 30_000, 'both files known and a window in flight, unacknowledged')
-  const fa = held.files.find((f) => f.path === a)!
-  t.ok(fa, 'a.log listed')
-  t.match(fa.id, /^\d+:\d+$/, 'identity is device:inode')
-  t.equal(fa.size, Buffer.byteLength(lines('a', 0, 2000)))
-  t.equal(fa.acked_offset, 0, 'nothing acknowledged while the aggregator holds its ACKs')
-  t.equal(fa.lag_bytes, fa.size, 'the whole file is lag')
-  t.equal(held.files[0]!.path, a, 'the most lagging file first')
-  t.match(held.connections[0], { endpoint: `127.0.0.1:${recv.port}`, state: 'ready' })
-  const table = spawnSync(nodeBin, [mainTs, 'status', '--config', cfg], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
-  t.equal(table.status, 0, table.stderr)
-  t.match(table.stdout, /FILE\s+ID\s+SIZE\s+ACKED\s+LAG\s+LAG s\s+STATE/, 'a table header')
-  t.match(table.stdout, new RegExp(`${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+\\d+:\\d+\\s+[\\d.]+ KiB\\s+0 B\\s+[\\d.]+ KiB`), 'a.log with its lag')
-  t.match(table.stdout, new RegExp(`127\\.0\\.0\\.1:${recv.port}\\s+ready\\s+[1-9]`), 'the connection with windows in flight')
+  await until(() => fw.logs().some((l) => l.msg === 'http ops endpoint listening'), 60_000, 'ops endpoint')
+  const base = `http://${fw.logs().find((l) => l.msg === 'http ops endpoint listening')!.listen}`
+  const get = async (): Promise<Status> => (await (await fetch(`${base}/status`)).json()) as Status
 
+  // ACKs held: lag in bytes, then in seconds
+  let s: Status | undefined
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    s = await get()
+    const f = s.files[0]
+    if (f && f.size > 0 && f.lag_bytes === f.size && f.lag_seconds >= 0.5) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const held = s!.files[0]!
+  t.equal(s!.files_total, 1)
+  t.equal(held.path, log)
+  const st = statSync(log)
+  t.equal(held.identity, `${st.dev}:${st.ino}`, 'identity is device:inode')
+  t.equal(held.size, st.size)
+  t.equal(held.acked_offset, 0, 'nothing acknowledged while the receiver holds')
+  t.equal(held.lag_bytes, st.size)
+  t.ok(held.lag_seconds >= 0.5, `lag in seconds grows: ${held.lag_seconds}`)
+  t.equal(s!.connections.length, 1)
+  t.equal(s!.connections[0]!.state, 'ready')
+  t.ok(s!.connections[0]!.windows_in_flight >= 1, 'a window in flight')
+
+  // the CLI prints the table from the same endpoint
+  const cli = spawn(nodeBin, [mainTs, 'status', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  cli.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const code = await new Promise<number | null>((r) => cli.on('exit', r))
+  t.equal(code, 0)
+  t.match(out, /PATH\s+IDENTITY\s+SIZE\s+ACKED\s+LAG\s+LAG S\s+STATE/)
+  t.match(out, new RegExp(`${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${st.dev}:${st.ino}`))
+  t.match(out, /127\.0\.0\.1:\d+\s+ready\s+\d+/, 'the aggregator connection')
+
+  // release: lag back to 0, at eof
   release()
-  recv.hold = undefined
-  appendFileSync(b, lines('b', 0, 10))
-  const caught = await until(async () => {
-    const s = (await (await fetch(url)).json()) as S
-    return s.files.every((f) => f.lag_bytes === 0 && f.size > 0) && s
-  }, 30_000, 'every file caught up')
-  t.ok(caught.files.every((f) => f.state === 'at EOF' || f.state === 'closed (idle)'), `states: ${caught.files.map((f) => f.state).join(', ')}`)
-  const json = spawnSync(nodeBin, [mainTs, 'status', '--config', cfg, '--json'], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
-  t.equal(json.status, 0)
-  t.equal((JSON.parse(json.stdout) as S).files.length, 2, '--json prints the JSON')
+  rx.hold = undefined
+  await until(() => rx.events.length >= 200, 60_000, 'all lines received')
+  appendFileSync(log, lines('more', 0, 10))
+  let done: Status | undefined
+  const end = Date.now() + 60_000
+  while (Date.now() < end) {
+    done = await get()
+    const f = done.files[0]
+    if (f && f.lag_bytes === 0 && f.size === statSync(log).size && f.state === 'eof') break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  t.equal(done!.files[0]!.lag_bytes, 0)
+  t.equal(done!.files[0]!.lag_seconds, 0)
+  t.equal(done!.files[0]!.state, 'eof')
+  t.equal(done!.events.acked, 210)
 
-  fw.child.kill('SIGTERM')
-  await fw.exited
-  const down = spawnSync(nodeBin, [mainTs, 'status', '--config', cfg], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
-  t.equal(down.status, 1, 'no forwarder running: exit 1')
-  t.match(down.stderr, /LY_CONNECTION.*cannot read http:\/\/127\.0\.0\.1:\d+\/status/, 'a coded message naming the URL')
-  const noHttp = writeConfig(dir, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(dir, '*.log')] }], output: recv.output() }, 'nohttp.yml')
-  const r = spawnSync(nodeBin, [mainTs, 'status', '--config', noHttp], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
-  t.equal(r.status, 2, 'a configuration without http.listen: exit 2')
-  t.match(r.stderr, /http\.listen/)
-  const stray = spawnSync(nodeBin, [mainTs, 'forwarder.yml'], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
-  t.equal(stray.status, 2, 'a bare positional argument is refused, not ignored')
-  t.match(stray.stderr, /unknown command "forwarder\.yml"/)
+  const metrics = await (await fetch(`${base}/metrics`)).text()
+  const count = Number(/logyard_forwarder_ack_latency_seconds_count (\d+)/.exec(metrics)?.[1] ?? 0)
+  t.ok(count >= 2, `windows observed in the ACK latency histogram: ${count}`)
+  const slow = Number(/logyard_forwarder_ack_latency_seconds_bucket\{le="0.25"\} (\d+)/.exec(metrics)?.[1] ?? -1)
+  t.ok(slow < count, 'the held windows fall in the slower buckets')
+
+  // no http.listen: a clear usage error
+  const bare = writeConfig(dir, { data_dir: join(dir, 'd2'), inputs: [{ paths: [log] }], output: rx.output() }, 'bare.yml')
+  const noHttp = spawn(nodeBin, [mainTs, 'status', '--config', bare], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  noHttp.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+  t.equal(await new Promise<number | null>((r) => noHttp.on('exit', r)), 2)
+  t.match(err, /no http\.listen/)
 })

@@ -8,7 +8,7 @@ import { Backoff } from '../../../core/backoff.ts'
 import { ClosedError, ConfigError } from '../../../core/errors.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import type { Logger } from '../../../core/logger.ts'
-import type { Counter, MetricsRegistry } from '../../../core/metrics.ts'
+import { latencyBuckets, type Counter, type Histogram, type MetricsRegistry } from '../../../core/metrics.ts'
 import type { DeadLetterRecord, DeadLetterSink } from '../dead-letter.ts'
 import type { Output } from '../output.ts'
 import { resolveLegacyIndex, type ElasticsearchOutputConfig } from './es-config.ts'
@@ -160,6 +160,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   readonly #mRetriedDocs: Counter
   readonly #mRequests: Record<string, Counter>
   readonly #mBytes: Counter
+  readonly #mLatency: Histogram
 
   constructor(config: ElasticsearchOutputConfig, deps: ElasticsearchDeps) {
     super()
@@ -177,6 +178,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     this.#mDeadLettered = m.counter('es_docs_dead_lettered_total', 'Documents refused by Elasticsearch and sent to the dead-letter queue', labels)
     this.#mRetriedDocs = m.counter('es_docs_retried_total', 'Document resends (429/5xx items, or whole requests retried)', labels)
     this.#mBytes = m.counter('es_bulk_bytes_total', 'Uncompressed _bulk body bytes sent', labels)
+    this.#mLatency = m.histogram('es_bulk_duration_seconds', 'Time from sending a _bulk request to its answer (or failure)', latencyBuckets, labels)
     this.#mRequests = {}
     for (const v of [...Object.values(RequestVerdict), 'no_response'] as const) {
       this.#mRequests[v] = m.counter('es_bulk_requests_total', '_bulk requests by outcome', { ...labels, outcome: v })
@@ -426,14 +428,17 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     this.stats.requests++
     this.stats.bytesSent += bytes
     this.#mBytes.inc(bytes)
+    const t0 = performance.now()
     try {
       const res = await this.client.transport.request(
         { method: 'POST', path: '/_bulk', querystring: { filter_path: FILTER_PATH }, bulkBody: payload },
         { headers, maxRetries: 0, requestTimeout: this.#config.request_timeout, signal: this.#abort.signal, meta: true },
       )
+      this.#mLatency.observe((performance.now() - t0) / 1000)
       this.#setHealthy(true)
       return classifyBulkBody(res.body, docs)
     } catch (err) {
+      this.#mLatency.observe((performance.now() - t0) / 1000)
       if (this.#closed) throw err
       const status = statusOf(err)
       if (status > 0) {
