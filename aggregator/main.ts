@@ -1,5 +1,6 @@
 import cluster from 'node:cluster'
 import { ExitCode, LogyardError } from '../core/errors.ts'
+import { redactUrls } from '../core/config/url.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
@@ -159,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ name: PROGRAM, level: loaded.config.logging.level })
   const log = worker === undefined ? logger : logger.child({ worker })
   process.on('uncaughtException', (err) => {
-    log.fatal({ err: err.stack ?? String(err) }, 'uncaught exception')
+    log.fatal({ err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
   try {
@@ -171,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
     // primary first, which then stops the whole aggregator with that code.
     const exitCode = startupExitCode(err)
     const code = LogyardError.is(err) ? err.code : (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 'LY_CONNECTION' : 'LY_IO'
-    const message = err instanceof Error ? err.message : String(err)
+    const message = redactUrls(err instanceof Error ? err.message : String(err))
     log.fatal({ code, err: message, exit_code: exitCode }, 'start-up failed')
     if (!cluster.isWorker) process.stderr.write(`${PROGRAM}: ${code}: ${message}\n`)
     if (cluster.isWorker) await reportStartupFailure(exitCode, code, message)

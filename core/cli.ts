@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ExitCode, LogyardError, UsageError } from './errors.ts'
+import { redactUrls } from './config/url.ts'
 import { docRows, type Spec } from './config/schema.ts'
 
 // Shared command-line handling: `--config FILE`, `--check-config`,
@@ -73,7 +74,7 @@ export function reportFatal(err: unknown, program: string): number {
     process.stderr.write(`${program}: ${err.code}: ${err.message}\n`)
     return ExitCode.runtime
   }
-  const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+  const message = redactUrls(err instanceof Error ? (err.stack ?? err.message) : String(err))
   process.stderr.write(`${program}: ${message}\n`)
   return ExitCode.runtime
 }

@@ -1,5 +1,9 @@
 // One error family for the whole product. Codes are stable strings that
 // operators grep for and the README's troubleshooting table explains.
+// Every message passes through redactUrls: a URL's password never reaches a
+// log line or stderr (`https://user:***@host:9200`).
+
+import { redactUrls } from './config/url.ts'
 
 export const errorCodes = [
   'LY_CONFIG', // configuration is invalid (exit 2)
@@ -38,7 +42,7 @@ export class LogyardError extends Error {
   readonly [kBrand] = true
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    super(redactUrls(message), details.cause === undefined ? undefined : { cause: details.cause })
     this.name = new.target.name
     this.code = code
     this.path = details.path

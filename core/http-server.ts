@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type { Server } from 'node:http'
 import type { Logger } from './logger.ts'
 import { ConnectionError } from './errors.ts'
+import { redactAddress } from './config/url.ts'
 
 // The small operations endpoint both programs expose: /healthz for load
 // balancers and systemd watchdogs, /metrics in Prometheus text format.
@@ -53,7 +54,7 @@ export function parseListen(listen: string, defaultHost = '0.0.0.0'): { host: st
   const text = listen.trim()
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text)
   const out = m ? { host: m[1] ?? (m[2] || defaultHost), port: Number(m[3]) } : /^\d+$/.test(text) ? { host: defaultHost, port: Number(text) } : undefined
-  if (!out) throw new RangeError(`listen address must be host:port, got ${JSON.stringify(listen)}`)
+  if (!out) throw new RangeError(`listen address must be host:port, got ${JSON.stringify(redactAddress(listen))}`)
   if (out.port > 65535) throw new RangeError(`port must be at most 65535, got ${out.port}`)
   return out
 }

@@ -1,5 +1,6 @@
 import { ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
 import { parseListen } from '../core/http-server.ts'
+import { redactUrls } from '../core/config/url.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ name: PROGRAM, level: config.logging.level })
   process.on('uncaughtException', (err) => {
-    logger.fatal({ err: err.stack ?? String(err) }, 'uncaught exception')
+    logger.fatal({ err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
   const app = new ForwarderApp({ config, logger, publisher: (metrics) => createLumberjackPublisher(config.output, logger.child({ component: 'output' }), metrics) })

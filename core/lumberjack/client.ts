@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { ConnectionOptions } from 'node:tls'
 import type { Spec } from '../config/schema.ts'
+import { redactAddress } from '../config/url.ts'
 import { ClosedError, ConfigError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { Counter, type MetricsRegistry } from '../metrics.ts'
@@ -104,9 +105,9 @@ export function parseEndpoint(text: string): Endpoint {
   const t = text.trim()
   let m = /^\[([^\]]+)\](?::(\d+))?$/.exec(t)
   if (!m) m = /^([^:[\]]+)(?::(\d+))?$/.exec(t)
-  if (!m) throw new RangeError(`host must be host:port, got ${JSON.stringify(text)}`)
+  if (!m) throw new RangeError(`host must be host:port, got ${JSON.stringify(redactAddress(text))}`)
   const port = m[2] === undefined ? DEFAULT_PORT : Number(m[2])
-  if (!(port > 0 && port < 65536)) throw new RangeError(`port out of range in ${JSON.stringify(text)}`)
+  if (!(port > 0 && port < 65536)) throw new RangeError(`port out of range (1-65535), got ${port} in ${JSON.stringify(redactAddress(text))}`)
   return { host: m[1]!, port, name: t }
 }
 

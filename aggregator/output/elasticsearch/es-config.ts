@@ -1,4 +1,5 @@
 import type { Spec } from '../../../core/config/schema.ts'
+import { checkHttpUrl } from '../../../core/config/url.ts'
 import { allowedBulkOps, type BulkOp } from './es-encoder.ts'
 import { IndexName } from './index-name.ts'
 
@@ -42,8 +43,6 @@ export function resolveLegacyIndex(config: { index: string; legacy_index?: strin
   return new IndexName(config.index).pattern === new IndexName(defaultLegacyIndex).pattern ? 'logstash-legacy-%{+yyyy.MM.dd}' : defaultLegacyIndex
 }
 
-const hostPattern = /^https?:\/\/[^\s/]+(\/.*)?$/
-
 export const elasticsearchOutputSpec: Spec = {
   type: 'object',
   optional: true,
@@ -51,8 +50,8 @@ export const elasticsearchOutputSpec: Spec = {
   fields: {
     hosts: {
       type: 'list', coerce: true, minItems: 1, default: ['http://127.0.0.1:9200'],
-      of: { type: 'string', pattern: hostPattern, doc: 'http(s)://host:port' },
-      doc: 'Elasticsearch nodes (http:// or https://); requests go round-robin and skip nodes that fail',
+      of: { type: 'string', doc: 'http(s)://host:port', check: checkHttpUrl },
+      doc: 'Elasticsearch nodes (http:// or https://, host required, port 1-65535: checked by --check-config); requests go round-robin and skip nodes that fail. Credentials in a URL (https://user:password@host:9200) work, but every message shows the password as ***; prefer auth',
     },
     index: { type: 'string', nonEmpty: true, default: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}', doc: 'Index name template: %{[field]} refs and %{+yyyy.MM.dd} (event @timestamp, UTC); lowercased. @metadata.raw_index overrides it per event' },
     legacy_index: { type: 'string', nonEmpty: true, doc: "Index for events in Logstash's legacy layout (@metadata.event_format: legacy, e.g. collectd event_format: legacy), whose host is a string where the ECS template maps an object; template <template.name>-legacy gives it Logstash's legacy mappings. Unset: logstash-%{+yyyy.MM.dd} (logstash-legacy-%{+yyyy.MM.dd} when index makes logstash-* names)" },

@@ -6,6 +6,7 @@ import { gzip as gzipCb, type ZlibOptions } from 'node:zlib'
 import { Client } from '@elastic/elasticsearch'
 import { Backoff } from '../../../core/backoff.ts'
 import { ClosedError, ConfigError } from '../../../core/errors.ts'
+import { checkHttpUrl, redactUrls } from '../../../core/config/url.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import type { Logger } from '../../../core/logger.ts'
 import { latencyBuckets, type Counter, type Histogram, type MetricsRegistry } from '../../../core/metrics.ts'
@@ -86,9 +87,9 @@ class Ticket {
   }
 }
 
+/** The message of an error from the client, a URL's password as `***` (it goes to logs, DLQ reasons). */
 function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message
-  return String(err)
+  return redactUrls(err instanceof Error ? err.message : String(err))
 }
 
 function statusOf(err: unknown): number {
@@ -107,16 +108,26 @@ export function createClient(config: ElasticsearchOutputConfig): Client {
       throw new ConfigError('output.elasticsearch.tls.ca', `cannot read ${config.tls.ca}: ${errorMessage(err)}`, { cause: err })
     }
   }
-  const tls = config.hosts.some((h) => h.startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
-  return new Client({
-    nodes: config.hosts,
-    auth,
-    tls,
-    maxRetries: 0,
-    requestTimeout: config.request_timeout,
-    compression: false,
-    name: 'logyard',
-  })
+  const tls = config.hosts.some((h) => h.toLowerCase().startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
+  // The config check has vetted each URL; a config built some other way gets
+  // the same coded, redacted error here instead of the client's raw TypeError.
+  for (const [i, h] of config.hosts.entries()) {
+    const problem = checkHttpUrl(h)
+    if (problem !== undefined) throw new ConfigError(`output.elasticsearch.hosts[${i}]`, problem)
+  }
+  try {
+    return new Client({
+      nodes: config.hosts,
+      auth,
+      tls,
+      maxRetries: 0,
+      requestTimeout: config.request_timeout,
+      compression: false,
+      name: 'logyard',
+    })
+  } catch (err) {
+    throw new ConfigError('output.elasticsearch.hosts', `the Elasticsearch client refused the configuration: ${errorMessage(err)}`)
+  }
 }
 
 export class ElasticsearchOutput extends EventEmitter implements Output {
