@@ -56,6 +56,7 @@ export function parseListen(listen: string, defaultHost = '0.0.0.0'): { host: st
   const out = m ? { host: m[1] ?? (m[2] || defaultHost), port: Number(m[3]) } : /^\d+$/.test(text) ? { host: defaultHost, port: Number(text) } : undefined
   if (!out) throw new RangeError(`listen address must be host:port, got ${JSON.stringify(redactAddress(listen))}`)
   if (out.port > 65535) throw new RangeError(`port must be at most 65535, got ${out.port}`)
+  if (/[\s/@?#]/.test(out.host)) throw new RangeError(`listen host must be an address or a name, got ${JSON.stringify(redactAddress(listen))}`)
   return out
 }
 

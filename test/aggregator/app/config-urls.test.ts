@@ -65,6 +65,7 @@ t.test('--check-config: host:port options (listen addresses) exit 2 naming the k
     [aggregatorConfig('bad-listen-0.yml', ['http://127.0.0.1:9200'], [], '127.0.0.1:99999'), /LY_CONFIG: inputs\.beats\.listen: port must be at most 65535, got 99999/],
     [aggregatorConfig('bad-listen-1.yml', ['http://127.0.0.1:9200'], [], '127.0.0.1:5044x'), /LY_CONFIG: inputs\.beats\.listen: listen address must be host:port, got "127\.0\.0\.1:5044x"/],
     [aggregatorConfig('bad-listen-2.yml', ['http://127.0.0.1:9200'], ['http: {listen: "127.0.0.1:9600x"}']), /LY_CONFIG: http\.listen: listen address must be host:port/],
+    [aggregatorConfig('bad-listen-4.yml', ['http://127.0.0.1:9200'], [], 'local host:5044'), /LY_CONFIG: inputs\.beats\.listen: listen host must be an address or a name, got "local host:5044"/],
     [aggregatorConfig('bad-listen-3.yml', ['http://127.0.0.1:9200'], ['http: {listen: "127.0.0.1:70000"}']), /LY_CONFIG: http\.listen: port must be at most 65535, got 70000/],
   ]
   for (const [file, re] of cases) {
