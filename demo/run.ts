@@ -1,6 +1,7 @@
-// npm run demo [-- --lines N] [-- --follow]
+// npm run demo [-- --lines N] [-- --follow] [-- --opensearch[=3]]
 //
 // The whole chain on one machine: a real Elasticsearch (the test harness's,
+// or OpenSearch 2.19 / 3.x with --opensearch / --opensearch=3 and output.opensearch;
 // downloaded once from Maven Central), a logyard-aggregator and a
 // logyard-forwarder (real processes, TLS between them), tailing generated
 // nginx, syslog, Rails-JSON and Java logs. Prints what got indexed. Ctrl-C
@@ -10,26 +11,30 @@
 import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startElasticsearch, ES_VERSION, type ElasticsearchInstance } from '../test/helpers/elasticsearch.ts'
+import { startElasticsearch, type ElasticsearchInstance } from '../test/helpers/elasticsearch.ts'
+import { startOpenSearch } from '../test/helpers/opensearch.ts'
 import { tlsMaterial } from '../test/helpers/tls.ts'
 import { freePort, startProc, writeConfig, type Proc } from '../test/e2e/procs.ts'
 import { generate, type Generated } from './generate.ts'
 
 const args = process.argv.slice(2)
 const follow = args.includes('--follow')
+const osArg = args.find((a) => a === '--opensearch' || a.startsWith('--opensearch='))
+const product = osArg ? 'opensearch' : 'elasticsearch'
+const startServer = (): Promise<ElasticsearchInstance<unknown>> => (osArg ? startOpenSearch({ heap: '768m', version: osArg.split('=')[1] ?? '2' }) : startElasticsearch({ heap: '768m' }))
 const linesArg = args.indexOf('--lines')
 const perKind = linesArg >= 0 ? Number(args[linesArg + 1]) : 5000
 const work = join(import.meta.dirname, 'work')
 const say = (s: string): void => void process.stdout.write(s + '\n')
 
-let es: ElasticsearchInstance | undefined
+let es: ElasticsearchInstance<unknown> | undefined
 const procs: Proc[] = []
 let stopping = false
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true
-    say('\nstopping: forwarder, aggregator, Elasticsearch …')
+    say(`\nstopping: forwarder, aggregator, ${es?.distribution.title ?? 'search server'} …`)
     for (const p of [...procs].reverse()) await p.stop(15_000)
     await es?.stop()
   }
@@ -48,15 +53,16 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true })
   const logs = join(work, 'logs')
 
-  say(`logyard demo — Elasticsearch ${ES_VERSION}, aggregator, forwarder; ${perKind} lines of each kind`)
-  say('starting Elasticsearch (the first run downloads ~100 MB from Maven Central) …')
+  const serverName = osArg ? 'OpenSearch' : 'Elasticsearch'
+  say(`logyard demo — ${serverName}, aggregator, forwarder; ${perKind} lines of each kind`)
+  say(`starting ${serverName} (the first run downloads 50-160 MB from Maven Central) …`)
   let fallbackReason: string | undefined
   try {
-    es = await startElasticsearch({ heap: '768m' })
-    say(`  Elasticsearch is up at ${es.url}`)
+    es = await startServer()
+    say(`  ${es.distribution.title} is up at ${es.url}`)
   } catch (err) {
     fallbackReason = (err as Error).message.split('\n')[0]
-    say(`  Elasticsearch could not be started: ${fallbackReason}`)
+    say(`  ${serverName} could not be started: ${fallbackReason}`)
     say('  falling back to the file output (demo/work/out/events.ndjson)')
   }
 
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
     '  - mutate: {remove_field: [timestamp]}',
     'output:',
     ...(es
-      ? ['  elasticsearch:', `    hosts: ['${es.url}']`, "    index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'", '    flush_interval: 500ms']
+      ? [`  ${product}:`, `    hosts: ['${es.url}']`, "    index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'", '    flush_interval: 500ms']
       : ['  file:', `    path: ${outFile}`]),
     `dead_letter: {path: ${join(work, 'dlq')}}`,
     `http: {listen: 127.0.0.1:${opsPort}}`,
@@ -132,9 +138,9 @@ async function main(): Promise<void> {
   let indexed = 0
   const count = async (): Promise<number> => {
     if (es) {
-      await es.client.indices.refresh({ index: 'logs-*' }).catch(() => undefined)
-      const r = await es.client.count({ index: 'logs-*' }).catch(() => ({ count: 0 }))
-      return r.count
+      await es.request('POST', '/logs-*/_refresh').catch(() => undefined)
+      const r = await es.request('GET', '/logs-*/_count').catch(() => ({ body: { count: 0 } }))
+      return Number(r.body?.count ?? 0)
     }
     return existsSync(outFile) ? readFileSync(outFile, 'utf8').split('\n').filter(Boolean).length : 0
   }
@@ -146,25 +152,25 @@ async function main(): Promise<void> {
   }
   const seconds = (Date.now() - t0) / 1000
   say('')
-  say(`${indexed} of ${total} events ${es ? 'indexed into Elasticsearch' : 'written to the file output'} in ${seconds.toFixed(1)} s from the forwarder's start (${Math.round(indexed / seconds)} events/s including start-up)`)
+  say(`${indexed} of ${total} events ${es ? `indexed into ${es.distribution.title}` : 'written to the file output'} in ${seconds.toFixed(1)} s from the forwarder's start (${Math.round(indexed / seconds)} events/s including start-up)`)
   if (first && Date.now() > first.at) {
     const s = (Date.now() - first.at) / 1000
     say(`once flowing: ${Math.round((indexed - first.n) / s)} events/s (from the first indexed document to the last; the demo's logs are small, see npm run bench for throughput)`)
   }
 
   if (es) {
-    const cat = await es.client.cat.indices({ index: 'logs-*', format: 'json', h: 'index,docs.count' })
+    const cat = (await es.request('GET', '/_cat/indices/logs-*?format=json&h=index,docs.count')).body
     say('\ndocuments per index:')
     for (const row of cat as { index?: string; 'docs.count'?: string }[]) say(`  ${String(row.index).padEnd(32)} ${row['docs.count']}`)
     say('\na few parsed documents:')
     for (const tag of ['nginx', 'syslog', 'rails', 'java']) {
-      const r = await es.client.search({ index: 'logs-*', size: 1, query: { term: { tags: tag } } })
-      const doc = r.hits.hits[0]?._source
+      const r = await es.request('POST', '/logs-*/_search', { size: 1, query: { term: { tags: tag } } })
+      const doc = r.body?.hits?.hits?.[0]?._source
       if (doc) say(`  [${tag}] ${JSON.stringify(doc).slice(0, 600)}`)
     }
   } else {
     say(`\nfirst event: ${readFileSync(outFile, 'utf8').split('\n')[0]?.slice(0, 600)}`)
-    if (fallbackReason) say(`(file output because Elasticsearch could not be started: ${fallbackReason})`)
+    if (fallbackReason) say(`(file output because ${serverName} could not be started: ${fallbackReason})`)
   }
   const ops = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text()).catch(() => '')
   const dlq = /logyard_dead_letter\w*_total(?:\{[^}]*\})? (\d+)/.exec(ops)

@@ -6,12 +6,12 @@ import type { Logger } from '../../core/logger.ts'
 import type { MetricsRegistry } from '../../core/metrics.ts'
 import { BlackholeOutput, blackholeSpec, type BlackholeConfig } from './blackhole.ts'
 import { DeadLetterQueue, deadLetterSpec, LoggingDeadLetter, type DeadLetterConfig, type DeadLetterSink } from './dead-letter.ts'
-import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from './elasticsearch/es-config.ts'
+import { elasticsearchOutputSpec, opensearchOutputSpec, type ElasticsearchOutputConfig } from './elasticsearch/es-config.ts'
 import { ElasticsearchOutput } from './elasticsearch/es-sink.ts'
 import { FileOutput, fileOutputSpec, type FileOutputConfig } from './file.ts'
 import type { Output } from './output.ts'
 
-// The `output:` section: one or more of elasticsearch, file, blackhole.
+// The `output:` section: one or more of elasticsearch, opensearch, file, blackhole.
 // createOutputs() builds them (plus the dead-letter queue from the top-level
 // `dead_letter:` section) and returns ONE Output: with several configured, a
 // fan-out whose write() resolves when every output has the events (safe when
@@ -21,25 +21,28 @@ import type { Output } from './output.ts'
 //   const out = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
 //   await out.write(events); out.busy; out.on('drain', …); out.healthy(); await out.close(deadlineMs)
 
-export { deadLetterSpec, elasticsearchOutputSpec, fileOutputSpec, blackholeSpec }
+export { deadLetterSpec, elasticsearchOutputSpec, opensearchOutputSpec, fileOutputSpec, blackholeSpec }
 export type { DeadLetterConfig, ElasticsearchOutputConfig, FileOutputConfig, BlackholeConfig, Output }
 
 export interface OutputConfig {
   elasticsearch?: ElasticsearchOutputConfig
+  /** Same options as elasticsearch (no auth.api_key); the same bulk loop through the OpenSearch client. */
+  opensearch?: ElasticsearchOutputConfig
   file?: FileOutputConfig
   blackhole?: BlackholeConfig
 }
 
 export const outputSpec: Spec = {
   type: 'object',
-  doc: 'Where events go: one or more of elasticsearch, file, blackhole (all get every event)',
+  doc: 'Where events go: one or more of elasticsearch, opensearch, file, blackhole (all get every event)',
   fields: {
     elasticsearch: elasticsearchOutputSpec,
+    opensearch: opensearchOutputSpec,
     file: fileOutputSpec,
     blackhole: blackholeSpec,
   },
   check: (v: OutputConfig) => {
-    if (!v.elasticsearch && !v.file && !v.blackhole) return 'configure at least one output: elasticsearch, file or blackhole'
+    if (!v.elasticsearch && !v.opensearch && !v.file && !v.blackhole) return 'configure at least one output: elasticsearch, opensearch, file or blackhole'
   },
 }
 
@@ -112,6 +115,7 @@ export async function createOutputs(config: OutputConfig, deps: OutputDeps): Pro
   const outputs: Output[] = []
   try {
     if (config.elasticsearch) outputs.push(await ElasticsearchOutput.create(config.elasticsearch, { logger: deps.logger, metrics: deps.metrics, deadLetter }))
+    if (config.opensearch) outputs.push(await ElasticsearchOutput.create(config.opensearch, { logger: deps.logger, metrics: deps.metrics, deadLetter, product: 'opensearch' }))
     if (config.file) outputs.push(new FileOutput(config.file, deps))
     if (config.blackhole) outputs.push(new BlackholeOutput(config.blackhole, deps))
   } catch (err) {

@@ -4,10 +4,13 @@ import { silentLogger } from '../../core/logger.ts'
 import { MetricsRegistry } from '../../core/metrics.ts'
 import { validate } from '../../core/config/schema.ts'
 import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
-import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from '../../aggregator/output/elasticsearch/es-config.ts'
+import { elasticsearchOutputSpec, opensearchOutputSpec, type ElasticsearchOutputConfig } from '../../aggregator/output/elasticsearch/es-config.ts'
 import { ElasticsearchOutput } from '../../aggregator/output/elasticsearch/es-sink.ts'
 import { MemoryDeadLetter } from '../../aggregator/output/dead-letter.ts'
-import { startElasticsearch } from '../../test/helpers/elasticsearch.ts'
+import { startElasticsearch, type ElasticsearchInstance } from '../../test/helpers/elasticsearch.ts'
+import type { Product } from '../../aggregator/output/elasticsearch/bulk-transport.ts'
+import type { Client as OsClient } from '@opensearch-project/opensearch'
+import type { Client as EsClient } from '@elastic/elasticsearch'
 
 // elasticsearch.encode: the bulk encoder (action line + source without
 //   @metadata, per document, with UTF-8 byte counts) on Filebeat-shaped
@@ -21,6 +24,8 @@ import { startElasticsearch } from '../../test/helpers/elasticsearch.ts'
 //   without the index template, into fresh indices. (A first version used
 //   client.bulk({operations}) as the limit; our sink ran at 2.6x that,
 //   because the client serializes every operation and parses every item.)
+// opensearch.sink (bench/scenarios/opensearch.ts) runs the same comparison
+//   against OpenSearch, the direct POSTs through the OpenSearch client.
 
 function filebeatEvents(n: number): LogEvent[] {
   const out: LogEvent[] = []
@@ -94,13 +99,32 @@ async function encodeBench(quick: boolean): Promise<BenchResult[]> {
   ]
 }
 
-async function sinkBench(): Promise<BenchResult[]> {
-  const n = 100_000
+export interface SinkBenchTarget {
+  scenario: string
+  product: Product
+  start(): Promise<ElasticsearchInstance<unknown>>
+}
+
+const elasticsearchTarget: SinkBenchTarget = { scenario: 'elasticsearch.sink', product: 'elasticsearch', start: () => startElasticsearch({ heap: '1g' }) }
+
+/** POST one ready-made NDJSON body through the product's own client; resolves with the `errors` flag. */
+async function directBulk(es: ElasticsearchInstance<unknown>, product: Product, body: string): Promise<boolean> {
+  if (product === 'opensearch') {
+    const res = await (es.client as OsClient).transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: 'errors' }, bulkBody: body })
+    return (res.body as { errors: boolean }).errors
+  }
+  const res = (await (es.client as EsClient).transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: 'errors' }, bulkBody: body })) as { errors: boolean }
+  return res.errors
+}
+
+export async function sinkBench(target: SinkBenchTarget = elasticsearchTarget): Promise<BenchResult[]> {
+  // LOGYARD_BENCH_SINK_DOCS shrinks a round (a multiple of the batch) on a shared machine.
+  const n = Number(process.env.LOGYARD_BENCH_SINK_DOCS ?? 100_000)
   const batch = 2000
   const concurrency = 2
   const rounds = 2
   const events = filebeatEvents(n)
-  const es = await startElasticsearch({ heap: '1g' })
+  const es = await target.start()
   try {
     // Ceiling: the same documents as ready-made NDJSON bodies (built before the
     // clock starts), POSTed with the same batch size, concurrency and
@@ -124,15 +148,15 @@ async function sinkBench(): Promise<BenchResult[]> {
       const worker = async (): Promise<void> => {
         while (next < queue.length) {
           const body = queue[next++]!
-          const res = (await es.client.transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: 'errors' }, bulkBody: body })) as { errors: boolean }
-          if (res.errors) throw new Error('direct bulk had item errors')
+          if (await directBulk(es, target.product, body)) throw new Error('direct bulk had item errors')
         }
       }
       await Promise.all(Array.from({ length: concurrency }, worker))
     }
     const ours = async (index: string): Promise<void> => {
-      const config = validate<ElasticsearchOutputConfig>(elasticsearchOutputSpec, { hosts: [es.url], index, compression: 'none', concurrency, max_bulk_docs: batch, template: { enabled: false } })
-      const sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: new MemoryDeadLetter() })
+      const spec = target.product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec
+      const config = validate<ElasticsearchOutputConfig>(spec, { hosts: [es.url], index, compression: 'none', concurrency, max_bulk_docs: batch, template: { enabled: false } })
+      const sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: new MemoryDeadLetter(), product: target.product })
       const pending: Promise<void>[] = []
       for (let i = 0; i < n; i += batch) pending.push(sink.write(events.slice(i, i + batch)))
       await Promise.all(pending)
@@ -141,15 +165,15 @@ async function sinkBench(): Promise<BenchResult[]> {
     // Alternate (direct, ours, ours, direct …) into fresh indices so merges and contention hit both alike.
     let round = 0
     const [ceiling, sink] = await best(rounds, [() => direct(round), () => ours(`bench-sink-${round++}`)])
-    await es.client.indices.refresh({ index: 'bench-*' })
+    await es.request('POST', '/bench-*/_refresh')
     for (let r = 0; r < rounds; r++) {
-      const d = (await es.client.count({ index: `bench-direct-${r}` })).count
-      const o = (await es.client.count({ index: `bench-sink-${r}` })).count
+      const d = (await es.request('GET', `/bench-direct-${r}/_count`)).body.count
+      const o = (await es.request('GET', `/bench-sink-${r}/_count`)).body.count
       if (d !== n || o !== n) throw new Error(`bench: expected ${n} documents, got direct ${d}, sink ${o}`)
     }
     return [
       result({
-        scenario: 'elasticsearch.sink',
+        scenario: target.scenario,
         unit: 'events/s',
         throughput: n / sink!.wall_s,
         wall_s: sink!.wall_s,
@@ -157,7 +181,7 @@ async function sinkBench(): Promise<BenchResult[]> {
         peak_rss_mib: sink!.peak_rss_mib,
         limit: { name: 'pre-encoded NDJSON POSTed directly, same docs, batch, concurrency', throughput: n / ceiling!.wall_s, unit: 'events/s' },
         target: 0.9,
-        notes: `${n} docs per round, best of ${rounds} alternating rounds, batches of ${batch}, concurrency ${concurrency}, no gzip, ES 8.19.21 integ-test-zip on this machine (1g heap); target is the ratio`,
+        notes: `${n} docs per round, best of ${rounds} alternating rounds, batches of ${batch}, concurrency ${concurrency}, no gzip, ${es.distribution.title} integ-test-zip on this machine (1g heap); target is the ratio`,
       }),
     ]
   } finally {

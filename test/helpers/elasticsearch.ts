@@ -32,7 +32,34 @@ import { Client } from '@elastic/elasticsearch'
 // anyway. halt()/resume()/restart() need a private node.
 
 export const ES_VERSION = '8.19.21'
-const MAVEN_URL = `https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch/${ES_VERSION}/elasticsearch-${ES_VERSION}.zip`
+
+/**
+ * A server whose Maven Central integ-test-zip this harness can run: Elasticsearch
+ * here, OpenSearch in test/helpers/opensearch.ts. Both unpack to `<product>-<version>/`
+ * with `bin/<product>`, take `-E` settings, write `logs/http.ports` with
+ * `node.portsfile` and refuse to run as root.
+ */
+export interface Distribution {
+  product: 'elasticsearch' | 'opensearch'
+  /** For messages: "Elasticsearch 8.19.21". */
+  title: string
+  version: string
+  /** The integ-test-zip; `${url}.sha512` is its published checksum. */
+  url: string
+  /** Environment variable prefix of the start script: ES_HOME… or OPENSEARCH_HOME… */
+  envPrefix: 'ES' | 'OPENSEARCH'
+  /** JDK major versions the server runs on (OpenSearch 2.x needs the security manager: ≤ 23). */
+  java: { min: number; max: number }
+}
+
+export const ELASTICSEARCH: Distribution = {
+  product: 'elasticsearch',
+  title: `Elasticsearch ${ES_VERSION}`,
+  version: ES_VERSION,
+  url: `https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch/${ES_VERSION}/elasticsearch-${ES_VERSION}.zip`,
+  envPrefix: 'ES',
+  java: { min: 17, max: 99 },
+}
 
 export interface ElasticsearchOptions {
   /** Extra `-E` settings, e.g. `{'thread_pool.write.size': 1, 'thread_pool.write.queue_size': 1}`. */
@@ -49,11 +76,15 @@ export interface ElasticsearchOptions {
   startTimeoutMs?: number
 }
 
-export interface ElasticsearchInstance {
+export interface ElasticsearchInstance<C = Client> {
   /** Base URL, e.g. http://127.0.0.1:41234 (no credentials). */
   readonly url: string
-  /** An 8.x client for `url`, authenticated as `elastic` when security is on. */
-  readonly client: Client
+  /** An 8.x client for `url`, authenticated as `elastic` when security is on (an OpenSearch client for OpenSearch). */
+  readonly client: C
+  /** The server's product and version (the harness's distribution). */
+  readonly distribution: Distribution
+  /** One REST call with the instance's credentials/CA; `body` objects are sent as JSON. Any status resolves. */
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
   /** Basic-auth credentials when security is on. */
   readonly auth: { username: string; password: string } | undefined
   /** The CA PEM clients must trust when the node speaks HTTPS. */
@@ -97,19 +128,24 @@ async function sha512(file: string): Promise<string> {
 }
 
 /** The cached zip; downloaded (to a .part file, verified against the published .sha512, renamed) when missing. */
-export async function elasticsearchZip(): Promise<string> {
+export function elasticsearchZip(): Promise<string> {
+  return distributionZip(ELASTICSEARCH)
+}
+
+export async function distributionZip(dist: Distribution): Promise<string> {
+  const url = dist.url
   const dir = cacheDir()
-  const zip = join(dir, `elasticsearch-${ES_VERSION}.zip`)
+  const zip = join(dir, `${dist.product}-${dist.version}.zip`)
   if (existsSync(zip)) return zip
   mkdirSync(dir, { recursive: true })
   const part = `${zip}.part-${process.pid}`
   try {
-    await download(MAVEN_URL, part)
-    const res = await fetch(`${MAVEN_URL}.sha512`)
-    if (!res.ok) throw new Error(`GET ${MAVEN_URL}.sha512: HTTP ${res.status}`)
+    await download(url, part)
+    const res = await fetch(`${url}.sha512`)
+    if (!res.ok) throw new Error(`GET ${url}.sha512: HTTP ${res.status}`)
     const expected = (await res.text()).trim().split(/\s+/)[0]?.toLowerCase()
     const actual = await sha512(part)
-    if (expected !== actual) throw new Error(`${MAVEN_URL}: sha512 mismatch (expected ${expected}, got ${actual})`)
+    if (expected !== actual) throw new Error(`${url}: sha512 mismatch (expected ${expected}, got ${actual})`)
     renameSync(part, zip)
   } finally {
     rmSync(part, { force: true })
@@ -155,17 +191,22 @@ function unpackTool(): (zip: string, into: string) => void {
 }
 
 /** ES_HOME, unpacked once (atomically: into a scratch dir, then renamed). */
-export async function elasticsearchHome(): Promise<string> {
-  const zip = await elasticsearchZip()
+export function elasticsearchHome(): Promise<string> {
+  return distributionHome(ELASTICSEARCH)
+}
+
+export async function distributionHome(dist: Distribution): Promise<string> {
+  const zip = await distributionZip(dist)
   let base = cacheDir()
   if (runAs() && !worldTraversable(base)) base = join('/var/tmp', 'logyard-cache')
-  const home = join(base, `elasticsearch-${ES_VERSION}`)
-  if (existsSync(join(home, 'bin', 'elasticsearch'))) return home
+  const name = `${dist.product}-${dist.version}`
+  const home = join(base, name)
+  if (existsSync(join(home, 'bin', dist.product))) return home
   mkdirSync(base, { recursive: true, mode: 0o755 })
   const scratch = mkdtempSync(join(base, '.unpack-'))
   try {
     unpackTool()(zip, scratch)
-    const unpacked = join(scratch, `elasticsearch-${ES_VERSION}`)
+    const unpacked = join(scratch, name)
     // python's zipfile does not keep modes: make the scripts executable.
     for (const f of readdirSync(join(unpacked, 'bin'))) chmodSync(join(unpacked, 'bin', f), 0o755)
     execFileSync('chmod', ['-R', 'a+rX', unpacked])
@@ -173,7 +214,7 @@ export async function elasticsearchHome(): Promise<string> {
     try {
       renameSync(unpacked, home)
     } catch (err) {
-      if (!existsSync(join(home, 'bin', 'elasticsearch'))) throw err // someone else won the race otherwise
+      if (!existsSync(join(home, 'bin', dist.product))) throw err // someone else won the race otherwise
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true })
@@ -190,10 +231,15 @@ function javaMajor(javaHome: string): number {
   }
 }
 
-/** A JDK ≥ 17: ES_JAVA_HOME, else /usr/lib/jvm/java-17-openjdk-amd64, else any ≥ 17 under /usr/lib/jvm. */
-export function javaHome(): string {
+/**
+ * A JDK for `dist` (default Elasticsearch: ≥ 17): <PREFIX>_JAVA_HOME, else
+ * /usr/lib/jvm/java-17-openjdk-amd64, else the first fitting one under /usr/lib/jvm
+ * (sorted by name: temurin-25-jdk-amd64 for OpenSearch 3.x).
+ */
+export function javaHome(dist: Distribution = ELASTICSEARCH): string {
   const candidates: string[] = []
-  if (process.env.ES_JAVA_HOME) candidates.push(process.env.ES_JAVA_HOME)
+  const own = process.env[`${dist.envPrefix}_JAVA_HOME`]
+  if (own) candidates.push(own)
   candidates.push('/usr/lib/jvm/java-17-openjdk-amd64')
   try {
     for (const d of readdirSync('/usr/lib/jvm').sort()) candidates.push(join('/usr/lib/jvm', d))
@@ -201,9 +247,10 @@ export function javaHome(): string {
     // no /usr/lib/jvm
   }
   for (const c of candidates) {
-    if (existsSync(join(c, 'bin', 'java')) && javaMajor(c) >= 17) return c
+    const major = javaMajor(c)
+    if (existsSync(join(c, 'bin', 'java')) && major >= dist.java.min && major <= dist.java.max) return c
   }
-  throw new Error(`no JDK >= 17 found (looked at ${candidates.join(', ')}); install openjdk-17-jre-headless or set ES_JAVA_HOME`)
+  throw new Error(`${dist.title}: no JDK ${dist.java.min}..${dist.java.max} found (looked at ${candidates.join(', ')}); install one or set ${dist.envPrefix}_JAVA_HOME`)
 }
 
 // ---------------------------------------------------------------------------
@@ -259,7 +306,7 @@ function installHandlers(): void {
 // process; when it is gone (even after SIGKILL), it stops ES and removes the
 // instance dir. Normal stops kill the whole group from Node.
 const LAUNCHER = `
-"$ES_HOME/bin/elasticsearch" "$@" &
+"$LOGYARD_SERVER_BIN" "$@" &
 child=$!
 while [ -d "/proc/$LOGYARD_PARENT" ] && [ -d "/proc/$child" ]; do sleep 1; done
 if [ ! -d "/proc/$LOGYARD_PARENT" ]; then
@@ -291,6 +338,7 @@ function chownTree(path: string, uid: number, gid: number): void {
 }
 
 class Node {
+  readonly dist: Distribution
   readonly dir: string
   readonly home: string
   readonly java: string
@@ -302,15 +350,17 @@ class Node {
   httpPort = 0
   exited: { code: number | null; signal: string | null } | undefined
 
-  constructor(home: string, options: ElasticsearchOptions) {
+  constructor(dist: Distribution, home: string, options: ElasticsearchOptions) {
+    this.dist = dist
     this.home = home
     this.options = options
-    this.java = javaHome()
+    this.java = javaHome(dist)
     this.user = runAs()
     this.cluster = `logyard-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-    this.dir = mkdtempSync(join(tmpdir(), 'logyard-es-'))
+    this.dir = mkdtempSync(join(tmpdir(), dist.product === 'elasticsearch' ? 'logyard-es-' : 'logyard-os-'))
     for (const d of ['data', 'logs', 'tmp']) mkdirSync(join(this.dir, d))
     freshConfig(home, join(this.dir, 'config'))
+    if ((options.security || options.tls) && dist.product !== 'elasticsearch') throw new Error(`${dist.title}: the integ-test-zip has no security plugin (no auth, no TLS)`)
     if (options.tls) {
       if (!options.security) throw new Error('startElasticsearch: tls needs security (Elasticsearch only serves HTTPS with security on)')
       writeFileSync(join(this.dir, 'config', 'http.crt'), options.tls.cert)
@@ -322,15 +372,19 @@ class Node {
   }
 
   env(): NodeJS.ProcessEnv {
+    const p = this.dist.envPrefix
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: this.dir,
       LANG: 'C.UTF-8',
-      ES_HOME: this.home,
-      ES_JAVA_HOME: this.java,
-      ES_PATH_CONF: join(this.dir, 'config'),
-      ES_TMPDIR: join(this.dir, 'tmp'),
-      ES_JAVA_OPTS: `-Xms${this.options.heap ?? '512m'} -Xmx${this.options.heap ?? '512m'}`,
+      // OpenSearch's start script also reads JAVA_HOME; set both.
+      JAVA_HOME: this.java,
+      [`${p}_HOME`]: this.home,
+      [`${p}_JAVA_HOME`]: this.java,
+      [`${p}_PATH_CONF`]: join(this.dir, 'config'),
+      [`${p}_TMPDIR`]: join(this.dir, 'tmp'),
+      [`${p}_JAVA_OPTS`]: `-Xms${this.options.heap ?? '512m'} -Xmx${this.options.heap ?? '512m'}`,
+      LOGYARD_SERVER_BIN: join(this.home, 'bin', this.dist.product),
       LOGYARD_PARENT: String(process.pid),
       LOGYARD_INSTANCE_DIR: this.dir,
     }
@@ -355,17 +409,17 @@ class Node {
       'node.portsfile': true,
       'path.data': join(this.dir, 'data'),
       'path.logs': join(this.dir, 'logs'),
-      'xpack.security.enabled': this.options.security !== undefined,
       'action.destructive_requires_name': false,
       'cluster.routing.allocation.disk.threshold_enabled': false,
       ...this.options.settings,
     }
+    if (this.dist.product === 'elasticsearch') s['xpack.security.enabled'] = this.options.security !== undefined
     if (this.options.security) s['xpack.security.http.ssl.enabled'] = this.options.tls !== undefined
     if (this.options.tls) {
       s['xpack.security.http.ssl.certificate'] = 'http.crt'
       s['xpack.security.http.ssl.key'] = 'http.key'
     }
-    if (existsSync(join(this.home, 'modules', 'ingest-geoip'))) s['ingest.geoip.downloader.enabled'] = false
+    if (this.dist.product === 'elasticsearch' && existsSync(join(this.home, 'modules', 'ingest-geoip'))) s['ingest.geoip.downloader.enabled'] = false
     return Object.entries(s).map(([k, v]) => `-E${k}=${v}`)
   }
 
@@ -386,7 +440,7 @@ class Node {
     const out = openSync(join(this.dir, 'console.log'), 'a')
     if (this.user) chownSync(join(this.dir, 'console.log'), this.user.uid, this.user.gid)
     this.exited = undefined
-    const child = spawn('/bin/sh', ['-c', LAUNCHER, 'es-launcher', ...this.args()], {
+    const child = spawn('/bin/sh', ['-c', LAUNCHER, `${this.dist.product}-launcher`, ...this.args()], {
       cwd: this.dir,
       env: this.env(),
       detached: true,
@@ -404,8 +458,8 @@ class Node {
     const timeout = this.options.startTimeoutMs ?? Number(process.env.LOGYARD_ES_START_TIMEOUT ?? 180_000)
     const deadline = Date.now() + timeout
     while (!existsSync(portsFile)) {
-      if (this.exited) throw new Error(`Elasticsearch exited during startup (${JSON.stringify(this.exited)})\n${this.logTail()}`)
-      if (Date.now() > deadline) throw new Error(`Elasticsearch did not bind HTTP within ${timeout} ms\n${this.logTail()}`)
+      if (this.exited) throw new Error(`${this.dist.title} exited during startup (${JSON.stringify(this.exited)})\n${this.logTail()}`)
+      if (Date.now() > deadline) throw new Error(`${this.dist.title} did not bind HTTP within ${timeout} ms\n${this.logTail()}`)
       await sleep(250)
     }
     const first = readFileSync(portsFile, 'utf8').split('\n')[0] ?? ''
@@ -414,7 +468,7 @@ class Node {
     if (this.options.security) headers.authorization = `Basic ${Buffer.from(`elastic:${this.options.security.password}`).toString('base64')}`
     let last = ''
     while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`Elasticsearch exited during startup (${JSON.stringify(this.exited)})\n${this.logTail()}`)
+      if (this.exited) throw new Error(`${this.dist.title} exited during startup (${JSON.stringify(this.exited)})\n${this.logTail()}`)
       try {
         const res = await this.get('/_cluster/health?wait_for_status=yellow&timeout=10s', headers)
         last = `${res.status} ${res.body}`
@@ -424,21 +478,25 @@ class Node {
       }
       await sleep(500)
     }
-    throw new Error(`Elasticsearch not healthy within ${timeout} ms (last: ${last})\n${this.logTail()}`)
+    throw new Error(`${this.dist.title} not healthy within ${timeout} ms (last: ${last})\n${this.logTail()}`)
   }
 
   get url(): string {
     return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.httpPort}`
   }
 
-  async get(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  get(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    return this.call('GET', path, headers)
+  }
+
+  async call(method: string, path: string, headers: Record<string, string>, body?: string, timeout = 20_000): Promise<{ status: number; body: string }> {
     if (!this.options.tls) {
-      const res = await fetch(`${this.url}${path}`, { headers, signal: AbortSignal.timeout(20_000) })
+      const res = await fetch(`${this.url}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeout) })
       return { status: res.status, body: await res.text() }
     }
     const ca = this.options.tls.ca
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(`${this.url}${path}`, { headers, ca, timeout: 20_000 }, (res) => {
+      const req = httpsRequest(`${this.url}${path}`, { method, headers, ca, timeout }, (res) => {
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (c: string) => (body += c))
@@ -447,7 +505,7 @@ class Node {
       })
       req.on('timeout', () => req.destroy(new Error('timeout')))
       req.on('error', reject)
-      req.end()
+      req.end(body)
     })
   }
 
@@ -487,6 +545,32 @@ function makeClient(url: string, auth: { username: string; password: string } | 
   return new Client({ node: url, auth, requestTimeout: 60_000, tls: ca ? { ca } : undefined })
 }
 
+/** A client factory per product: the instance makes a fresh client after resume(). */
+export interface ClientFactory<C> {
+  make(url: string, auth: { username: string; password: string } | undefined, ca: string | undefined): C
+  close(client: C): Promise<void>
+}
+
+const esClients: ClientFactory<Client> = { make: makeClient, close: (c) => c.close() }
+
+async function rest(call: (method: string, path: string, headers: Record<string, string>, body?: string) => Promise<{ status: number; body: string }>, auth: { username: string; password: string } | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {}
+  if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
+  let text: string | undefined
+  if (body !== undefined) {
+    text = typeof body === 'string' ? body : JSON.stringify(body)
+    headers['content-type'] = typeof body === 'string' ? 'application/x-ndjson' : 'application/json'
+  }
+  const res = await call(method, path, headers, text)
+  let parsed: unknown = res.body
+  try {
+    parsed = JSON.parse(res.body)
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed }
+}
+
 /**
  * Starts (or, with ELASTICSEARCH_URL, attaches to) an Elasticsearch and waits
  * for yellow health. Always pair with `stop()` (e.g. `t.teardown(es.stop)`).
@@ -494,9 +578,14 @@ function makeClient(url: string, auth: { username: string; password: string } | 
  */
 export async function startElasticsearch(options: ElasticsearchOptions = {}): Promise<ElasticsearchInstance> {
   const externalUrl = process.env.ELASTICSEARCH_URL
-  if (externalUrl && !options.private && !options.settings && !options.security && !options.tls) return attach(externalUrl)
-  const home = await elasticsearchHome()
-  const node = new Node(home, options)
+  if (externalUrl && !options.private && !options.settings && !options.security && !options.tls) return attach(ELASTICSEARCH, externalUrl, esClients)
+  return startNode(ELASTICSEARCH, options, esClients)
+}
+
+/** Starts a private node of `dist` (see startElasticsearch); OpenSearch's starter is in opensearch.ts. */
+export async function startNode<C>(dist: Distribution, options: ElasticsearchOptions, clients: ClientFactory<C>): Promise<ElasticsearchInstance<C>> {
+  const home = await distributionHome(dist)
+  const node = new Node(dist, home, options)
   try {
     if (options.security) node.keystore(options.security.password)
     await node.start()
@@ -506,15 +595,17 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   }
   const auth = options.security ? { username: 'elastic', password: options.security.password } : undefined
   const ca = options.tls?.ca
-  let client = makeClient(node.url, auth, ca)
+  let client = clients.make(node.url, auth, ca)
   let stopped = false
-  const instance: ElasticsearchInstance = {
+  const instance: ElasticsearchInstance<C> = {
     get url() {
       return node.url
     },
     get client() {
       return client
     },
+    distribution: dist,
+    request: (method, path, body) => rest((m, p, h, b) => node.call(m, p, h, b, 120_000), auth, method, path, body),
     auth,
     ca,
     external: false,
@@ -533,8 +624,8 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
       await node.start()
       // The old client's connection pool may hold dead sockets and a "dead" mark.
       const old = client
-      client = makeClient(node.url, auth, ca)
-      await old.close().catch(() => {})
+      client = clients.make(node.url, auth, ca)
+      await clients.close(old).catch(() => {})
     },
     async restart() {
       await node.halt('SIGTERM')
@@ -543,26 +634,33 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     async stop() {
       if (stopped) return
       stopped = true
-      await client.close().catch(() => {})
+      await clients.close(client).catch(() => {})
       await node.stop()
     },
   }
   return instance
 }
 
-function attach(url: string): ElasticsearchInstance {
+/** An instance for an external cluster at `url` (credentials may be in the URL). */
+export function attach<C>(dist: Distribution, url: string, clients: ClientFactory<C>): ElasticsearchInstance<C> {
   const parsed = new URL(url)
   const auth = parsed.username ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined
   parsed.username = ''
   parsed.password = ''
   const base = parsed.toString().replace(/\/$/, '')
-  const client = makeClient(base, auth)
+  const client = clients.make(base, auth, undefined)
   const unsupported = async (): Promise<never> => {
-    throw new Error('halt/resume/restart need a private node: unset ELASTICSEARCH_URL')
+    throw new Error('halt/resume/restart need a private node: unset the *_URL variable')
+  }
+  const call = async (method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> => {
+    const res = await fetch(`${base}${path}`, { method, headers, body, signal: AbortSignal.timeout(120_000) })
+    return { status: res.status, body: await res.text() }
   }
   return {
     url: base,
     client,
+    distribution: dist,
+    request: (method, path, body) => rest(call, auth, method, path, body),
     auth,
     ca: undefined,
     external: true,
@@ -571,11 +669,11 @@ function attach(url: string): ElasticsearchInstance {
     resume: unsupported,
     restart: unsupported,
     stop: async () => {
-      await client.close().catch(() => {})
+      await clients.close(client).catch(() => {})
     },
     pgid: 0,
     freeze: () => {
-      throw new Error('freeze needs a private node: unset ELASTICSEARCH_URL')
+      throw new Error('freeze needs a private node: unset the *_URL variable')
     },
     thaw: () => {},
   }

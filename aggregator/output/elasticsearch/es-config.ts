@@ -1,4 +1,4 @@
-import type { Spec } from '../../../core/config/schema.ts'
+import type { ObjectSpec } from '../../../core/config/schema.ts'
 import { checkHttpUrl } from '../../../core/config/url.ts'
 import { allowedBulkOps, type BulkOp } from './es-encoder.ts'
 import { IndexName } from './index-name.ts'
@@ -43,7 +43,7 @@ export function resolveLegacyIndex(config: { index: string; legacy_index?: strin
   return new IndexName(config.index).pattern === new IndexName(defaultLegacyIndex).pattern ? 'logstash-legacy-%{+yyyy.MM.dd}' : defaultLegacyIndex
 }
 
-export const elasticsearchOutputSpec: Spec = {
+export const elasticsearchOutputSpec: ObjectSpec = {
   type: 'object',
   optional: true,
   doc: 'Bulk-index events into Elasticsearch (8.x or 9.x)',
@@ -105,5 +105,28 @@ export const elasticsearchOutputSpec: Spec = {
   check: (v: { retry_initial: number; retry_max: number; index: string; legacy_index?: string }) => {
     if (v.retry_max < v.retry_initial) return 'retry_max must be at least retry_initial'
     if (v.legacy_index !== undefined && new IndexName(v.legacy_index).pattern === new IndexName(v.index).pattern) return 'legacy_index must name other indices than index: legacy documents (host as a string) cannot share an index with ECS ones (host as an object)'
+  },
+}
+
+// `output.opensearch`: the same loop and the same option table (bulk-transport.ts
+// picks the OpenSearch client), except `auth.api_key`: OpenSearch has no
+// Elasticsearch-style API keys (its security plugin takes basic auth, client
+// certificates or tokens from an identity provider).
+const esFields = elasticsearchOutputSpec.fields
+const esAuth = esFields.auth as ObjectSpec
+export const opensearchOutputSpec: ObjectSpec = {
+  ...elasticsearchOutputSpec,
+  doc: 'Bulk-index events into OpenSearch (2.x or 3.x): the same loop and options as output.elasticsearch, basic auth only',
+  fields: {
+    ...esFields,
+    hosts: { ...esFields.hosts!, doc: 'OpenSearch nodes (http:// or https://); requests go round-robin and skip nodes that fail' } as ObjectSpec['fields'][string],
+    auth: {
+      type: 'object', doc: 'Basic auth credentials (the security plugin\'s internal users or LDAP)',
+      fields: { username: esAuth.fields.username!, password: esAuth.fields.password! },
+      check: (v: { username?: string; password?: string }) => {
+        if ((v.username && v.password === undefined) || (v.password && !v.username)) return 'basic auth needs both username and password'
+      },
+    },
+    tls: { ...(esFields.tls as ObjectSpec), fields: { ...(esFields.tls as ObjectSpec).fields, ca: { type: 'string', nonEmpty: true, doc: 'PEM file with the CA that signed the OpenSearch certificate' } } },
   },
 }

@@ -1,24 +1,25 @@
 import { EventEmitter } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { gzip as gzipCb, type ZlibOptions } from 'node:zlib'
-import { Client } from '@elastic/elasticsearch'
 import { Backoff } from '../../../core/backoff.ts'
-import { ClosedError, ConfigError } from '../../../core/errors.ts'
-import { checkHttpUrl, redactUrls } from '../../../core/config/url.ts'
+import { ClosedError } from '../../../core/errors.ts'
+import { redactUrls } from '../../../core/config/url.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import type { Logger } from '../../../core/logger.ts'
 import { latencyBuckets, type Counter, type Histogram, type MetricsRegistry } from '../../../core/metrics.ts'
 import type { DeadLetterRecord, DeadLetterSink } from '../dead-letter.ts'
 import type { Output } from '../output.ts'
+import { createTransport, type BulkTransport, type Product } from './bulk-transport.ts'
 import { resolveLegacyIndex, type ElasticsearchOutputConfig } from './es-config.ts'
 import { BulkEncoder, type BulkDoc } from './es-encoder.ts'
 import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdict, RequestVerdict, type BulkOutcome } from './es-retry.ts'
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
 
-// The Elasticsearch output: our own `_bulk` loop (not helpers.bulk, see
-// docs/protocols/elasticsearch-bulk.md §5).
+// The Elasticsearch and OpenSearch outputs: our own `_bulk` loop (not
+// helpers.bulk, see docs/protocols/elasticsearch-bulk.md §5). One loop for both
+// products: the three calls it makes go through a BulkTransport
+// (bulk-transport.ts), the official client of the product underneath.
 //
 //   write(events) ─► encode each event once (es-encoder) ─► pending queue
 //   pump: while fewer than `concurrency` requests are in flight, take up to
@@ -56,8 +57,10 @@ export interface ElasticsearchDeps {
   logger: Logger
   metrics: MetricsRegistry
   deadLetter: DeadLetterSink
-  /** Name in logs, metrics and DLQ records (default "elasticsearch"). */
+  /** Name in logs, metrics and DLQ records (default: the product, "elasticsearch" or "opensearch"). */
   name?: string
+  /** The server product (default elasticsearch): picks the client (bulk-transport.ts). */
+  product?: Product
 }
 
 export interface ElasticsearchStats {
@@ -97,43 +100,13 @@ function statusOf(err: unknown): number {
   return typeof meta?.statusCode === 'number' ? meta.statusCode : 0
 }
 
-/** The 8.x client for the configured hosts, auth and TLS. No transport-level retries: the loop owns them. */
-export function createClient(config: ElasticsearchOutputConfig): Client {
-  const auth = config.auth.api_key ? { apiKey: config.auth.api_key } : config.auth.username ? { username: config.auth.username, password: config.auth.password ?? '' } : undefined
-  let ca: string | undefined
-  if (config.tls.ca) {
-    try {
-      ca = readFileSync(config.tls.ca, 'utf8')
-    } catch (err) {
-      throw new ConfigError('output.elasticsearch.tls.ca', `cannot read ${config.tls.ca}: ${errorMessage(err)}`, { cause: err })
-    }
-  }
-  const tls = config.hosts.some((h) => h.toLowerCase().startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
-  // The config check has vetted each URL; a config built some other way gets
-  // the same coded, redacted error here instead of the client's raw TypeError.
-  for (const [i, h] of config.hosts.entries()) {
-    const problem = checkHttpUrl(h)
-    if (problem !== undefined) throw new ConfigError(`output.elasticsearch.hosts[${i}]`, problem)
-  }
-  try {
-    return new Client({
-      nodes: config.hosts,
-      auth,
-      tls,
-      maxRetries: 0,
-      requestTimeout: config.request_timeout,
-      compression: false,
-      name: 'logyard',
-    })
-  } catch (err) {
-    throw new ConfigError('output.elasticsearch.hosts', `the Elasticsearch client refused the configuration: ${errorMessage(err)}`)
-  }
-}
+export { createElasticsearchClient as createClient } from './bulk-transport.ts'
 
 export class ElasticsearchOutput extends EventEmitter implements Output {
-  readonly type = 'elasticsearch'
+  /** "elasticsearch" or "opensearch". */
+  readonly type: Product
   readonly name: string
-  readonly client: Client
+  readonly transport: BulkTransport
   readonly encoder: BulkEncoder
   readonly #config: ElasticsearchOutputConfig
   readonly #logger: Logger
@@ -176,10 +149,11 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   constructor(config: ElasticsearchOutputConfig, deps: ElasticsearchDeps) {
     super()
     this.#config = config
-    this.name = deps.name ?? 'elasticsearch'
+    this.type = deps.product ?? 'elasticsearch'
+    this.name = deps.name ?? this.type
     this.#logger = deps.logger.child({ component: 'output', output: this.name })
     this.#dlq = deps.deadLetter
-    this.client = createClient(config)
+    this.transport = createTransport(this.type, config)
     this.encoder = new BulkEncoder({ index: config.index, legacyIndex: resolveLegacyIndex(config), missingField: config.index_missing_field, op: config.action, pipeline: config.pipeline })
     this.#gzip = config.compression === 'gzip' ? { level: config.compression_level } : undefined
     const m = deps.metrics
@@ -238,7 +212,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
 
   unhealthyReason(): string | undefined {
     if (this.#healthy) return undefined
-    return this.#authFailed ? 'elasticsearch authentication failed (401: check output.auth)' : 'elasticsearch unreachable'
+    return this.#authFailed ? `${this.type} authentication failed (401: check output.${this.type}.auth)` : `${this.type} unreachable`
   }
 
   get pendingDocs(): number {
@@ -246,11 +220,11 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   }
 
   async write(events: LogEvent[]): Promise<void> {
-    if (this.#closing) throw new ClosedError('elasticsearch output is closed')
+    if (this.#closing) throw new ClosedError(`${this.type} output is closed`)
     if (events.length === 0) return
     while (this.busy) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve))
-      if (this.#closing) throw new ClosedError('elasticsearch output is closed')
+      if (this.#closing) throw new ClosedError(`${this.type} output is closed`)
     }
     const ticket = new Ticket(events.length)
     this.#tickets.add(ticket)
@@ -401,14 +375,14 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
           break
         case RequestVerdict.auth: {
           this.#setHealthy(false)
-          this.#error('auth', { code: 'LY_ES_BULK', status: outcome.status, reason: outcome.reason }, 'Elasticsearch refused our credentials or privileges; retrying every auth_retry_interval')
+          this.#error('auth', { code: 'LY_ES_BULK', status: outcome.status, reason: outcome.reason }, `${this.transport.title} refused our credentials or privileges; retrying every auth_retry_interval`)
           stack.push(docs)
           await this.#sleep(Math.max(this.#config.auth_retry_interval, backoff.next()))
           break
         }
         default: {
           // bug: the request itself is malformed (or one document alone is too large).
-          this.#error('bug', { code: 'LY_ES_BULK', status: outcome.status, reason: outcome.reason, docs: docs.length }, 'Elasticsearch rejected the bulk request as malformed; its documents go to the dead-letter queue')
+          this.#error('bug', { code: 'LY_ES_BULK', status: outcome.status, reason: outcome.reason, docs: docs.length }, `${this.transport.title} rejected the bulk request as malformed; its documents go to the dead-letter queue`)
           await this.#deadLetter(docs, docs.map(() => `request rejected: ${outcome.reason}`), outcome.status)
           break
         }
@@ -441,13 +415,10 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     this.#mBytes.inc(bytes)
     const t0 = performance.now()
     try {
-      const res = await this.client.transport.request(
-        { method: 'POST', path: '/_bulk', querystring: { filter_path: FILTER_PATH }, bulkBody: payload },
-        { headers, maxRetries: 0, requestTimeout: this.#config.request_timeout, signal: this.#abort.signal, meta: true },
-      )
+      const body = await this.transport.bulk(payload, headers, FILTER_PATH, { timeout: this.#config.request_timeout, signal: this.#abort.signal })
       this.#mLatency.observe((performance.now() - t0) / 1000)
       this.#setHealthy(true)
-      return classifyBulkBody(res.body, docs)
+      return classifyBulkBody(body, docs)
     } catch (err) {
       this.#mLatency.observe((performance.now() - t0) / 1000)
       if (this.#closed) throw err
@@ -544,9 +515,10 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     if (ok === this.#healthy && auth === this.#authFailed) return
     this.#healthy = ok
     this.#authFailed = auth
-    if (ok) this.#logger.info('Elasticsearch reachable')
-    else if (auth) this.#logger.warn({ code: 'LY_ES_BULK', status: 401 }, 'Elasticsearch authentication failed (401): check output.auth')
-    else this.#logger.warn({ code: 'LY_CONNECTION' }, 'Elasticsearch unreachable')
+    const title = this.transport.title
+    if (ok) this.#logger.info(`${title} reachable`)
+    else if (auth) this.#logger.warn({ code: 'LY_ES_BULK', status: 401 }, `${title} authentication failed (401): check output.${this.type}.auth`)
+    else this.#logger.warn({ code: 'LY_CONNECTION' }, `${title} unreachable`)
   }
 
   /** True when the health probe got an answer recently (bulk requests may still fail). */
@@ -556,10 +528,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
 
   async #probe(): Promise<void> {
     try {
-      await this.client.transport.request(
-        { method: 'GET', path: '/_cluster/health' },
-        { maxRetries: 0, requestTimeout: Math.min(this.#config.health_check_interval * 2, 10_000), signal: this.#abort.signal },
-      )
+      await this.transport.health({ timeout: Math.min(this.#config.health_check_interval * 2, 10_000), signal: this.#abort.signal })
       this.#probeOkAt = Date.now()
       this.#setHealthy(true)
     } catch (err) {
@@ -585,10 +554,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
       try {
         // The legacy template one above: should legacy_index's pattern overlap index's (logs-legacy-* in logs-*-*), it wins.
         const body = indexTemplateBody({ name, pattern, priority: layout === 'legacy' ? t.priority + 1 : t.priority, shards: t.shards, replicas: t.replicas, messageType, layout })
-        await this.client.transport.request(
-          { method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, querystring: { create: !t.overwrite }, body },
-          { maxRetries: 0, signal: this.#abort.signal },
-        )
+        await this.transport.putIndexTemplate(name, body, !t.overwrite, this.#abort.signal)
         this.#logger.info({ template: name, pattern, message: messageType }, 'index template installed')
         return
       } catch (err) {
@@ -658,11 +624,11 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     for (const t of this.#tickets) {
       if (!t.settled) {
         t.settled = true
-        t.reject(new ClosedError('elasticsearch output closed before these events were stored'))
+        t.reject(new ClosedError(`${this.type} output closed before these events were stored`))
       }
     }
     this.#tickets.clear()
-    await this.client.close().catch(() => {})
+    await this.transport.close().catch(() => {})
     if (this.#pendingDocs > 0) this.#logger.warn({ code: 'LY_CLOSED', pending: this.#pendingDocs }, 'closed with unsent documents; their batches were not acknowledged')
   }
 }

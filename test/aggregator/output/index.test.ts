@@ -26,6 +26,21 @@ test('outputSpec: defaults for elasticsearch, unknown keys and an empty section 
   t.throws(() => validate(outputSpec, { elasticsearch: { retry_initial: '10s', retry_max: '1s' } }), { code: 'LY_CONFIG', message: /retry_max/ })
 })
 
+test('outputSpec: output.opensearch has the elasticsearch options minus auth.api_key; both may be configured', async (t) => {
+  const cfg = validate<OutputConfig>(outputSpec, { opensearch: { hosts: 'https://os:9200', auth: { username: 'u', password: 'p' }, tls: { verify: false } } })
+  t.same(cfg.opensearch!.hosts, ['https://os:9200'])
+  t.equal(cfg.opensearch!.action, 'create', 'create + _id by default, as for elasticsearch')
+  t.equal(cfg.opensearch!.max_bulk_bytes, 10 * 1024 * 1024)
+  t.equal(cfg.opensearch!.template.priority, 200)
+  t.equal(cfg.opensearch!.tls.verify, false)
+  t.throws(() => validate(outputSpec, { opensearch: { auth: { api_key: 'k' } } }), { code: 'LY_CONFIG', message: /opensearch\.auth.*api_key/ }, 'api_key is refused for opensearch')
+  t.throws(() => validate(outputSpec, { opensearch: { auth: { username: 'u' } } }), { code: 'LY_CONFIG', message: /both username and password/ })
+  t.throws(() => validate(outputSpec, { opensearch: { max_bulk_byte: '5mb' } }), { code: 'LY_CONFIG', message: /did you mean "max_bulk_bytes"/ })
+  const both = validate<OutputConfig>(outputSpec, { elasticsearch: { hosts: 'http://es:9200' }, opensearch: { hosts: 'http://os:9200' } })
+  t.ok(both.elasticsearch && both.opensearch, 'elasticsearch and opensearch together (dual write)')
+  t.doesNotThrow(() => validate(outputSpec, { opensearch: {} }), 'opensearch alone is an output')
+})
+
 test('the design document example parses', async (t) => {
   const spec = { type: 'object' as const, doc: 'x', fields: { output: outputSpec, dead_letter: deadLetterSpec } }
   const cfg = parseConfig<{ output: OutputConfig; dead_letter: DeadLetterConfig }>(spec, `

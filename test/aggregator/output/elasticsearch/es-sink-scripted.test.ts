@@ -63,13 +63,14 @@ async function responder(script: Reply[], fallback?: Reply, tls?: { cert: string
 
 const created = (b: Bulk) => ({ status: 200, body: { took: 1, errors: false, items: b.ids.map((id) => ({ create: { _id: id, status: 201 } })) } })
 
-test('413 splits the request in halves recursively; a single document still too large goes to the DLQ', async (t) => {
+// Whole-request statuses reach the loop the same way through either client.
+for (const product of ['elasticsearch', 'opensearch'] as const) test(`${product} client: 413 splits the request in halves recursively; a single document still too large goes to the DLQ`, async (t) => {
   // Anything with more than 2 documents is "too large"; document e-5 alone is too large.
   const tooBig: Reply = (b) => (b.ids.length > 2 || b.ids.includes('e-5') ? { status: 413, body: '' } : created(b))
   const srv = await responder([], tooBig)
   t.teardown(srv.close)
   const dlq = new MemoryDeadLetter()
-  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, compression: 'gzip' }, dlq)
+  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, compression: 'gzip' }, dlq, product)
   await sink.write(events('e', 0, 8, 's'))
   t.same(srv.bulks.map((b) => b.ids.length), [8, 4, 2, 2, 4, 2, 1, 1, 2], 'halves, first half first')
   t.same(srv.bulks.filter((b) => b.ids.length <= 2 && !b.ids.includes('e-5')).flatMap((b) => b.ids), ['e-0', 'e-1', 'e-2', 'e-3', 'e-4', 'e-6', 'e-7'], 'every other document stored once, in order')
@@ -153,11 +154,11 @@ test('C.6 #4: [201, 400, 409, 429, 503] → DLQ, duplicate, and one second reque
   await sink.close(1000)
 })
 
-test('401: unhealthy, retried every auth_retry_interval until credentials work', async (t) => {
+for (const product of ['elasticsearch', 'opensearch'] as const) test(`${product} client: 401: unhealthy, retried every auth_retry_interval until credentials work`, async (t) => {
   const denied: Reply = () => ({ status: 401, body: { error: { type: 'security_exception', reason: 'unable to authenticate user [shipper]' }, status: 401 } })
   const srv = await responder([denied, denied], created)
   t.teardown(srv.close)
-  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, auth_retry_interval: '150ms' })
+  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, auth_retry_interval: '150ms' }, undefined, product)
   let sawUnhealthy = false
   const timer = setInterval(() => {
     if (!sink.healthy()) sawUnhealthy = true
@@ -183,17 +184,28 @@ test('api_key and basic auth go out as Authorization headers', async (t) => {
   t.same(srv.bulks.map((x) => x.authorization), [`ApiKey ${key}`, `Basic ${Buffer.from('shipper:p@ss').toString('base64')}`])
 })
 
-test('TLS with a custom CA: verified against tls.ca; an unknown CA is refused unless verify is off', async (t) => {
+test('OpenSearch client: basic auth goes out as an Authorization header; auth.api_key is a config error', async (t) => {
+  const srv = await responder([], created)
+  t.teardown(srv.close)
+  const b = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, auth: { username: 'shipper', password: 'p@ss' } }, undefined, 'opensearch')
+  await b.sink.write(events('h', 1, 2, 's'))
+  await b.sink.close(500)
+  t.same(srv.bulks.map((x) => x.authorization), [`Basic ${Buffer.from('shipper:p@ss').toString('base64')}`])
+  await t.rejects(makeSink({ hosts: [srv.url], index: 'x', auth: { api_key: 'abc' } }, undefined, 'opensearch'), { code: 'LY_CONFIG', message: /api_key/ })
+})
+
+// The OpenSearch integ-test-zip has no security plugin: TLS of the OpenSearch client is checked here.
+for (const product of ['elasticsearch', 'opensearch'] as const) test(`${product} client: TLS with a custom CA: verified against tls.ca; an unknown CA is refused unless verify is off`, async (t) => {
   const m = tlsMaterial()
   const srv = await responder([], created, { cert: m.serverCert, key: m.serverKey })
   t.teardown(srv.close)
-  const good = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.caFile } })
+  const good = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.caFile } }, undefined, product)
   t.ok(good.sink.healthy(), 'probe over TLS works')
   await good.sink.write(events('t', 0, 3, 's'))
   t.equal(good.sink.stats.indexed, 3)
   await good.sink.close(500)
 
-  const rogue = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.rogueCaFile } })
+  const rogue = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.rogueCaFile } }, undefined, product)
   t.notOk(rogue.sink.healthy(), 'a certificate from another CA is refused')
   const p = t.rejects(rogue.sink.write(events('t', 3, 4, 's')), { code: 'LY_CLOSED' }, 'never acknowledged')
   await sleep(300)
@@ -201,14 +213,14 @@ test('TLS with a custom CA: verified against tls.ca; an unknown CA is refused un
   await p
   t.equal(srv.bulks.length, 1, 'no bulk reached the server through an unverified connection')
 
-  const off = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.rogueCaFile, verify: false } })
+  const off = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.rogueCaFile, verify: false } }, undefined, product)
   await off.sink.write(events('t', 4, 5, 's'))
   t.equal(off.sink.stats.indexed, 1, 'verify: false accepts it')
   await off.sink.close(500)
 })
 
-test('a missing tls.ca file is a config error naming the key', async (t) => {
-  await t.rejects(makeSink({ hosts: ['https://127.0.0.1:9'], index: 'x', tls: { ca: '/nonexistent/ca.pem' } }), { code: 'LY_CONFIG', message: /output\.elasticsearch\.tls\.ca: cannot read/ })
+for (const product of ['elasticsearch', 'opensearch'] as const) test(`${product}: a missing tls.ca file is a config error naming the key`, async (t) => {
+  await t.rejects(makeSink({ hosts: ['https://127.0.0.1:9'], index: 'x', tls: { ca: '/nonexistent/ca.pem' } }, undefined, product), { code: 'LY_CONFIG', message: new RegExp(`output\\.${product}\\.tls\\.ca: cannot read`) })
 })
 
 test('backpressure: busy at max_pending_docs, write() waits for room, one drain; flush_interval lingers partial batches', async (t) => {

@@ -2,7 +2,8 @@ import { validate } from '../../../../core/config/schema.ts'
 import { silentLogger } from '../../../../core/logger.ts'
 import { MetricsRegistry } from '../../../../core/metrics.ts'
 import type { LogEvent } from '../../../../core/event.ts'
-import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from '../../../../aggregator/output/elasticsearch/es-config.ts'
+import { elasticsearchOutputSpec, opensearchOutputSpec, type ElasticsearchOutputConfig } from '../../../../aggregator/output/elasticsearch/es-config.ts'
+import type { Product } from '../../../../aggregator/output/elasticsearch/bulk-transport.ts'
 import { ElasticsearchOutput } from '../../../../aggregator/output/elasticsearch/es-sink.ts'
 import type { DeadLetterSink } from '../../../../aggregator/output/dead-letter.ts'
 import { MemoryDeadLetter } from '../../../../aggregator/output/dead-letter.ts'
@@ -10,8 +11,8 @@ import { MemoryDeadLetter } from '../../../../aggregator/output/dead-letter.ts'
 // Shared by the Elasticsearch output tests: a validated config with fast
 // retries, Filebeat-shaped events with deterministic ids, and a sink factory.
 
-export function esConfig(overrides: Record<string, unknown>): ElasticsearchOutputConfig {
-  return validate<ElasticsearchOutputConfig>(elasticsearchOutputSpec, {
+export function esConfig(overrides: Record<string, unknown>, product: Product = 'elasticsearch'): ElasticsearchOutputConfig {
+  return validate<ElasticsearchOutputConfig>(product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec, {
     retry_initial: '50ms',
     retry_max: '1s',
     auth_retry_interval: '200ms',
@@ -21,9 +22,10 @@ export function esConfig(overrides: Record<string, unknown>): ElasticsearchOutpu
   })
 }
 
-export async function makeSink(overrides: Record<string, unknown>, deadLetter: DeadLetterSink = new MemoryDeadLetter()): Promise<{ sink: ElasticsearchOutput; dlq: DeadLetterSink; metrics: MetricsRegistry }> {
+/** An output for `product` (default elasticsearch: the same loop, the product's client). */
+export async function makeSink(overrides: Record<string, unknown>, deadLetter: DeadLetterSink = new MemoryDeadLetter(), product: Product = 'elasticsearch'): Promise<{ sink: ElasticsearchOutput; dlq: DeadLetterSink; metrics: MetricsRegistry }> {
   const metrics = new MetricsRegistry()
-  const sink = await ElasticsearchOutput.create(esConfig(overrides), { logger: silentLogger(), metrics, deadLetter })
+  const sink = await ElasticsearchOutput.create(esConfig(overrides, product), { logger: silentLogger(), metrics, deadLetter, product })
   return { sink, dlq: deadLetter, metrics }
 }
 
