@@ -1286,3 +1286,18 @@ t.test('PFLOG: a pfctl state line does not match', (t) => {
   t.strictSame(ecs.compile('%{PFLOG}').match(line), null)
   t.end()
 })
+
+t.test('CISCOFW104001-104004: failover state changes; CISCOFW106023 with a host name', (t) => {
+  const reason = '(Secondary) Switching to ACTIVE - Service card in other unit has failed'
+  t.strictSame(legacy.compile('%{CISCOFW104001}').match(reason), { switch_reason: 'Service card in other unit has failed' })
+  t.strictSame(ecs.compile('%{CISCOFW104001}').match(reason), { event: { reason: 'Service card in other unit has failed' } })
+  t.strictSame(legacy.compile('%{CISCOFW104002}').match('(Primary) Switching to STANDBY - interface check'), { switch_reason: 'interface check' })
+  t.strictSame(ecs.compile('%{CISCOFW104002}').match('(Primary) Switching to STANDBY - interface check'), { event: { reason: 'interface check' } })
+  t.strictSame(legacy.compile('%{CISCOFW104003}').match('(Primary) Switching to FAILED.'), {})
+  t.strictSame(ecs.compile('%{CISCOFW104004}').match('(Secondary) Switching to OK.'), {})
+  t.equal(legacy.compile('%{CISCOFW104001}').match('(Tertiary) Switching to ACTIVE - x'), null)
+  const host = 'Deny tcp src outside:192.168.1.1/50240 dst inside:www.example.com/23 by access-group "S_OUTSIDE_TO_INSIDE" [0x54c7fa80, 0x0]'
+  t.equal(legacy.compile('%{CISCOFW106023}').match(host)?.dst_ip, 'www.example.com')
+  t.strictSame((ecs.compile('%{CISCOFW106023}').match(host) as { destination?: unknown } | null)?.destination, { address: 'www.example.com', port: 23 })
+  t.end()
+})
