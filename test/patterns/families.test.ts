@@ -111,6 +111,7 @@ t.test('the two modes differ only in field names: same definition shape', (t) =>
     'S3_ACCESS_LOG', // ECS: referrer and user agent without their quotes
     'CISCOFW710001_710002_710003_710005_710006', // ECS: numeric port vs service name
     'PFLOG', // ECS: ingress/egress interface by direction
+    'CATALINALOG', 'TOMCATLOG', // ECS: also Tomcat 8.5+ OneLineFormatter lines and the level/method of the two-line layout, as Logstash's ECS patterns
     'SYSLOGPAMSESSION', // ECS: no field for "by", as Logstash's ECS pattern
   ])
   for (const family of families) {
