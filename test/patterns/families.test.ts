@@ -113,6 +113,7 @@ t.test('the two modes differ only in field names: same definition shape', (t) =>
     'PFLOG', // ECS: ingress/egress interface by direction
     'CATALINALOG', 'TOMCATLOG', // ECS: also Tomcat 8.5+ OneLineFormatter lines and the level/method of the two-line layout, as Logstash's ECS patterns
     'EXIM_MESSAGE_ARRIVAL', 'EXIM_SUBJECT', // legacy also splits the date (exim_year…) and keeps the subject's quotes, as Logstash
+    'SQUID3', // legacy keeps "-" for user and content type, ECS keeps it for the content type only, as Logstash
     'SYSLOGPAMSESSION', // ECS: no field for "by", as Logstash's ECS pattern
   ])
   for (const family of families) {
