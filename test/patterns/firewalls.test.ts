@@ -603,7 +603,8 @@ t.test('CISCOFW305011: dynamic translation', (t) => {
     src_xlated_port: '61234',
   })
   t.strictSame(ecs.compile('%{CISCOFW305011}').match(line), {
-    cisco: { asa: { outcome: 'Built', xlate_type: 'dynamic', network: { transport: 'TCP' } } },
+    cisco: { asa: { outcome: 'Built', network: { transport: 'TCP' } } },
+    '@metadata': { cisco: { asa: { xlate_type: 'dynamic' } } },
     observer: { ingress: { interface: { name: 'inside' } }, egress: { interface: { name: 'outside' } } },
     source: { ip: '192.0.2.10', port: 51234 },
     destination: { ip: '198.51.100.10', port: 61234 },
@@ -946,5 +947,36 @@ t.test('CISCOFW104001-104004: failover state changes; CISCOFW106023 with a host 
   const host = 'Deny tcp src outside:192.168.1.1/50240 dst inside:www.example.com/23 by access-group "S_OUTSIDE_TO_INSIDE" [0x54c7fa80, 0x0]'
   t.equal(legacy.compile('%{CISCOFW106023}').match(host)?.dst_ip, 'www.example.com')
   t.strictSame((ecs.compile('%{CISCOFW106023}').match(host) as { destination?: unknown } | null)?.destination, { address: 'www.example.com', port: 23 })
+  t.end()
+})
+
+t.test('Cisco ASA messages added for Logstash parity: 110002, 313005, 402117, 402119, 419001, 602303, 713172', (t) => {
+  const egress = 'Failed to locate egress interface for UDP from inside:192.0.2.10/5353 to 198.51.100.7/53'
+  t.strictSame(legacy.compile('%{CISCOFW110002}').match(egress), { reason: 'Failed to locate egress interface', protocol: 'UDP', src_interface: 'inside', src_ip: '192.0.2.10', src_port: '5353', dst_ip: '198.51.100.7', dst_port: '53' })
+  t.strictSame(ecs.compile('%{CISCOFW110002}').match(egress), {
+    event: { reason: 'Failed to locate egress interface' }, cisco: { asa: { network: { transport: 'UDP' } } },
+    observer: { ingress: { interface: { name: 'inside' } } }, source: { ip: '192.0.2.10', port: 5353 }, destination: { ip: '198.51.100.7', port: 53 },
+  })
+  const icmpErr = 'No matching connection for ICMP error message: icmp src outside:203.0.113.9 dst inside:192.0.2.10 (type 3, code 1) on outside interface.  Original IP payload: tcp src 192.0.2.10/443 dst 203.0.113.9/51000.'
+  t.strictSame(legacy.compile('%{CISCOFW313005}').match(icmpErr), {
+    reason: 'No matching connection', protocol: 'ICMP', src_interface: 'outside', src_ip: '203.0.113.9', dst_interface: 'inside', dst_ip: '192.0.2.10', icmp_type: '3', icmp_code: '1',
+    err_protocol: 'tcp', err_src_ip: '192.0.2.10', err_src_port: '443', err_dst_ip: '203.0.113.9', err_dst_port: '51000',
+  })
+  t.strictSame(ecs.compile('%{CISCOFW313005}').match(icmpErr)?.cisco, { asa: { network: { transport: 'ICMP' }, icmp_type: 3, icmp_code: 1, original_ip_payload: { network: { transport: 'tcp' }, source: { ip: '192.0.2.10', port: 443 }, destination: { ip: '203.0.113.9', port: 51000 } } } })
+  const nonIpsec = 'IPSEC: Received a non-IPSec packet (protocol= UDP) from 192.0.2.1 to 198.51.100.1.'
+  t.strictSame(legacy.compile('%{CISCOFW402117}').match(nonIpsec), { protocol: 'IPSEC', orig_protocol: 'UDP', src_ip: '192.0.2.1', dst_ip: '198.51.100.1' })
+  t.strictSame(ecs.compile('%{CISCOFW402117}').match(nonIpsec), { cisco: { asa: { network: { type: 'IPSEC', transport: 'UDP' } } }, source: { ip: '192.0.2.1' }, destination: { ip: '198.51.100.1' } })
+  const replay = 'IPSEC: Received an AH packet (SPI= 0x1234, sequence number= 0x9) from 192.0.2.1 (user= bob) to 198.51.100.1 that failed anti-replay checking.'
+  t.strictSame(legacy.compile('%{CISCOFW402119}').match(replay), { protocol: 'IPSEC', orig_protocol: 'AH', spi: '0x1234', seq_num: '0x9', src_ip: '192.0.2.1', user: 'bob', dst_ip: '198.51.100.1' })
+  t.strictSame(ecs.compile('%{CISCOFW402119}').match(replay), { cisco: { asa: { network: { type: 'IPSEC' }, ipsec: { protocol: 'AH', spi: '0x1234', seq_num: '0x9' } } }, source: { ip: '192.0.2.1', user: { name: 'bob' } }, destination: { ip: '198.51.100.1' } })
+  const mss = 'Dropping TCP packet from outside:203.0.113.5/443 to inside:192.0.2.10/50000, reason: MSS exceeded, MSS 1380, data 1460'
+  t.strictSame(legacy.compile('%{CISCOFW419001}').match(mss)?.reason, 'MSS exceeded, MSS 1380, data 1460')
+  t.strictSame(ecs.compile('%{CISCOFW419001}').match(mss)?.observer, { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } })
+  const sa = 'IPSEC: An inbound remote access SA (SPI= 0xABCD) between 192.0.2.1 and 198.51.100.1 (user= eve) has been deleted.'
+  t.strictSame(legacy.compile('%{CISCOFW602303_602304}').match(sa), { protocol: 'IPSEC', direction: 'inbound', tunnel_type: 'remote access', spi: '0xABCD', src_ip: '192.0.2.1', dst_ip: '198.51.100.1', user: 'eve', action: 'deleted' })
+  t.strictSame(ecs.compile('%{CISCOFW602303_602304}').match(sa)?.cisco, { asa: { network: { type: 'IPSEC', direction: 'inbound' }, ipsec: { tunnel_type: 'remote access', spi: '0xABCD' }, outcome: 'deleted' } })
+  const nat = 'Group = vpn1, IP = 192.0.2.1, Automatic NAT Detection Status: Remote end is behind a NAT device This end is NOT behind a NAT device'
+  t.strictSame(legacy.compile('%{CISCOFW713172}').match(nat), { group: 'vpn1', src_ip: '192.0.2.1', is_remote_natted: 'is', is_local_natted: 'is NOT' })
+  t.strictSame(ecs.compile('%{CISCOFW713172}').match(nat), { cisco: { asa: { source: { group: 'vpn1' } } }, source: { ip: '192.0.2.1' }, '@metadata': { cisco: { asa: { remote_nat: 'is', local_nat: 'is NOT' } } } })
   t.end()
 })
