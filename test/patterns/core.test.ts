@@ -162,3 +162,10 @@ t.test('Logstash parity: German month names, Unicode paths, MAVEN_VERSION', asyn
   for (const v of ['1.1.0', '2.35.128', '1.1.0.RELEASE', '1.1.0-SNAPSHOT']) t.ok(lib.compile('^%{MAVEN_VERSION}$').match(v), v)
   t.equal(lib.compile('^%{MAVEN_VERSION}$').match('1.1'), null)
 })
+
+t.test('URN (RFC 2141)', async (t) => {
+  const lib = GrokLibrary.load({ ecs: 'v1' })
+  const urn = lib.compile('^%{URN:u}$')
+  for (const v of ['urn:isbn:0451450523', 'urn:ietf:rfc:2648', 'urn:example:a%2Fb', 'urn:a:b']) t.same(urn.match(v), { u: v }, v)
+  for (const v of ['URN:isbn:1', 'urn::x', 'urn:-x:y', 'urn:x.y:z', 'urn:x:', 'urn:x:%g1', `urn:${'a'.repeat(33)}:x`]) t.equal(urn.match(v), null, v)
+})
