@@ -117,6 +117,7 @@ t.test('the two modes differ only in field names: same definition shape', (t) =>
     'BIND9_QUERYLOGBASE', // legacy: query captured twice (an array) and querytype with the flags, as Logstash
     'ELB_ACCESS_LOG', 'S3_REQUEST_LINE', 'CLOUDFRONT_ACCESS_LOG', // as Logstash: ECS leaves out -1 processing times and keeps the raw S3 request line; legacy keeps "-" values
     'HAPROXYHTTPREQUESTLINE', // ECS: url.original next to its parts, as Logstash
+    'MONGO3_LOG', // ECS leaves out a "-" component, legacy keeps it, as Logstash
     'SYSLOGPAMSESSION', // ECS: no field for "by", as Logstash's ECS pattern
   ])
   for (const family of families) {

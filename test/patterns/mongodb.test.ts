@@ -46,7 +46,6 @@ t.test('MONGO3_LOG: "-" component', (t) => {
       level: 'I',
     },
     mongodb: {
-      component: '-',
       context: 'conn12',
     },
     message: 'end connection 10.0.0.5:51234 (3 connections now open)',

@@ -21,9 +21,9 @@ t.test('RAILS3: one request joined by a multiline rule', (t) => {
     params: '"tab"=>"posts", "id"=>"42"',
     response: '200',
     response_text: 'OK',
-    totalms: 23,
-    viewms: 12.4,
-    activerecordms: 3.1,
+    totalms: '23',
+    viewms: '12.4',
+    activerecordms: '3.1',
   })
   t.strictSame(ecs.compile('%{RAILS3}').match(line), {
     http: {
@@ -151,8 +151,8 @@ t.test('RAILS3FOOT: 500 with ActiveRecord time only', (t) => {
   t.strictSame(legacy.compile('%{RAILS3FOOT}').match(line), {
     response: '500',
     response_text: 'Internal Server Error',
-    totalms: 112,
-    activerecordms: 45.0,
+    totalms: '112',
+    activerecordms: '45.0',
   })
   t.strictSame(ecs.compile('%{RAILS3FOOT}').match(line), {
     http: {
@@ -180,9 +180,9 @@ t.test('RAILS3FOOT: Rails 7.1 footer with query counts and GC time', (t) => {
   t.strictSame(legacy.compile('%{RAILS3FOOT}').match(line), {
     response: '200',
     response_text: 'OK',
-    totalms: 23,
-    viewms: 12.4,
-    activerecordms: 3.1,
+    totalms: '23',
+    viewms: '12.4',
+    activerecordms: '3.1',
   })
   t.strictSame(ecs.compile('%{RAILS3FOOT}').match(line), {
     http: {
