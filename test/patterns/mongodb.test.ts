@@ -126,3 +126,14 @@ t.test('MONGO3_LOG: a 4.4+ JSON line does not match', (t) => {
   t.strictSame(ecs.compile('%{MONGO3_LOG}').match(line), null)
   t.end()
 })
+
+t.test('MONGO_SLOWQUERY: the 2.x profiler line Logstash parses', (t) => {
+  const line = '[conn7] query shop.orders query: { status: "open" } ntoreturn:10 ntoskip:0 nscanned:5000 keyUpdates:0 numYields: 1 locks(micros) r:900 nreturned:10 reslen:2048 120ms'
+  t.strictSame(legacy.compile('%{MONGO_SLOWQUERY}').match(line), {
+    operation: 'query', database: 'shop', collection: 'orders', query: '{ status: "open" }', ntoreturn: '10', ntoskip: '0', nscanned: '5000', nreturned: '10', duration: '120',
+  })
+  t.strictSame(ecs.compile('%{MONGO_SLOWQUERY}').match(line), {
+    mongodb: { profile: { op: 'query', ntoreturn: 10, ntoskip: 0, nscanned: 5000, nreturned: 10, duration: 120 }, database: 'shop', collection: 'orders', query: { original: '{ status: "open" }' } },
+  })
+  t.end()
+})
