@@ -1,469 +1,65 @@
 import t from 'tap'
 import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
 
-// bacula family: Director, Storage and File daemon job messages from the log file.
-// Each case asserts the exact captures in both naming modes: legacy field names
-// (ecs_compatibility disabled) and ECS field names (v1).
+// bacula family: Director/Storage/File daemon job messages, exact captures in
+// both naming modes (legacy names as Logstash's: bts, hostname, jobid, volume,
+// device, job, client, berror; ECS: bacula.*, file.path, error.message, client.*).
 
 const legacy = GrokLibrary.load({ ecs: 'disabled' })
 const ecs = GrokLibrary.load({ ecs: 'v1' })
+const L = legacy.compile('%{BACULA_LOGLINE}')
+const E = ecs.compile('%{BACULA_LOGLINE}')
 
-t.test('BACULA_LOGLINE: STARTJOB', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: Start Backup JobId 1234, Job=nightly-web1.2026-11-22_04.00.00_05'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    job: 'nightly-web1.2026-11-22_04.00.00_05',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-        name: 'nightly-web1.2026-11-22_04.00.00_05',
-      },
-    },
-  })
-  t.end()
-})
+const cases: [string, string, Record<string, unknown>, Record<string, unknown>][] = [
+  ['STARTJOB', '22-Nov-2026 04:00:12 backup-dir JobId 1234: Start Backup JobId 1234, Job=nightly-web1.2026-11-22_04.00.00_05',
+    { bts: '22-Nov-2026 04:00:12', hostname: 'backup-dir', jobid: '1234', job: 'nightly-web1.2026-11-22_04.00.00_05' },
+    { timestamp: '22-Nov-2026 04:00:12', host: { hostname: 'backup-dir' }, bacula: { job: { id: '1234', name: 'nightly-web1.2026-11-22_04.00.00_05' } } }],
+  ['USEDEVICE', '22-Nov 04:00 backup-sd JobId 1234: Using Device "FileStorage" to write.',
+    { bts: '22-Nov 04:00', hostname: 'backup-sd', jobid: '1234', device: 'FileStorage' },
+    { timestamp: '22-Nov 04:00', host: { hostname: 'backup-sd' }, bacula: { job: { id: '1234' }, volume: { device: 'FileStorage' } } }],
+  ['MAX_CAPACITY', '22-Nov 04:00 backup-sd JobId 7: User defined maximum volume capacity 108,372,182,400 exceeded on device "FStorage" (/var/lib/bac/storage).',
+    { bts: '22-Nov 04:00', hostname: 'backup-sd', jobid: '7', capacity: '108,372,182,400', device: 'FStorage', device_path: '/var/lib/bac/storage' },
+    { timestamp: '22-Nov 04:00', host: { hostname: 'backup-sd' }, bacula: { job: { id: '7' }, volume: { max_capacity: '108,372,182,400', device: 'FStorage', path: '/var/lib/bac/storage' } } }],
+  ['END_VOLUME', '22-Nov 04:00 backup-sd JobId 7: End of medium on Volume "Vol-0001" Bytes=5,228,777 Blocks=82 at 21-Dec-2016 12:30.',
+    { bts: '22-Nov 04:00', hostname: 'backup-sd', jobid: '7', volume: 'Vol-0001', bytes: '5,228,777', blocks: '82', end_timestamp: '21-Dec-2016 12:30' },
+    { timestamp: '22-Nov 04:00', host: { hostname: 'backup-sd' }, bacula: { job: { id: '7' }, volume: { name: 'Vol-0001', bytes: '5,228,777', blocks: '82' }, timestamp: '21-Dec-2016 12:30' } }],
+  ['NEW_VOLUME with pool and media type', '22-Nov 04:00 backup-dir JobId 8: Created new Volume="Full-0042", Pool="FullPool", MediaType="File" in catalog.',
+    { bts: '22-Nov 04:00', hostname: 'backup-dir', jobid: '8', volume: 'Full-0042', pool: 'FullPool', media_type: 'File' },
+    { timestamp: '22-Nov 04:00', host: { hostname: 'backup-dir' }, bacula: { job: { id: '8' }, volume: { name: 'Full-0042', pool: 'FullPool', media_type: 'File' } } }],
+  ['NEW_MOUNT', '24-Aug 01:54 crey-sd JobId 215534: New volume "DiffAuto-4861" mounted on device "vDrive-1" (/usr/local/bac/volumes) at 24-Aug-2015 01:54.',
+    { bts: '24-Aug 01:54', hostname: 'crey-sd', jobid: '215534', volume: 'DiffAuto-4861', device: 'vDrive-1', device_path: '/usr/local/bac/volumes', mount_timestamp: '24-Aug-2015 01:54' },
+    { timestamp: '24-Aug 01:54', host: { hostname: 'crey-sd' }, bacula: { job: { id: '215534' }, volume: { name: 'DiffAuto-4861', device: 'vDrive-1', path: '/usr/local/bac/volumes' }, timestamp: '24-Aug-2015 01:54' } }],
+  ['NOSTAT (indented)', '15-Dec 17:50 u22.com JobId 13:      Could not stat /var/lib/bacula/bacula.sql: ERR=No such file or directory',
+    { bts: '15-Dec 17:50', hostname: 'u22.com', jobid: '13', file: '/var/lib/bacula/bacula.sql', berror: 'No such file or directory' },
+    { timestamp: '15-Dec 17:50', host: { hostname: 'u22.com' }, bacula: { job: { id: '13' } }, file: { path: '/var/lib/bacula/bacula.sql' }, error: { message: 'No such file or directory' } }],
+  ['PRUNED_JOBS, no job id', '29-Jan 04:16 lbu02-dir: Pruned 24 Jobs for client uni-horn from catalog.',
+    { bts: '29-Jan 04:16', hostname: 'lbu02-dir', client: 'uni-horn' },
+    { timestamp: '29-Jan 04:16', host: { hostname: 'lbu02-dir' }, bacula: { client: { name: 'uni-horn' } } }],
+  ['JOBEND', '28-Aug 21:55 bacula-sd JobId 16: Job write elapsed time = 00:00:01, Transfer rate = 0  Bytes/second',
+    { bts: '28-Aug 21:55', hostname: 'bacula-sd', jobid: '16', elapsed: '00:00:01' },
+    { timestamp: '28-Aug 21:55', host: { hostname: 'bacula-sd' }, bacula: { job: { id: '16', elapsed_time: '00:00:01' } } }],
+  ['READYAPPEND', '22-Nov 04:00 backup-sd JobId 9: Ready to append to end of Volume "F-0032" size=97835302',
+    { bts: '22-Nov 04:00', hostname: 'backup-sd', jobid: '9', volume: 'F-0032', volume_size: '97835302' },
+    { timestamp: '22-Nov 04:00', host: { hostname: 'backup-sd' }, bacula: { job: { id: '9' }, volume: { name: 'F-0032', size: 97835302 } } }],
+  ['FATAL_CONN', '11-Nov 13:28 bacula-dir JobId 11: Fatal error: bsock.c:133 Unable to connect to Client: dc0-fd on dc0.teamworld.com:9102. ERR=Connection refused',
+    { bts: '11-Nov 13:28', hostname: 'bacula-dir', jobid: '11', client: 'dc0-fd', client_host: 'dc0.teamworld.com', client_port: '9102', berror: 'Connection refused' },
+    { timestamp: '11-Nov 13:28', host: { hostname: 'bacula-dir' }, bacula: { job: { id: '11' }, client: { name: 'dc0-fd' } }, client: { address: 'dc0.teamworld.com', port: 9102 }, error: { message: 'Connection refused' } }],
+  ['MARKCANCEL (comma header)', '09-Aug 15:14 InternetServer-sd JobId 122971, Job nyi_maildir.2013-03-03_22.00.00_51 marked to be canceled.',
+    { bts: '09-Aug 15:14', hostname: 'InternetServer-sd', jobid: '122971', job: 'nyi_maildir.2013-03-03_22.00.00_51' },
+    { timestamp: '09-Aug 15:14', host: { hostname: 'InternetServer-sd' }, bacula: { job: { id: '122971', name: 'nyi_maildir.2013-03-03_22.00.00_51' } } }],
+  ['an unknown message keeps its text', '22-Nov 04:00 backup-dir JobId 5: Something new happened',
+    { bts: '22-Nov 04:00', hostname: 'backup-dir', jobid: '5', message: 'Something new happened' },
+    { timestamp: '22-Nov 04:00', host: { hostname: 'backup-dir' }, bacula: { job: { id: '5' } }, message: 'Something new happened' }],
+]
 
-t.test('BACULA_LOGLINE: USEDEVICE', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: Using Device "FileStorage" to write.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    device: 'FileStorage',
+for (const [name, line, l, e] of cases) {
+  t.test(`BACULA_LOGLINE: ${name}`, async (t) => {
+    t.strictSame(L.match(line), l, 'legacy')
+    t.strictSame(E.match(line), e, 'ECS')
   })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        device: 'FileStorage',
-      },
-    },
-  })
-  t.end()
-})
+}
 
-t.test('BACULA_LOGLINE: MAX_CAPACITY', (t) => {
-  const line = '22-Nov-2026 04:30:00 backup-sd JobId 1234: User defined maximum volume capacity 53,687,091,200 exceeded on device "FileStorage" (/srv/bacula/volumes).'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:30:00',
-    hostname: 'backup-sd',
-    jobid: '1234',
-    capacity: '53,687,091,200',
-    device: 'FileStorage',
-    device_path: '/srv/bacula/volumes',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:30:00',
-    host: {
-      hostname: 'backup-sd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        max_capacity: '53,687,091,200',
-        device: 'FileStorage',
-        path: '/srv/bacula/volumes',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: END_VOLUME', (t) => {
-  const line = '22-Nov-2026 04:30:00 backup-sd JobId 1234: End of medium on Volume "Vol-0041" Bytes=53,687,091,200 Blocks=832,203 at 22-Nov-2026 04:30.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:30:00',
-    hostname: 'backup-sd',
-    jobid: '1234',
-    volume: 'Vol-0041',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:30:00',
-    host: {
-      hostname: 'backup-sd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        name: 'Vol-0041',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NEW_VOLUME (with pool and media type)', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: Created new Volume="Vol-0042", Pool="Full", MediaType="File" in catalog.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    new_volume: 'Vol-0042',
-    pool: 'Full',
-    media_type: 'File',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        name: 'Vol-0042',
-        pool: 'Full',
-        media_type: 'File',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NEW_LABEL', (t) => {
-  const line = '22-Nov-2026 04:30:00 backup-sd JobId 1234: Labeled new Volume "Vol-0042" on File device "FileStorage" (/srv/bacula/volumes).'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:30:00',
-    hostname: 'backup-sd',
-    jobid: '1234',
-    device: 'FileStorage',
-    device_path: '/srv/bacula/volumes',
-    new_volume: 'Vol-0042',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:30:00',
-    host: {
-      hostname: 'backup-sd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        device: 'FileStorage',
-        path: '/srv/bacula/volumes',
-        name: 'Vol-0042',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: WROTE_LABEL', (t) => {
-  const line = '22-Nov-2026 04:30:00 backup-sd JobId 1234: Wrote label to prelabeled Volume "Vol-0042" on File device "FileStorage" (/srv/bacula/volumes)'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:30:00',
-    hostname: 'backup-sd',
-    jobid: '1234',
-    device: 'FileStorage',
-    device_path: '/srv/bacula/volumes',
-    new_volume: 'Vol-0042',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:30:00',
-    host: {
-      hostname: 'backup-sd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        device: 'FileStorage',
-        path: '/srv/bacula/volumes',
-        name: 'Vol-0042',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NEW_MOUNT', (t) => {
-  const line = '22-Nov-2026 04:30:00 backup-sd JobId 1234: New volume "Vol-0042" mounted on device "FileStorage" (/srv/bacula/volumes) at 22-Nov-2026 04:30.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:30:00',
-    hostname: 'backup-sd',
-    jobid: '1234',
-    device: 'FileStorage',
-    device_path: '/srv/bacula/volumes',
-    new_volume: 'Vol-0042',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:30:00',
-    host: {
-      hostname: 'backup-sd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        device: 'FileStorage',
-        path: '/srv/bacula/volumes',
-        name: 'Vol-0042',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NOOPENDIR from the file daemon', (t) => {
-  const line = '22-Nov-2026 04:05:00 web1-fd JobId 1234:      Could not open directory "/root/.cache": ERR=Permission denied'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:05:00',
-    hostname: 'web1-fd',
-    jobid: '1234',
-    file: '/root/.cache',
-    berror: 'Permission denied',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:05:00',
-    host: {
-      hostname: 'web1-fd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-    },
-    file: {
-      path: '/root/.cache',
-    },
-    error: {
-      message: 'Permission denied',
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NOSTAT', (t) => {
-  const line = '22-Nov-2026 04:05:01 web1-fd JobId 1234:      Could not stat "/var/lib/docker/overlay2/abc": ERR=No such file or directory'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:05:01',
-    hostname: 'web1-fd',
-    jobid: '1234',
-    file: '/var/lib/docker/overlay2/abc',
-    berror: 'No such file or directory',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:05:01',
-    host: {
-      hostname: 'web1-fd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-    },
-    file: {
-      path: '/var/lib/docker/overlay2/abc',
-    },
-    error: {
-      message: 'No such file or directory',
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NOJOBS', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: There are no more Jobs associated with Volume "Vol-0007". Marking it purged.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    volume: 'Vol-0007',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      volume: {
-        name: 'Vol-0007',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: STARTRESTORE', (t) => {
-  const line = '22-Nov-2026 05:10:00 backup-dir JobId 1240: Start Restore Job RestoreFiles.2026-11-22_05.10.00_07'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 05:10:00',
-    hostname: 'backup-dir',
-    jobid: '1240',
-    job: 'RestoreFiles.2026-11-22_05.10.00_07',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 05:10:00',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1240,
-        name: 'RestoreFiles.2026-11-22_05.10.00_07',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: DIFF_FS', (t) => {
-  const line = '22-Nov-2026 04:05:02 web1-fd JobId 1234:      /proc is a different filesystem. Will not descend from / into it.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:05:02',
-    hostname: 'web1-fd',
-    jobid: '1234',
-    file: '/proc',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:05:02',
-    host: {
-      hostname: 'web1-fd',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-    },
-    file: {
-      path: '/proc',
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: PRUNED_JOBS', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: Pruned 3 Jobs for client web1-fd from catalog.'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    pruned_jobs: '3',
-    client: 'web1-fd',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-        pruned_count: 3,
-      },
-      client: {
-        name: 'web1-fd',
-      },
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: NO_CONNECT', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: Warning: bsock.c:107 Could not connect to Client: web1-fd on 10.0.0.5:9102. ERR=Connection refused'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    berror: 'Connection refused',
-    client: 'web1-fd',
-    client_host: '10.0.0.5',
-    client_port: '9102',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-      client: {
-        name: 'web1-fd',
-      },
-    },
-    error: {
-      message: 'Connection refused',
-    },
-    client: {
-      address: '10.0.0.5',
-      port: 9102,
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: FATAL_CONN', (t) => {
-  const line = '22-Nov-2026 04:00:12 backup-dir JobId 1234: Fatal error: Network error with FD during Backup: ERR=Connection reset by peer'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov-2026 04:00:12',
-    hostname: 'backup-dir',
-    jobid: '1234',
-    berror: 'Connection reset by peer',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov-2026 04:00:12',
-    host: {
-      hostname: 'backup-dir',
-    },
-    bacula: {
-      job: {
-        id: 1234,
-      },
-    },
-    error: {
-      message: 'Connection reset by peer',
-    },
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: other message, old timestamp without year, no JobId', (t) => {
-  const line = '22-Nov 04:45 backup-dir: Bacula backup-dir 9.6.7 (10Dec20): Termination: Backup OK'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), {
-    bts: '22-Nov 04:45',
-    hostname: 'backup-dir',
-    message: 'Bacula backup-dir 9.6.7 (10Dec20): Termination: Backup OK',
-  })
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), {
-    timestamp: '22-Nov 04:45',
-    host: {
-      hostname: 'backup-dir',
-    },
-    message: 'Bacula backup-dir 9.6.7 (10Dec20): Termination: Backup OK',
-  })
-  t.end()
-})
-
-t.test('BACULA_LOGLINE: a line without the timestamp does not match', (t) => {
-  const line = 'backup-dir JobId 1234: Start Backup JobId 1234, Job=nightly'
-  t.strictSame(legacy.compile('%{BACULA_LOGLINE}').match(line), null)
-  t.strictSame(ecs.compile('%{BACULA_LOGLINE}').match(line), null)
-  t.end()
+t.test('BACULA_LOGLINE: a line without the daemon header does not match', async (t) => {
+  t.equal(L.match('Start Backup JobId 1234, Job=x'), null)
+  t.equal(E.match('no date here'), null)
 })

@@ -16,11 +16,9 @@ t.test('BIND9: 9.11+ line with category, severity and client object id', (t) => 
     loglevel: 'info',
     clientip: '192.0.2.10',
     clientport: '53211',
-    query_name: 'www.example.com',
-    query: 'www.example.com',
+    query: ['www.example.com', 'www.example.com'],
     query_class: 'IN',
-    querytype: 'A',
-    flags: '+E(0)K',
+    querytype: 'A +E(0)K',
     dns: '192.0.2.53',
   })
   t.strictSame(ecs.compile('%{BIND9}').match(line), {
@@ -61,12 +59,10 @@ t.test('BIND9_QUERYLOG: 9.9 line without category/severity, IPv6, view', (t) => 
     timestamp: '22-Nov-2026 04:00:01.456',
     clientip: '2001:db8::10',
     clientport: '40123',
-    query_name: 'example.org',
     view: 'internal',
-    query: 'example.org',
+    query: ['example.org', 'example.org'],
     query_class: 'IN',
-    querytype: 'AAAA',
-    flags: '+ED',
+    querytype: 'AAAA +ED',
     dns: '2001:db8::53',
   })
   t.strictSame(ecs.compile('%{BIND9_QUERYLOG}').match(line), {

@@ -151,3 +151,21 @@ t.test('NUMBER is never cut short for a following pattern', async (t) => {
   t.equal(find('NUMBER', 'a-5'), '-5')
   t.equal(find('NUMBER', '1-5'), '1', 'a sign after a digit starts no new number')
 })
+
+t.test('Logstash parity: German month names, Unicode paths, MAVEN_VERSION', async (t) => {
+  const lib = GrokLibrary.load({ ecs: 'disabled' })
+  for (const d of ['04/Mai/2015:13:17:15 +0200', '04/März/2015:13:17:15 +0200', '04/Okt/2015:13:17:15 +0200', '04/Dez/2015:13:17:15 +0200', '04/March/2015:13:17:15 +0200']) {
+    t.ok(lib.compile('^%{HTTPDATE}$').match(d), d)
+  }
+  t.equal(lib.compile('^%{HTTPDATE}$').match('04/Map/2015:13:17:15 +0200'), null)
+  t.same(lib.compile('^%{UNIXPATH:p}$').match('/srv/données/naïve/файл.txt'), { p: '/srv/données/naïve/файл.txt' })
+  for (const v of ['1.1.0', '2.35.128', '1.1.0.RELEASE', '1.1.0-SNAPSHOT']) t.ok(lib.compile('^%{MAVEN_VERSION}$').match(v), v)
+  t.equal(lib.compile('^%{MAVEN_VERSION}$').match('1.1'), null)
+})
+
+t.test('URN (RFC 2141)', async (t) => {
+  const lib = GrokLibrary.load({ ecs: 'v1' })
+  const urn = lib.compile('^%{URN:u}$')
+  for (const v of ['urn:isbn:0451450523', 'urn:ietf:rfc:2648', 'urn:example:a%2Fb', 'urn:a:b']) t.same(urn.match(v), { u: v }, v)
+  for (const v of ['URN:isbn:1', 'urn::x', 'urn:-x:y', 'urn:x.y:z', 'urn:x:', 'urn:x:%g1', `urn:${'a'.repeat(33)}:x`]) t.equal(urn.match(v), null, v)
+})

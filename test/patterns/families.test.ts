@@ -111,6 +111,14 @@ t.test('the two modes differ only in field names: same definition shape', (t) =>
     'S3_ACCESS_LOG', // ECS: referrer and user agent without their quotes
     'CISCOFW710001_710002_710003_710005_710006', // ECS: numeric port vs service name
     'PFLOG', // ECS: ingress/egress interface by direction
+    'CATALINALOG', 'TOMCATLOG', // ECS: also Tomcat 8.5+ OneLineFormatter lines and the level/method of the two-line layout, as Logstash's ECS patterns
+    'EXIM_MESSAGE_ARRIVAL', 'EXIM_SUBJECT', // legacy also splits the date (exim_year…) and keeps the subject's quotes, as Logstash
+    'SQUID3', // legacy keeps "-" for user and content type, ECS keeps it for the content type only, as Logstash
+    'BIND9_QUERYLOGBASE', // legacy: query captured twice (an array) and querytype with the flags, as Logstash
+    'ELB_ACCESS_LOG', 'S3_REQUEST_LINE', 'CLOUDFRONT_ACCESS_LOG', // as Logstash: ECS leaves out -1 processing times and keeps the raw S3 request line; legacy keeps "-" values
+    'HAPROXYHTTPREQUESTLINE', // ECS: url.original next to its parts, as Logstash
+    'MONGO3_LOG', // ECS leaves out a "-" component, legacy keeps it, as Logstash
+    'SYSLOGPAMSESSION', // ECS: no field for "by", as Logstash's ECS pattern
   ])
   for (const family of families) {
     for (const name of definedNames('legacy', family)) {

@@ -298,41 +298,12 @@ t.test('CISCO_TAGGED_SYSLOG + 302013: built inbound TCP with NAT', (t) => {
     dst_xlated_port: '443',
   })
   t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW302013_302014_302015_302016}').match(line), {
-    log: {
-      syslog: {
-        priority: 166,
-      },
-    },
+    log: { syslog: { priority: 166 } },
     timestamp: 'Nov 22 2026 04:00:00',
-    cisco: {
-      asa: {
-        tag: 'ASA-6-302013',
-        outcome: 'Built',
-        network: {
-          direction: 'inbound',
-          transport: 'TCP',
-        },
-        connection_id: '123456',
-        source_interface: 'outside',
-        destination_interface: 'inside',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-      nat: {
-        ip: '203.0.113.5',
-        port: 51234,
-      },
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 443,
-      nat: {
-        ip: '198.51.100.10',
-        port: 443,
-      },
-    },
+    cisco: { asa: { tag: 'ASA-6-302013', outcome: 'Built', network: { direction: 'inbound', transport: 'TCP' }, connection_id: '123456' } },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '203.0.113.5', port: 51234, nat: { ip: '203.0.113.5', port: 51234 } },
+    destination: { ip: '192.0.2.10', port: 443, nat: { ip: '198.51.100.10', port: 443 } },
   })
   t.end()
 })
@@ -358,36 +329,13 @@ t.test('CISCO_TAGGED_SYSLOG + 302014: teardown with duration, bytes, reason', (t
   })
   t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW302013_302014_302015_302016}').match(line), {
     timestamp: 'Nov 22 2026 04:01:02',
-    host: {
-      hostname: 'fw01',
-    },
-    cisco: {
-      asa: {
-        tag: 'ASA-6-302014',
-        outcome: 'Teardown',
-        network: {
-          transport: 'TCP',
-        },
-        connection_id: '123456',
-        source_interface: 'outside',
-        destination_interface: 'inside',
-        duration: '0:01:02',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 443,
-    },
-    network: {
-      bytes: 4821,
-    },
-    event: {
-      reason: 'TCP FINs',
-    },
+    host: { hostname: 'fw01' },
+    cisco: { asa: { tag: 'ASA-6-302014', outcome: 'Teardown', network: { transport: 'TCP' }, connection_id: '123456', duration: '0:01:02' } },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '203.0.113.5', port: 51234 },
+    destination: { ip: '192.0.2.10', port: 443 },
+    network: { bytes: 4821 },
+    event: { reason: 'TCP FINs' },
   })
   t.end()
 })
@@ -411,34 +359,10 @@ t.test('CISCOFW302013_302014_302015_302016: 302015 built outbound UDP', (t) => {
     dst_xlated_port: '51000',
   })
   t.strictSame(ecs.compile('%{CISCOFW302013_302014_302015_302016}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Built',
-        network: {
-          direction: 'outbound',
-          transport: 'UDP',
-        },
-        connection_id: '7890',
-        source_interface: 'outside',
-        destination_interface: 'inside',
-      },
-    },
-    source: {
-      ip: '8.8.8.8',
-      port: 53,
-      nat: {
-        ip: '8.8.8.8',
-        port: 53,
-      },
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 51000,
-      nat: {
-        ip: '198.51.100.10',
-        port: 51000,
-      },
-    },
+    cisco: { asa: { outcome: 'Built', network: { direction: 'outbound', transport: 'UDP' }, connection_id: '7890' } },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '8.8.8.8', port: 53, nat: { ip: '8.8.8.8', port: 53 } },
+    destination: { ip: '192.0.2.10', port: 51000, nat: { ip: '198.51.100.10', port: 51000 } },
   })
   t.end()
 })
@@ -461,35 +385,11 @@ t.test('CISCOFW106001: inbound TCP denied', (t) => {
   })
   t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW106001}').match(line), {
     timestamp: 'Nov 22 04:00:03',
-    host: {
-      hostname: 'fw01',
-    },
-    cisco: {
-      asa: {
-        tag: 'ASA-2-106001',
-        network: {
-          direction: 'Inbound',
-          transport: 'TCP',
-        },
-        outcome: 'denied',
-        tcp_flags: 'SYN',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 23,
-    },
-    observer: {
-      ingress: {
-        interface: {
-          name: 'outside',
-        },
-      },
-    },
+    host: { hostname: 'fw01' },
+    cisco: { asa: { tag: 'ASA-2-106001', network: { direction: 'Inbound', transport: 'TCP' }, outcome: 'denied', tcp_flags: 'SYN' } },
+    source: { ip: '203.0.113.5', port: 51234 },
+    destination: { ip: '192.0.2.10', port: 23 },
+    observer: { egress: { interface: { name: 'outside' } } },
   })
   t.end()
 })
@@ -507,30 +407,10 @@ t.test('CISCOFW106006_106007_106010: 106006', (t) => {
     interface: 'outside',
   })
   t.strictSame(ecs.compile('%{CISCOFW106006_106007_106010}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Deny',
-        network: {
-          direction: 'inbound',
-          transport: 'UDP',
-        },
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 5353,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 161,
-    },
-    observer: {
-      ingress: {
-        interface: {
-          name: 'outside',
-        },
-      },
-    },
+    cisco: { asa: { outcome: 'Deny', network: { direction: 'inbound', transport: 'UDP' } } },
+    source: { ip: '203.0.113.5', port: 5353 },
+    destination: { ip: '192.0.2.10', port: 161 },
+    observer: { egress: { interface: { name: 'outside' } } },
   })
   t.end()
 })
@@ -584,23 +464,10 @@ t.test('CISCOFW106006_106007_106010: 106010 by protocol number', (t) => {
     dst_interface: 'inside',
   })
   t.strictSame(ecs.compile('%{CISCOFW106006_106007_106010}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Deny',
-        network: {
-          direction: 'inbound',
-          transport: '47',
-        },
-        source_interface: 'outside',
-        destination_interface: 'inside',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-    },
-    destination: {
-      ip: '192.0.2.10',
-    },
+    cisco: { asa: { outcome: 'Deny', network: { direction: 'inbound', transport: '47' } } },
+    source: { ip: '203.0.113.5' },
+    destination: { ip: '192.0.2.10' },
+    observer: { egress: { interface: { name: 'inside' } }, ingress: { interface: { name: 'outside' } } },
   })
   t.end()
 })
@@ -619,25 +486,10 @@ t.test('CISCOFW106014: ICMP denied', (t) => {
     icmp_code: '0',
   })
   t.strictSame(ecs.compile('%{CISCOFW106014}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Deny',
-        network: {
-          direction: 'inbound',
-          transport: 'icmp',
-        },
-        source_interface: 'outside',
-        destination_interface: 'inside',
-        icmp_type: 8,
-        icmp_code: 0,
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-    },
-    destination: {
-      ip: '192.0.2.10',
-    },
+    cisco: { asa: { outcome: 'Deny', network: { direction: 'inbound', transport: 'icmp' }, icmp_type: 8, icmp_code: 0 } },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '203.0.113.5' },
+    destination: { ip: '192.0.2.10' },
   })
   t.end()
 })
@@ -655,30 +507,10 @@ t.test('CISCOFW106015: TCP without connection', (t) => {
     interface: 'outside',
   })
   t.strictSame(ecs.compile('%{CISCOFW106015}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Deny',
-        network: {
-          transport: 'TCP',
-        },
-        tcp_flags: 'RST',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 443,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 51234,
-    },
-    observer: {
-      ingress: {
-        interface: {
-          name: 'outside',
-        },
-      },
-    },
+    cisco: { asa: { outcome: 'Deny', network: { transport: 'TCP' }, tcp_flags: 'RST' } },
+    source: { ip: '203.0.113.5', port: 443 },
+    destination: { ip: '192.0.2.10', port: 51234 },
+    observer: { egress: { interface: { name: 'outside' } } },
   })
   t.end()
 })
@@ -699,27 +531,11 @@ t.test('CISCOFW106023: denied by access-group', (t) => {
     hashcode2: '0x0',
   })
   t.strictSame(ecs.compile('%{CISCOFW106023}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Deny',
-        network: {
-          transport: 'tcp',
-        },
-        source_interface: 'outside',
-        destination_interface: 'inside',
-        rule_name: 'outside_access_in',
-        hashcode1: '0x0',
-        hashcode2: '0x0',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 3389,
-    },
+    cisco: { asa: { outcome: 'Deny', network: { transport: 'tcp' }, rule_name: 'outside_access_in' } },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '203.0.113.5', port: 51234 },
+    destination: { ip: '192.0.2.10', port: 3389 },
+    '@metadata': { cisco: { asa: { hashcode1: '0x0', hashcode2: '0x0' } } },
   })
   t.end()
 })
@@ -742,29 +558,11 @@ t.test('CISCOFW106100: access-list hit', (t) => {
     hashcode2: '0x0',
   })
   t.strictSame(ecs.compile('%{CISCOFW106100}').match(line), {
-    cisco: {
-      asa: {
-        rule_name: 'outside_access_in',
-        outcome: 'denied',
-        network: {
-          transport: 'tcp',
-        },
-        source_interface: 'outside',
-        destination_interface: 'inside',
-        hit_count: 1,
-        interval: 'first hit',
-        hashcode1: '0x91e3c5d0',
-        hashcode2: '0x0',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 22,
-    },
+    cisco: { asa: { rule_name: 'outside_access_in', outcome: 'denied', network: { transport: 'tcp' }, hit_count: 1, interval: 'first hit' } },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '203.0.113.5', port: 51234 },
+    destination: { ip: '192.0.2.10', port: 22 },
+    '@metadata': { cisco: { asa: { hashcode1: '0x91e3c5d0', hashcode2: '0x0' } } },
   })
   t.end()
 })
@@ -783,27 +581,10 @@ t.test('CISCOFW302020_302021: built inbound ICMP', (t) => {
     icmp_code: '0',
   })
   t.strictSame(ecs.compile('%{CISCOFW302020_302021}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Built',
-        network: {
-          direction: 'inbound',
-          transport: 'ICMP',
-        },
-        icmp_seq: 1,
-        icmp_code_xlated: 0,
-        icmp_code: 0,
-      },
-    },
-    destination: {
-      ip: '203.0.113.5',
-    },
-    source: {
-      nat: {
-        ip: '198.51.100.10',
-      },
-      ip: '192.0.2.10',
-    },
+    cisco: { asa: { outcome: 'Built', network: { direction: 'inbound', transport: 'ICMP' }, icmp_seq: 1, icmp_type: 0 } },
+    destination: { ip: '203.0.113.5' },
+    source: { nat: { ip: '198.51.100.10' }, ip: '192.0.2.10' },
+    '@metadata': { cisco: { asa: { icmp_code_xlated: 0 } } },
   })
   t.end()
 })
@@ -822,25 +603,11 @@ t.test('CISCOFW305011: dynamic translation', (t) => {
     src_xlated_port: '61234',
   })
   t.strictSame(ecs.compile('%{CISCOFW305011}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Built',
-        xlate_type: 'dynamic',
-        network: {
-          transport: 'TCP',
-        },
-        source_interface: 'inside',
-        mapped_interface: 'outside',
-      },
-    },
-    source: {
-      ip: '192.0.2.10',
-      port: 51234,
-      nat: {
-        ip: '198.51.100.10',
-        port: 61234,
-      },
-    },
+    cisco: { asa: { outcome: 'Built', network: { transport: 'TCP' } } },
+    '@metadata': { cisco: { asa: { xlate_type: 'dynamic' } } },
+    observer: { ingress: { interface: { name: 'inside' } }, egress: { interface: { name: 'outside' } } },
+    source: { ip: '192.0.2.10', port: 51234 },
+    destination: { ip: '198.51.100.10', port: 61234 },
   })
   t.end()
 })
@@ -856,26 +623,9 @@ t.test('CISCOFW313001_313004_313008: 313001 ICMP denied', (t) => {
     interface: 'outside',
   })
   t.strictSame(ecs.compile('%{CISCOFW313001_313004_313008}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Denied',
-        network: {
-          transport: 'ICMP',
-        },
-        icmp_type: 8,
-        icmp_code: 0,
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-    },
-    observer: {
-      ingress: {
-        interface: {
-          name: 'outside',
-        },
-      },
-    },
+    cisco: { asa: { outcome: 'Denied', network: { transport: 'ICMP' }, icmp_type: 8, icmp_code: 0 } },
+    source: { ip: '203.0.113.5' },
+    observer: { egress: { interface: { name: 'outside' } } },
   })
   t.end()
 })
@@ -891,28 +641,10 @@ t.test('CISCOFW313001_313004_313008: 313004 no matching session', (t) => {
     dst_ip: '192.0.2.10',
   })
   t.strictSame(ecs.compile('%{CISCOFW313001_313004_313008}').match(line), {
-    cisco: {
-      asa: {
-        outcome: 'Denied',
-        network: {
-          transport: 'ICMP',
-        },
-        icmp_type: 0,
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-    },
-    observer: {
-      ingress: {
-        interface: {
-          name: 'outside',
-        },
-      },
-    },
-    destination: {
-      ip: '192.0.2.10',
-    },
+    cisco: { asa: { outcome: 'Denied', network: { transport: 'ICMP' }, icmp_type: 0 } },
+    source: { ip: '203.0.113.5' },
+    observer: { egress: { interface: { name: 'outside' } } },
+    destination: { ip: '192.0.2.10' },
   })
   t.end()
 })
@@ -929,23 +661,10 @@ t.test('CISCOFW710001_710002_710003_710005_710006: 710003 denied by ACL, service
     dst_port: 'ssh',
   })
   t.strictSame(ecs.compile('%{CISCOFW710001_710002_710003_710005_710006}').match(line), {
-    cisco: {
-      asa: {
-        network: {
-          transport: 'TCP',
-        },
-        outcome: 'denied by ACL',
-        destination_interface: 'outside',
-        destination_service: 'ssh',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-    },
-    destination: {
-      ip: '198.51.100.10',
-    },
+    cisco: { asa: { network: { transport: 'TCP' }, outcome: 'denied by ACL', destination_service: 'ssh' } },
+    source: { ip: '203.0.113.5', port: 51234 },
+    observer: { egress: { interface: { name: 'outside' } } },
+    destination: { ip: '198.51.100.10' },
   })
   t.end()
 })
@@ -962,23 +681,10 @@ t.test('CISCOFW710001_710002_710003_710005_710006: 710005 UDP request discarded'
     dst_port: '137',
   })
   t.strictSame(ecs.compile('%{CISCOFW710001_710002_710003_710005_710006}').match(line), {
-    cisco: {
-      asa: {
-        network: {
-          transport: 'UDP',
-        },
-        outcome: 'discarded',
-        destination_interface: 'outside',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 137,
-    },
-    destination: {
-      ip: '198.51.100.255',
-      port: 137,
-    },
+    cisco: { asa: { network: { transport: 'UDP' }, outcome: 'discarded' } },
+    source: { ip: '203.0.113.5', port: 137 },
+    observer: { egress: { interface: { name: 'outside' } } },
+    destination: { ip: '198.51.100.255', port: 137 },
   })
   t.end()
 })
@@ -997,37 +703,13 @@ t.test('CISCOFW106021: reverse path check', (t) => {
     interface: 'outside',
   })
   t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW106021}').match(line), {
-    log: {
-      syslog: {
-        priority: 161,
-      },
-    },
+    log: { syslog: { priority: 161 } },
     timestamp: 'Nov 22 2026 04:02:00',
-    host: {
-      hostname: 'fw01',
-    },
-    cisco: {
-      asa: {
-        tag: 'ASA-1-106021',
-        outcome: 'Deny',
-        network: {
-          transport: 'TCP',
-        },
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-    },
-    destination: {
-      ip: '192.0.2.10',
-    },
-    observer: {
-      ingress: {
-        interface: {
-          name: 'outside',
-        },
-      },
-    },
+    host: { hostname: 'fw01' },
+    cisco: { asa: { tag: 'ASA-1-106021', outcome: 'Deny', network: { transport: 'TCP' } } },
+    source: { ip: '203.0.113.5' },
+    destination: { ip: '192.0.2.10' },
+    observer: { egress: { interface: { name: 'outside' } } },
   })
   t.end()
 })
@@ -1041,20 +723,9 @@ t.test('CISCOFW304001: URL accessed by an identified user', (t) => {
     dst_url: 'http://example.com/index.html',
   })
   t.strictSame(ecs.compile('%{CISCOFW304001}').match(line), {
-    source: {
-      ip: '192.0.2.10',
-    },
-    cisco: {
-      asa: {
-        source_username: 'LOCAL\\alice',
-      },
-    },
-    destination: {
-      ip: '93.184.216.34',
-    },
-    url: {
-      original: 'http://example.com/index.html',
-    },
+    source: { ip: '192.0.2.10', user: { name: 'LOCAL\\alice' } },
+    destination: { ip: '93.184.216.34' },
+    url: { original: 'http://example.com/index.html' },
   })
   t.end()
 })
@@ -1071,23 +742,10 @@ t.test('CISCOFW419002: duplicate TCP SYN', (t) => {
     dst_port: '443',
   })
   t.strictSame(ecs.compile('%{CISCOFW419002}').match(line), {
-    event: {
-      reason: 'Duplicate TCP SYN',
-    },
-    cisco: {
-      asa: {
-        source_interface: 'outside',
-        destination_interface: 'inside',
-      },
-    },
-    source: {
-      ip: '203.0.113.5',
-      port: 51234,
-    },
-    destination: {
-      ip: '192.0.2.10',
-      port: 443,
-    },
+    event: { reason: 'Duplicate TCP SYN' },
+    observer: { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } },
+    source: { ip: '203.0.113.5', port: 51234 },
+    destination: { ip: '192.0.2.10', port: 443 },
   })
   t.end()
 })
@@ -1108,21 +766,11 @@ t.test('CISCOFW733100: threat detection burst', (t) => {
   })
   t.strictSame(ecs.compile('%{CISCO_TAGGED_SYSLOG} %{CISCOFW733100}').match(line), {
     timestamp: 'Nov 22 2026 04:03:00',
-    host: {
-      hostname: 'fw01',
-    },
+    host: { hostname: 'fw01' },
     cisco: {
       asa: {
         tag: 'ASA-4-733100',
-        burst: {
-          object: 'Scanning',
-          id: 'rate-1',
-          current_burst_rate: 10,
-          configured_burst_rate: 10,
-          current_avg_rate: 5,
-          configured_avg_rate: 5,
-          cumulative_count: 3000,
-        },
+        burst: { object: 'Scanning', id: 'rate-1', current_rate: 10, configured_rate: 10, avg_rate: 5, configured_avg_rate: 5, cumulative_count: 3000 },
       },
     },
   })
@@ -1284,5 +932,51 @@ t.test('PFLOG: a pfctl state line does not match', (t) => {
   const line = 'all tcp 192.0.2.10:22 <- 203.0.113.5:51234       ESTABLISHED:ESTABLISHED'
   t.strictSame(legacy.compile('%{PFLOG}').match(line), null)
   t.strictSame(ecs.compile('%{PFLOG}').match(line), null)
+  t.end()
+})
+
+t.test('CISCOFW104001-104004: failover state changes; CISCOFW106023 with a host name', (t) => {
+  const reason = '(Secondary) Switching to ACTIVE - Service card in other unit has failed'
+  t.strictSame(legacy.compile('%{CISCOFW104001}').match(reason), { switch_reason: 'Service card in other unit has failed' })
+  t.strictSame(ecs.compile('%{CISCOFW104001}').match(reason), { event: { reason: 'Service card in other unit has failed' } })
+  t.strictSame(legacy.compile('%{CISCOFW104002}').match('(Primary) Switching to STANDBY - interface check'), { switch_reason: 'interface check' })
+  t.strictSame(ecs.compile('%{CISCOFW104002}').match('(Primary) Switching to STANDBY - interface check'), { event: { reason: 'interface check' } })
+  t.strictSame(legacy.compile('%{CISCOFW104003}').match('(Primary) Switching to FAILED.'), {})
+  t.strictSame(ecs.compile('%{CISCOFW104004}').match('(Secondary) Switching to OK.'), {})
+  t.equal(legacy.compile('%{CISCOFW104001}').match('(Tertiary) Switching to ACTIVE - x'), null)
+  const host = 'Deny tcp src outside:192.168.1.1/50240 dst inside:www.example.com/23 by access-group "S_OUTSIDE_TO_INSIDE" [0x54c7fa80, 0x0]'
+  t.equal(legacy.compile('%{CISCOFW106023}').match(host)?.dst_ip, 'www.example.com')
+  t.strictSame((ecs.compile('%{CISCOFW106023}').match(host) as { destination?: unknown } | null)?.destination, { address: 'www.example.com', port: 23 })
+  t.end()
+})
+
+t.test('Cisco ASA messages added for Logstash parity: 110002, 313005, 402117, 402119, 419001, 602303, 713172', (t) => {
+  const egress = 'Failed to locate egress interface for UDP from inside:192.0.2.10/5353 to 198.51.100.7/53'
+  t.strictSame(legacy.compile('%{CISCOFW110002}').match(egress), { reason: 'Failed to locate egress interface', protocol: 'UDP', src_interface: 'inside', src_ip: '192.0.2.10', src_port: '5353', dst_ip: '198.51.100.7', dst_port: '53' })
+  t.strictSame(ecs.compile('%{CISCOFW110002}').match(egress), {
+    event: { reason: 'Failed to locate egress interface' }, cisco: { asa: { network: { transport: 'UDP' } } },
+    observer: { ingress: { interface: { name: 'inside' } } }, source: { ip: '192.0.2.10', port: 5353 }, destination: { ip: '198.51.100.7', port: 53 },
+  })
+  const icmpErr = 'No matching connection for ICMP error message: icmp src outside:203.0.113.9 dst inside:192.0.2.10 (type 3, code 1) on outside interface.  Original IP payload: tcp src 192.0.2.10/443 dst 203.0.113.9/51000.'
+  t.strictSame(legacy.compile('%{CISCOFW313005}').match(icmpErr), {
+    reason: 'No matching connection', protocol: 'ICMP', src_interface: 'outside', src_ip: '203.0.113.9', dst_interface: 'inside', dst_ip: '192.0.2.10', icmp_type: '3', icmp_code: '1',
+    err_protocol: 'tcp', err_src_ip: '192.0.2.10', err_src_port: '443', err_dst_ip: '203.0.113.9', err_dst_port: '51000',
+  })
+  t.strictSame(ecs.compile('%{CISCOFW313005}').match(icmpErr)?.cisco, { asa: { network: { transport: 'ICMP' }, icmp_type: 3, icmp_code: 1, original_ip_payload: { network: { transport: 'tcp' }, source: { ip: '192.0.2.10', port: 443 }, destination: { ip: '203.0.113.9', port: 51000 } } } })
+  const nonIpsec = 'IPSEC: Received a non-IPSec packet (protocol= UDP) from 192.0.2.1 to 198.51.100.1.'
+  t.strictSame(legacy.compile('%{CISCOFW402117}').match(nonIpsec), { protocol: 'IPSEC', orig_protocol: 'UDP', src_ip: '192.0.2.1', dst_ip: '198.51.100.1' })
+  t.strictSame(ecs.compile('%{CISCOFW402117}').match(nonIpsec), { cisco: { asa: { network: { type: 'IPSEC', transport: 'UDP' } } }, source: { ip: '192.0.2.1' }, destination: { ip: '198.51.100.1' } })
+  const replay = 'IPSEC: Received an AH packet (SPI= 0x1234, sequence number= 0x9) from 192.0.2.1 (user= bob) to 198.51.100.1 that failed anti-replay checking.'
+  t.strictSame(legacy.compile('%{CISCOFW402119}').match(replay), { protocol: 'IPSEC', orig_protocol: 'AH', spi: '0x1234', seq_num: '0x9', src_ip: '192.0.2.1', user: 'bob', dst_ip: '198.51.100.1' })
+  t.strictSame(ecs.compile('%{CISCOFW402119}').match(replay), { cisco: { asa: { network: { type: 'IPSEC' }, ipsec: { protocol: 'AH', spi: '0x1234', seq_num: '0x9' } } }, source: { ip: '192.0.2.1', user: { name: 'bob' } }, destination: { ip: '198.51.100.1' } })
+  const mss = 'Dropping TCP packet from outside:203.0.113.5/443 to inside:192.0.2.10/50000, reason: MSS exceeded, MSS 1380, data 1460'
+  t.strictSame(legacy.compile('%{CISCOFW419001}').match(mss)?.reason, 'MSS exceeded, MSS 1380, data 1460')
+  t.strictSame(ecs.compile('%{CISCOFW419001}').match(mss)?.observer, { ingress: { interface: { name: 'outside' } }, egress: { interface: { name: 'inside' } } })
+  const sa = 'IPSEC: An inbound remote access SA (SPI= 0xABCD) between 192.0.2.1 and 198.51.100.1 (user= eve) has been deleted.'
+  t.strictSame(legacy.compile('%{CISCOFW602303_602304}').match(sa), { protocol: 'IPSEC', direction: 'inbound', tunnel_type: 'remote access', spi: '0xABCD', src_ip: '192.0.2.1', dst_ip: '198.51.100.1', user: 'eve', action: 'deleted' })
+  t.strictSame(ecs.compile('%{CISCOFW602303_602304}').match(sa)?.cisco, { asa: { network: { type: 'IPSEC', direction: 'inbound' }, ipsec: { tunnel_type: 'remote access', spi: '0xABCD' }, outcome: 'deleted' } })
+  const nat = 'Group = vpn1, IP = 192.0.2.1, Automatic NAT Detection Status: Remote end is behind a NAT device This end is NOT behind a NAT device'
+  t.strictSame(legacy.compile('%{CISCOFW713172}').match(nat), { group: 'vpn1', src_ip: '192.0.2.1', is_remote_natted: 'is', is_local_natted: 'is NOT' })
+  t.strictSame(ecs.compile('%{CISCOFW713172}').match(nat), { cisco: { asa: { source: { group: 'vpn1' } } }, source: { ip: '192.0.2.1' }, '@metadata': { cisco: { asa: { remote_nat: 'is', local_nat: 'is NOT' } } } })
   t.end()
 })

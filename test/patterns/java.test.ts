@@ -231,14 +231,10 @@ t.test('CATALINA8_LOG: OneLineFormatter, main thread', (t) => {
         function: 'start',
       },
     },
-    process: {
-      thread: {
-        name: 'main',
-      },
-    },
     java: {
       log: {
         origin: {
+          thread: { name: 'main' },
           class: {
             name: 'org.apache.catalina.startup.Catalina',
           },
@@ -268,14 +264,10 @@ t.test('CATALINA8_LOG: SEVERE from a connector thread', (t) => {
         function: 'invoke',
       },
     },
-    process: {
-      thread: {
-        name: 'http-nio-8080-exec-1',
-      },
-    },
     java: {
       log: {
         origin: {
+          thread: { name: 'http-nio-8080-exec-1' },
           class: {
             name: 'org.apache.catalina.core.StandardWrapperValve',
           },
@@ -338,5 +330,21 @@ t.test('CATALINA8_LOG: an ISO timestamped line does not match', (t) => {
   const line = '2026-11-22 04:00:00.123 INFO main Server started'
   t.strictSame(legacy.compile('%{CATALINA8_LOG}').match(line), null)
   t.strictSame(ecs.compile('%{CATALINA8_LOG}').match(line), null)
+  t.end()
+})
+
+t.test('Logstash parity: ECS CATALINALOG/TOMCATLOG take the two-line layout and the OneLineFormatter', (t) => {
+  const two = "Jul 30, 2020 3:00:21 PM org.apache.coyote.http11.Http11Protocol init\nINFO: Initializing Coyote HTTP/1.1 on http-8080"
+  t.strictSame(ecs.compile('%{CATALINALOG}').match(two), {
+    timestamp: 'Jul 30, 2020 3:00:21 PM', java: { log: { origin: { class: { name: 'org.apache.coyote.http11.Http11Protocol' } } } },
+    log: { level: 'INFO', origin: { function: 'init' } }, message: 'Initializing Coyote HTTP/1.1 on http-8080',
+  })
+  t.strictSame(legacy.compile('%{CATALINALOG}').match(two), { timestamp: 'Jul 30, 2020 3:00:21 PM', class: 'org.apache.coyote.http11.Http11Protocol', logmessage: 'init\nINFO: Initializing Coyote HTTP/1.1 on http-8080' })
+  const one = '31-Jul-2020 16:40:38.451 INFO [localhost-startStop-1] org.apache.catalina.core.ApplicationContext.log ContextListener: attributeAdded'
+  t.strictSame(ecs.compile('%{TOMCATLOG}').match(one), {
+    timestamp: '31-Jul-2020 16:40:38.451', log: { level: 'INFO', origin: { function: 'log' } },
+    java: { log: { origin: { thread: { name: 'localhost-startStop-1' }, class: { name: 'org.apache.catalina.core.ApplicationContext' } } } }, message: 'ContextListener: attributeAdded',
+  })
+  t.equal(legacy.compile('%{TOMCATLOG}').match(one), null)
   t.end()
 })

@@ -46,7 +46,6 @@ t.test('MONGO3_LOG: "-" component', (t) => {
       level: 'I',
     },
     mongodb: {
-      component: '-',
       context: 'conn12',
     },
     message: 'end connection 10.0.0.5:51234 (3 connections now open)',
@@ -125,5 +124,16 @@ t.test('MONGO3_LOG: a 4.4+ JSON line does not match', (t) => {
   const line = '{"t":{"$date":"2026-11-22T04:00:00.123+00:00"},"s":"I","c":"NETWORK","id":23016,"ctx":"listener","msg":"Waiting for connections"}'
   t.strictSame(legacy.compile('%{MONGO3_LOG}').match(line), null)
   t.strictSame(ecs.compile('%{MONGO3_LOG}').match(line), null)
+  t.end()
+})
+
+t.test('MONGO_SLOWQUERY: the 2.x profiler line Logstash parses', (t) => {
+  const line = '[conn7] query shop.orders query: { status: "open" } ntoreturn:10 ntoskip:0 nscanned:5000 keyUpdates:0 numYields: 1 locks(micros) r:900 nreturned:10 reslen:2048 120ms'
+  t.strictSame(legacy.compile('%{MONGO_SLOWQUERY}').match(line), {
+    operation: 'query', database: 'shop', collection: 'orders', query: '{ status: "open" }', ntoreturn: '10', ntoskip: '0', nscanned: '5000', nreturned: '10', duration: '120',
+  })
+  t.strictSame(ecs.compile('%{MONGO_SLOWQUERY}').match(line), {
+    mongodb: { profile: { op: 'query', ntoreturn: 10, ntoskip: 0, nscanned: 5000, nreturned: 10, duration: 120 }, database: 'shop', collection: 'orders', query: { original: '{ status: "open" }' } },
+  })
   t.end()
 })

@@ -18,7 +18,7 @@ t.test('RAILS3: one request joined by a multiline rule', (t) => {
     controller: 'UsersController',
     action: 'show',
     format: 'HTML',
-    params: '{"tab"=>"posts", "id"=>"42"}',
+    params: '"tab"=>"posts", "id"=>"42"',
     response: '200',
     response_text: 'OK',
     totalms: '23',
@@ -48,7 +48,7 @@ t.test('RAILS3: one request joined by a multiline rule', (t) => {
       },
       request: {
         format: 'HTML',
-        params: '{"tab"=>"posts", "id"=>"42"}',
+        params: '"tab"=>"posts", "id"=>"42"',
         duration: {
           total: 23,
           view: 12.4,

@@ -132,7 +132,7 @@ t.test('REDISMONLOG: TCP client', (t) => {
       },
     },
     client: {
-      address: '127.0.0.1',
+      ip: '127.0.0.1',
       port: 54321,
     },
   })

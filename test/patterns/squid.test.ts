@@ -19,6 +19,7 @@ t.test('SQUID3: cache miss', (t) => {
     bytes: '1543',
     request_method: 'GET',
     url: 'http://example.com/index.html',
+    user: '-',
     hierarchy_code: 'HIER_DIRECT',
     server: '93.184.216.34',
     content_type: 'text/html',
@@ -28,6 +29,7 @@ t.test('SQUID3: cache miss', (t) => {
     squid: {
       request: {
         duration: 245,
+        content_type: 'text/html',
       },
       hierarchy_code: 'HIER_DIRECT',
     },
@@ -41,7 +43,6 @@ t.test('SQUID3: cache miss', (t) => {
       response: {
         status_code: 200,
         bytes: 1543,
-        mime_type: 'text/html',
       },
       request: {
         method: 'GET',
@@ -71,12 +72,14 @@ t.test('SQUID3: CONNECT tunnel by an authenticated user', (t) => {
     user: 'alice',
     hierarchy_code: 'HIER_DIRECT',
     server: 'www.example.org',
+    content_type: '-',
   })
   t.strictSame(ecs.compile('%{SQUID3}').match(line), {
     timestamp: '1763784001.456',
     squid: {
       request: {
         duration: 60012,
+        content_type: '-',
       },
       hierarchy_code: 'HIER_DIRECT',
     },
@@ -119,6 +122,7 @@ t.test('SQUID3: denied request, no peer', (t) => {
     bytes: '3924',
     request_method: 'GET',
     url: 'http://blocked.example/',
+    user: '-',
     hierarchy_code: 'HIER_NONE',
     content_type: 'text/html',
   })
@@ -127,6 +131,7 @@ t.test('SQUID3: denied request, no peer', (t) => {
     squid: {
       request: {
         duration: 0,
+        content_type: 'text/html',
       },
       hierarchy_code: 'HIER_NONE',
     },
@@ -140,7 +145,6 @@ t.test('SQUID3: denied request, no peer', (t) => {
       response: {
         status_code: 403,
         bytes: 3924,
-        mime_type: 'text/html',
       },
       request: {
         method: 'GET',

@@ -166,6 +166,7 @@ t.test('SYSLOGPAMSESSION: session opened with uid and by', (t) => {
     username: 'deploy',
     uid: '1001',
     pam_by: '(uid=0)',
+    message: 'pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)',
   })
   t.strictSame(ecs.compile('%{SYSLOGPAMSESSION}').match(line), {
     timestamp: 'Nov 22 04:00:01',
@@ -182,7 +183,6 @@ t.test('SYSLOGPAMSESSION: session opened with uid and by', (t) => {
           module: 'pam_unix',
           origin: 'sshd:session',
           session_state: 'opened',
-          by: '(uid=0)',
         },
       },
     },
@@ -190,6 +190,7 @@ t.test('SYSLOGPAMSESSION: session opened with uid and by', (t) => {
       name: 'deploy',
       id: '1001',
     },
+    message: 'pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)',
   })
   t.end()
 })
@@ -205,6 +206,7 @@ t.test('SYSLOGPAMSESSION: session closed', (t) => {
     pam_caller: 'cron:session',
     pam_session_state: 'closed',
     username: 'root',
+    message: 'pam_unix(cron:session): session closed for user root',
   })
   t.strictSame(ecs.compile('%{SYSLOGPAMSESSION}').match(line), {
     timestamp: 'Nov 22 04:17:01',
@@ -227,6 +229,7 @@ t.test('SYSLOGPAMSESSION: session closed', (t) => {
     user: {
       name: 'root',
     },
+    message: 'pam_unix(cron:session): session closed for user root',
   })
   t.end()
 })
@@ -277,15 +280,10 @@ t.test('SYSLOG5424LINE: RFC 5424 example with structured data', (t) => {
     syslog5424_msg: 'An application event log entry...',
   })
   t.strictSame(ecs.compile('%{SYSLOG5424LINE}').match(line), {
-    log: {
-      syslog: {
-        priority: 165,
-        version: '1',
-        appname: 'evntslog',
-        msgid: 'ID47',
-        structured_data: '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]',
-      },
-    },
+    log: { syslog: { facility: { code: 165 } } },
+    system: { syslog: { version: '1', structured_data: '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]' } },
+    process: { name: 'evntslog' },
+    event: { code: 'ID47' },
     timestamp: '2026-11-22T04:00:00.003Z',
     host: {
       hostname: 'mymachine.example.com',
@@ -307,14 +305,9 @@ t.test('SYSLOG5424LINE: rsyslog RSYSLOG_SyslogProtocol23Format, nil SD', (t) => 
     syslog5424_msg: 'hello world',
   })
   t.strictSame(ecs.compile('%{SYSLOG5424LINE}').match(line), {
-    log: {
-      syslog: {
-        priority: 13,
-        version: '1',
-        appname: 'app',
-        procid: '4321',
-      },
-    },
+    log: { syslog: { facility: { code: 13 } } },
+    system: { syslog: { version: '1' } },
+    process: { name: 'app', pid: 4321 },
     timestamp: '2026-11-22T04:00:00.123456+00:00',
     host: {
       hostname: 'web1',
@@ -332,13 +325,9 @@ t.test('SYSLOG5424LINE: nil timestamp and host, no message', (t) => {
     syslog5424_app: 'cron',
   })
   t.strictSame(ecs.compile('%{SYSLOG5424LINE}').match(line), {
-    log: {
-      syslog: {
-        priority: 14,
-        version: '1',
-        appname: 'cron',
-      },
-    },
+    log: { syslog: { facility: { code: 14 } } },
+    system: { syslog: { version: '1' } },
+    process: { name: 'cron' },
   })
   t.end()
 })
@@ -354,5 +343,17 @@ t.test('SYSLOG5424LINE: an RFC 3164 line does not match', (t) => {
   const line = 'Nov 22 04:00:01 web1 sshd[2345]: Accepted publickey'
   t.strictSame(legacy.compile('%{SYSLOG5424LINE}').match(line), null)
   t.strictSame(ecs.compile('%{SYSLOG5424LINE}').match(line), null)
+  t.end()
+})
+
+t.test('Logstash parity: SYSLOGLINE without a host, RFC 5424 with empty or unquoted structured data', (t) => {
+  const su = "Jan 11 22:33:44 su: 'su root' failed for luser on /dev/pts/8"
+  t.strictSame(ecs.compile('%{SYSLOGLINE}').match(su), { timestamp: 'Jan 11 22:33:44', process: { name: 'su' }, message: "'su root' failed for luser on /dev/pts/8" })
+  t.strictSame(legacy.compile('%{SYSLOGLINE}').match(su), { timestamp: 'Jan 11 22:33:44', program: 'su', message: "'su root' failed for luser on /dev/pts/8" })
+  const noSd = '<174>1 2016-12-31T23:59:60-04:00 resolver.se prg00000[1234] - -  info: query'
+  t.strictSame(legacy.compile('%{SYSLOG5424LINE}').match(noSd), { syslog5424_pri: '174', syslog5424_ver: '1', syslog5424_ts: '2016-12-31T23:59:60-04:00', syslog5424_host: 'resolver.se', syslog5424_app: 'prg00000[1234]', syslog5424_msg: 'info: query' })
+  const unquoted = '<34>1 2012-12-19T01:45:54.001234Z rufus - - - [meta sequenceId=10] BOMStack unit 3'
+  t.strictSame(legacy.compile('%{SYSLOG5424LINE}').match(unquoted)?.syslog5424_sd, '[meta sequenceId=10]')
+  t.strictSame(ecs.compile('%{SYSLOG5424LINE}').match('<34>1 - - - - - [] x'), { log: { syslog: { facility: { code: 34 } } }, system: { syslog: { version: '1', structured_data: '[]' } }, message: 'x' })
   t.end()
 })

@@ -29,7 +29,7 @@ export interface ExpandOptions {
 
 export type PatternLookup = (name: string) => string | undefined
 
-const kNameChar = /[A-Za-z0-9_]/
+const kReference = /^([A-Za-z0-9_]+)(?::([@[\]A-Za-z0-9_:.-]+))?/
 
 class Expander {
   readonly #lookup: PatternLookup
@@ -117,16 +117,18 @@ class Expander {
   }
 
   #reference(body: string, stack: string[]): string {
-    const parts = body.split(':')
-    const name = parts[0]!
-    if (name === '' || !kNameChar.test(name) || ![...name].every((ch) => kNameChar.test(ch))) {
-      this.#fail(`bad pattern reference %{${body}}: the name must be letters, digits and _`)
-    }
-    if (parts.length > 3) this.#fail(`bad pattern reference %{${body}}: expected %{NAME}, %{NAME:field} or %{NAME:field:int|float}`)
-    const semantic = parts[1]
+    // Logstash (jls-grok) reads `NAME`, then `:SUBNAME` of [@[]A-Za-z0-9_:.-],
+    // and ignores whatever else precedes the `}`; SUBNAME splits on `:` into
+    // field and type, further parts are ignored too. Unlike Logstash, an
+    // unknown type is an error rather than silently a string.
+    const ref = kReference.exec(body)
+    if (ref === null) this.#fail(`bad pattern reference %{${body}}: the name must be letters, digits and _`)
+    const name = ref[1]!
+    const parts = ref[2] === undefined ? [] : ref[2].split(':')
+    const semantic = parts[0]
     let type: CaptureType = 'string'
-    if (parts.length === 3) {
-      const t = parts[2]!
+    if (parts.length >= 2 && parts[1] !== '') {
+      const t = parts[1]!
       if (t !== 'int' && t !== 'float' && t !== 'string') this.#fail(`bad type ${JSON.stringify(t)} in %{${body}}: use int or float`)
       type = t
     }

@@ -49,10 +49,12 @@ export function fieldPath(name: string): FieldPath {
 }
 
 // Oniguruma options: ASCII \d \s \w and word boundaries, as in Ruby/Joni (what
-// Logstash runs); `singleline` makes ^ mean start of text, $ end of text
+// Logstash runs); `m` (Ruby's MULTILINE, which Logstash's grok compiles with)
+// lets `.` match a newline, so GREEDYDATA runs to the end of a multiline
+// event such as a Java stack trace; `singleline` makes ^ mean start of text, $ end of text
 // (optionally before a final newline), so a multiline event is matched as one
 // text rather than line by line.
-const kTranspile = { flags: 'DSW', rules: { singleline: true, asciiWordBoundaries: true } } as const
+const kTranspile = { flags: 'mDSW', rules: { singleline: true, asciiWordBoundaries: true } } as const
 
 export function transpile(source: string, pattern: string): { regex: RegExp; emulated: boolean } {
   let details: ReturnType<typeof toRegExpDetails>
@@ -191,11 +193,15 @@ export class CompiledGrok implements GrokMatcher {
     const keepEmpty = this.#keepEmpty
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k]!
-      if (out[base + slot] !== undefined) continue // same field twice: first non-undefined wins
       const i = index[k]!
       const v = i >= 0 ? m[i] : m.groups?.[this.#groupNames[k]!]
       if (v === undefined || (v === '' && !keepEmpty)) continue
-      out[base + slot] = convert(v, this.#types[slot]!)
+      const prev = out[base + slot]
+      const value = convert(v, this.#types[slot]!)
+      if (prev === undefined) out[base + slot] = value
+      // A field captured twice holds both values in order, as in Logstash.
+      else if (Array.isArray(prev)) prev.push(value)
+      else out[base + slot] = [prev, value]
     }
     return true
   }

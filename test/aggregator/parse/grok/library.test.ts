@@ -61,7 +61,8 @@ t.test('ASCII \\d \\w \\s like Ruby/Joni; ^ and $ are text anchors', async (t) =
   t.equal(lib.compile('^\\d+$').match('١٢٣'), null, 'Arabic-Indic digits are not \\d')
   t.equal(lib.compile('^\\w+$').match('héllo'), null)
   t.equal(lib.compile('^b').match('a\nb'), null, '^ does not match after a newline')
-  t.same(lib.compile('^(?<a>.*)$').match('line\n'), { a: 'line' }, '$ before a final newline')
+  t.same(lib.compile('^(?<a>\\w*)$').match('line\n'), { a: 'line' }, '$ before a final newline')
+  t.same(lib.compile('^(?<a>.*)$').match('line\n'), { a: 'line\n' }, '. matches a newline (Ruby MULTILINE, as Logstash compiles grok)')
 })
 
 t.test('errors are LY_CONFIG naming the pattern', async (t) => {
@@ -72,7 +73,8 @@ t.test('errors are LY_CONFIG naming the pattern', async (t) => {
   t.throws(() => lib.compile('a(b'), { code: 'LY_CONFIG', message: /bad regex in pattern "a\(b"/ })
   t.throws(() => lib.compile('[a-'), { code: 'LY_CONFIG' })
   t.throws(() => lib.compile('%{WORD'), { message: /unterminated %\{/ })
-  t.throws(() => lib.compile('%{WO RD}'), { message: /bad pattern reference/ })
+  t.throws(() => lib.compile('%{ WORD}'), { message: /bad pattern reference/ })
+  t.throws(() => lib.compile('%{WO RD}'), { message: /unknown pattern %\{WO\}/ }, 'text after the name is ignored, as in Logstash')
   t.throws(() => lib.compile('(\\w+)+x'), { code: 'LY_CONFIG', message: /backtrack exponentially/ })
 })
 
@@ -135,9 +137,20 @@ t.test('the v flag is dropped only when the source means the same without it', a
   t.notOk(unicodeFree('[\\w--\\d]'))
   t.notOk(unicodeFree('(?i:abc)'))
   t.notOk(unicodeFree('😀+'))
-  t.equal(lib.compile('%{COMBINEDAPACHELOG}').regex.flags, '', 'httpd patterns run without the Unicode flag')
-  t.equal(lib.compile('(?<w>\\p{Lu}+)').regex.flags, 'v', 'property escapes keep it')
+  t.equal(lib.compile('%{COMBINEDAPACHELOG}').regex.flags, 's', 'httpd patterns run without the Unicode flag')
+  t.equal(lib.compile('(?<w>\\p{Lu}+)').regex.flags, 'sv', 'property escapes keep it')
   t.same(lib.compile('(?<w>\\p{Lu}+)').match('abcÄÖdef'), { w: 'ÄÖ' })
   t.same(lib.compile('"%{DQCONTENT:ua}"').match('"emoji 😀 \\"quoted\\" ok"'), { ua: 'emoji 😀 \\"quoted\\" ok' }, 'astral characters stay whole in runs')
   t.same(lib.compile('(?i)(?<w>straße)').match('STRASSE straße'), { w: 'straße' })
+})
+
+t.test('Logstash engine semantics: multiline GREEDYDATA, repeated fields, text after the name', async (t) => {
+  const trace = 'java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n\tat a.B.main(B.java:9)'
+  t.same(lib.compile('%{JAVACLASS:class}: %{GREEDYDATA:rest}').match(trace), { class: 'java.lang.IllegalStateException', rest: 'boom\n\tat a.B.c(B.java:1)\n\tat a.B.main(B.java:9)' }, 'GREEDYDATA runs to the end of a multiline event')
+  t.same(lib.compile('%{WORD:w} %{WORD:w} %{INT:n:int} %{INT:n:int}').match('a b 1 2'), { w: ['a', 'b'], n: [1, 2] }, 'a field captured twice becomes an array, types kept')
+  t.same(lib.compile('%{WORD:w}(?: %{WORD:w})?').match('a'), { w: 'a' }, 'a second capture that did not participate leaves a scalar')
+  t.same(lib.compile('%{INT:n:int extra text}').match('42'), { n: 42 }, 'text after NAME:field:type is ignored')
+  t.same(lib.compile('%{INT:n:int:more}').match('42'), { n: 42 }, 'parts after the type are ignored')
+  t.same(lib.compile('%{INT junk}').match('42'), {}, 'text after a bare name is ignored')
+  t.same(lib.compile('%{INT:[a][b]:int}').match('7'), { a: { b: 7 } })
 })
