@@ -9,6 +9,7 @@ import { failureCounter } from '../pipeline/pipeline.ts'
 import { compileFormat, type DateParser, type NumberParser } from './date/joda-format.ts'
 import { checkLocale, normalizeLocale } from './date/locale.ts'
 import { tryZone, zoneConverter, type WallToInstant } from './date/timezone.ts'
+import { ConfigError } from '../../core/errors.ts'
 
 // date: parses a field with the first matching format and writes the
 // instant to `target` (default @timestamp) as an ISO 8601 UTC string.
@@ -55,12 +56,12 @@ function checkRef(ref: string): string | void {
   }
 }
 
-function checkDate(v: DateOptions): string | void {
+function checkDate(v: DateOptions, path: string): string | void {
   for (const f of v.formats) {
     try {
       compileFormat(f, v.locale)
     } catch (err) {
-      return `formats: ${(err as Error).message}`
+      throw new ConfigError(`${path}.formats`, (err as Error).message)
     }
   }
 }
