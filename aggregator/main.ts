@@ -5,7 +5,7 @@ import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
 import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
 import { announceReady, attachWorkerIpc, ClusterPrimary, reportStartupFailure } from './cluster.ts'
-import { aggregatorSpec, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
+import { aggregatorSpec, checkAggregatorFiles, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
 import { startAggregatorOps } from './ops.ts'
 import { createOutputs } from './output/index.ts'
 import { buildPipeline } from './pipeline/pipeline.ts'
@@ -22,12 +22,13 @@ const PROGRAM = 'logyard-aggregator'
 const flags: CliFlag[] = [
   { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/aggregator.yml)' },
   { name: 'workers', takesValue: true, doc: 'worker processes, overrides the file: auto or N' },
-  { name: 'check-config', takesValue: false, doc: 'validate, compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
+  { name: 'check-config', takesValue: false, doc: 'validate, check the files it names (TLS, auth_file, types_db, writable dead_letter/file directories), compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
   { name: 'version', takesValue: false, doc: 'print the version and exit' },
   { name: 'help', takesValue: false, doc: 'print this help and exit' },
 ]
 
 async function checkConfig(file: string, loaded: LoadedConfig): Promise<number> {
+  checkAggregatorFiles(loaded.config)
   const pipeline = await buildPipeline(loaded.stages, { logger: silentLogger(), metrics: new MetricsRegistry(), patternsDir: loaded.config.patterns_dir })
   await pipeline.close()
   const inputs = Object.keys(loaded.config.inputs).join(', ')

@@ -3,7 +3,7 @@ import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
 import { ForwarderApp } from './app.ts'
-import { forwarderSpec, type ForwarderConfig } from './config.ts'
+import { checkForwarderFiles, forwarderSpec, type ForwarderConfig } from './config.ts'
 import { createLumberjackPublisher } from './ship/lumberjack-publisher.ts'
 
 // logyard-forwarder --config FILE [--check-config] | --version | --help
@@ -11,7 +11,7 @@ import { createLumberjackPublisher } from './ship/lumberjack-publisher.ts'
 const PROGRAM = 'logyard-forwarder'
 const flags: CliFlag[] = [
   { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/forwarder.yml)' },
-  { name: 'check-config', takesValue: false, doc: 'validate the configuration and exit (0 ok, 2 invalid)' },
+  { name: 'check-config', takesValue: false, doc: 'validate the configuration and the files it names (TLS, data_dir) and exit: 0 ok, 2 invalid' },
   { name: 'version', takesValue: false, doc: 'print the version and exit' },
   { name: 'help', takesValue: false, doc: 'print this help and exit' },
 ]
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/forwarder.yml'
   const config = loadConfigFile<ForwarderConfig>(forwarderSpec, file)
   if (args.flags['check-config']) {
+    checkForwarderFiles(config)
     process.stdout.write(`${file}: configuration ok (${config.inputs.length} input(s), ${config.output.hosts.length} host(s))\n`)
     return ExitCode.ok
   }

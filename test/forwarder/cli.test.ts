@@ -44,6 +44,7 @@ t.test('the systemd unit passes systemd-analyze verify', async (t) => {
   t.match(unit, /^ReadWritePaths=\/var\/lib\/logyard$/m)
   t.match(unit, /^CapabilityBoundingSet=$/m)
   t.match(unit, /^Restart=on-failure$/m)
+  t.match(unit, /^RestartPreventExitStatus=2$/m, 'a bad configuration (exit 2) is not restarted')
   t.match(unit, /^User=logyard$/m)
   t.match(unit, /^Group=adm$/m)
   const file = join(dir, 'logyard-forwarder.service')
