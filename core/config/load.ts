@@ -12,7 +12,7 @@ export function parseConfig<T>(spec: Spec, text: string, source = 'config', env:
     throw new ConfigError('', `${source}: YAML syntax error: ${e.message.split('\n')[0]}`)
   }
   const raw = doc.toJS() ?? {}
-  return validate<T>(spec, substituteTree(raw, '', env))
+  return validate<T>(spec, substituteTree(raw, '', env), '', { durationsNeedUnit: true })
 }
 
 /** Reads and validates a config file. Missing or unreadable files are ConfigErrors (exit 2). */

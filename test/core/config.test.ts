@@ -59,3 +59,24 @@ t.test('errors name the key path and the fix', async (t) => {
     }
   }
 })
+
+t.test('durations in a config file need a unit (a bare number is ambiguous: seconds in Filebeat)', async (t) => {
+  const err = (text: string): unknown => {
+    try {
+      parseConfig<any>(spec, text, 'x', {})
+    } catch (e) {
+      return e
+    }
+    return undefined
+  }
+  for (const bare of ['timeout: 30', 'timeout: "30"', 'timeout: 1.5']) {
+    const e = err(`hosts: [a]\n${bare}\n`) as LogyardError
+    t.ok(LogyardError.is(e), `${bare} refused`)
+    t.equal(e?.code, 'LY_CONFIG')
+    t.match(e?.message, /^timeout: needs a unit: write \S+s for \S+ seconds \(Filebeat's meaning of a bare number\) or \S+ms/)
+  }
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 30s\n', 'x', {}).timeout, 30_000)
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 250ms\n', 'x', {}).timeout, 250)
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 0\n', 'x', {}).timeout, 0, 'a bare 0 is unambiguous')
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\n', 'x', {}).timeout, 5000, 'defaults are unaffected')
+})
