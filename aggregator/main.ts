@@ -1,5 +1,5 @@
 import cluster from 'node:cluster'
-import { ExitCode, LogyardError } from '../core/errors.ts'
+import { codeOf, ExitCode, LogyardError } from '../core/errors.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
@@ -99,7 +99,8 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
     attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot() }), stop: () => stop('primary') })
   }
   const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir })
-  const output = await createOutputs(config.output, { logger: logger.child({ component: 'output' }), metrics, deadLetter: config.dead_letter })
+  // Each output (and the dead-letter queue) names its own component.
+  const output = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
   const inputs: InputFactory[] = []
   const beats = config.inputs.beats
   if (beats) {
@@ -138,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ name: PROGRAM, level: loaded.config.logging.level })
   const log = worker === undefined ? logger : logger.child({ worker })
   process.on('uncaughtException', (err) => {
-    log.fatal({ err: err.stack ?? String(err) }, 'uncaught exception')
+    log.fatal({ code: codeOf(err, 'LY_IO'), err: err.stack ?? String(err) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
   try {

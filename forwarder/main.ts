@@ -1,4 +1,4 @@
-import { ExitCode } from '../core/errors.ts'
+import { codeOf, ExitCode } from '../core/errors.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ name: PROGRAM, level: config.logging.level })
   process.on('uncaughtException', (err) => {
-    logger.fatal({ err: err.stack ?? String(err) }, 'uncaught exception')
+    logger.fatal({ code: codeOf(err, 'LY_IO'), err: err.stack ?? String(err) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
   const app = new ForwarderApp({ config, logger, publisher: (metrics) => createLumberjackPublisher(config.output, logger.child({ component: 'output' }), metrics) })
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     app.stop().then(
       () => process.exit(ExitCode.ok),
       (err: unknown) => {
-        logger.error({ err: String(err) }, 'stop failed')
+        logger.error({ code: codeOf(err, 'LY_CLOSED'), err: String(err) }, 'stop failed')
         process.exit(ExitCode.runtime)
       },
     )

@@ -233,7 +233,7 @@ export function docRows(spec: Spec, path = ''): DocRow[] {
 
 function showType(s: Spec): string {
   switch (s.type) {
-    case 'enum': return s.values.map((v) => String(v)).join(' \\| ')
+    case 'enum': return s.values.map((v) => String(v)).join(' | ')
     case 'list': return `list of ${showType(s.of)}`
     case 'map': return `mapping of ${showType(s.of)}`
     default: return s.type
@@ -250,6 +250,6 @@ function showDefault(s: Spec): string {
 
 export function docMarkdown(spec: Spec): string {
   const lines = ['| key | type | default | meaning |', '|---|---|---|---|']
-  for (const r of docRows(spec)) lines.push(`| \`${r.key}\` | ${r.type} | ${r.default ? `\`${r.default}\`` : ''} | ${r.doc.replace(/\|/g, '\\|')} |`)
+  for (const r of docRows(spec)) lines.push(`| \`${r.key}\` | ${r.type.replace(/\|/g, '\\|')} | ${r.default ? `\`${r.default}\`` : ''} | ${r.doc.replace(/\|/g, '\\|')} |`)
   return lines.join('\n')
 }

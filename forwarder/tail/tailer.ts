@@ -715,7 +715,7 @@ export class Tailer {
         this.#startRotated(found, fd, st, head, e.key, idBase(e.id, e.generation), e.offset, inputIndex)
         fd = -1
         seen.add(e.key)
-        this.#log.warn({ path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
+        this.#log.warn({ code: 'LY_IO', path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
       } catch (err) {
         this.#ioError(found, err, 'open')
       } finally {
@@ -800,7 +800,7 @@ export class Tailer {
         this.#startRotated(p, fd, st, head, key, id, 0, inputIndex)
         fd = -1
         found++
-        this.#log.warn({ path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
+        this.#log.warn({ code: 'LY_IO', path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
       } catch (err) {
         this.#ioError(p, err, 'open')
       } finally {
