@@ -11,6 +11,7 @@ import { stageModules } from './stages/index.ts'
 import { ConfigError } from '../core/errors.ts'
 import { checkCertificates, checkKeyPair, checkReadableFile, checkWritableDir } from '../core/config/files.ts'
 import { parseAuthFile } from './parse/collectd/auth-file.ts'
+import { loadTypesDb } from './parse/collectd/types-db.ts'
 import { dirname } from 'node:path'
 
 // logyard-aggregator's option table. Validation is pure: no sockets, no
@@ -116,7 +117,7 @@ export function checkAggregatorFiles(config: AggregatorConfig): void {
   }
   const collectd = config.inputs.collectd
   if (collectd) {
-    collectd.types_db.forEach((f, i) => checkReadableFile(f, `inputs.collectd.types_db[${i}]`))
+    loadTypesDb(collectd.types_db) // the same read (and error) as at start-up
     if (collectd.auth_file !== undefined) {
       const users = parseAuthFile(checkReadableFile(collectd.auth_file, 'inputs.collectd.auth_file'))
       if (users.size === 0) throw new ConfigError('inputs.collectd.auth_file', `${JSON.stringify(collectd.auth_file)} holds no 'user: password' line`)

@@ -33,7 +33,7 @@ export function deadLettered(metricsText: string): number {
 }
 
 /** Fields the forwarder adds to every event: not what parsing gave. */
-const noise = [/^agent\./, /^ecs\./, /^input\./, /^log\.file\./, /^log\.offset$/, /^host\.(name|id|hostname)$/, /^fields\./, /^tags(\[|$)/, /^@metadata/, /^@version$/, /^event\.original$/]
+const noise = [/^agent\./, /^ecs\./, /^input\./, /^log\.file\./, /^log\.offset$/, /^host\.(name|id)$/, /^fields\./, /^tags(\[|$)/, /^@metadata/, /^@version$/, /^event\.original$/]
 
 function flatten(value: unknown, path: string, out: [string, unknown][]): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

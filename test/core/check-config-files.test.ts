@@ -110,6 +110,7 @@ t.test('logyard-aggregator --check-config checks beats TLS, ES CA, auth_file, de
     [base({ esCa: join(dir, 'no-ca.pem') }), /LY_CONFIG: output\.elasticsearch\.tls\.ca: cannot read/],
     [base({ auth: join(dir, 'no.auth') }), /LY_CONFIG: inputs\.collectd\.auth_file: cannot read ".*no\.auth" \(ENOENT\)/],
     [base({ auth: emptyAuth }), /LY_CONFIG: inputs\.collectd\.auth_file: .* holds no 'user: password' line/],
+    [{ ...base(), inputs: { collectd: { listen: '127.0.0.1:1', types_db: [join(dir, 'no-types.db')] } } }, /LY_CONFIG: inputs\.collectd\.types_db: cannot read types\.db file .*no-types\.db/],
     [base({ dlq: join(aFile, 'dlq') }), /LY_CONFIG: dead_letter\.path: cannot create directory .*plain-file is not a directory/],
     [base({ filePath: join(aFile, 'x', 'events.ndjson') }), /LY_CONFIG: output\.file\.path: cannot create directory/],
   ]
