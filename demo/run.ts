@@ -57,6 +57,13 @@ async function main(): Promise<void> {
   let fallbackReason: string | undefined
   try {
     es = await startElasticsearch({ heap: '768m' })
+    // The harness stops Elasticsearch at once on SIGINT/SIGTERM; the demo stops
+    // it itself, last, after the forwarder and the aggregator have drained and
+    // the final count is taken (the harness still kills it on exit).
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(sig)
+      process.on(sig, () => void shutdown(0))
+    }
     say(`  Elasticsearch is up at ${es.url}`)
   } catch (err) {
     fallbackReason = (err as Error).message.split('\n')[0]

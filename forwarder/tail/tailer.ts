@@ -139,7 +139,8 @@ export class Tailer {
         changed: (p: string) => this.#pathChanged(p),
         removed: (p: string) => this.#pathChanged(p),
       }
-      this.#watcher = new Watcher(this.#matchers, sink, this.#log.child({ component: 'watcher' }))
+      // #log already binds component: tail; a second `component` would repeat the key in every line.
+      this.#watcher = new Watcher(this.#matchers, sink, this.#log.child({ subcomponent: 'watcher' }))
       await this.#watcher.ready()
       this.#pollStart = WATCHED_POLL_START
       this.#pollMax = WATCHED_MAX_POLL_DELAY
