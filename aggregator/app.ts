@@ -2,7 +2,7 @@ import type { Health } from '../core/http-server.ts'
 import type { LogEvent } from '../core/event.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../core/metrics.ts'
-import { ClosedError } from '../core/errors.ts'
+import { ClosedError, codeOf } from '../core/errors.ts'
 import type { Output } from './output/output.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 
@@ -127,7 +127,7 @@ export class Aggregator {
     } catch (err) {
       this.#batchesFailed.inc()
       const e = err as { code?: string; message?: string }
-      this.#logger.error({ code: e.code, err: e.message, events: events.length }, 'batch failed in the pipeline or output; not acknowledged')
+      this.#logger.error({ code: codeOf(err, 'LY_IO'), err: e.message, events: events.length }, 'batch failed in the pipeline or output; not acknowledged')
       throw err
     } finally {
       this.#inflight--
@@ -164,7 +164,7 @@ export class Aggregator {
     const t0 = Date.now()
     this.#logger.info({ inflight_batches: this.#inflight, deadline_ms: deadlineMs }, 'draining: no new connections, finishing in-flight batches')
     await Promise.all(this.#inputs.map((i) => i.close(deadlineMs).catch((err: unknown) => {
-      this.#logger.warn({ input: i.name, err: (err as Error).message }, 'input close failed')
+      this.#logger.warn({ code: codeOf(err, 'LY_CLOSED'), input: i.name, err: (err as Error).message }, 'input close failed')
     })))
     if (this.#inflight > 0) {
       const left = Math.max(0, deadlineMs - (Date.now() - t0))

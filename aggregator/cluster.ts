@@ -252,7 +252,7 @@ export class ClusterPrimary {
     const deadline = setTimeout(() => {
       for (const w of live) {
         if (!w.isDead()) {
-          this.#logger.warn({ pid: w.process.pid }, 'worker did not stop in time; killing it')
+          this.#logger.warn({ code: 'LY_TIMEOUT', pid: w.process.pid }, 'worker did not stop in time; killing it')
           w.process.kill('SIGKILL')
         }
       }

@@ -9,6 +9,10 @@ import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } 
 import { validatePipeline, type StageDefinition } from './pipeline/pipeline.ts'
 import { stageModules } from './stages/index.ts'
 import { ConfigError } from '../core/errors.ts'
+import { checkCertificates, checkKeyPair, checkReadableFile, checkWritableDir } from '../core/config/files.ts'
+import { parseAuthFile } from './parse/collectd/auth-file.ts'
+import { loadTypesDb } from './parse/collectd/types-db.ts'
+import { dirname } from 'node:path'
 
 // logyard-aggregator's option table. Validation is pure: no sockets, no
 // files beyond the config itself (grok compiles in buildPipeline, which
@@ -95,4 +99,37 @@ export function resolveWorkers(value: unknown): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError('workers', `must be auto or a whole number 1-256, got ${JSON.stringify(value)}`)
   return n
+}
+
+/**
+ * `--check-config` beyond the schema and the pipeline: every file the
+ * configuration names is readable and parseable (inputs.beats.tls cert/key as
+ * a matching pair and client_ca, output.elasticsearch.tls.ca, the collectd
+ * auth_file and types_db) and every directory written is writable or
+ * creatable (dead_letter.path, the static directory of output.file.path).
+ * Throws a ConfigError naming the full key (exit 2).
+ */
+export function checkAggregatorFiles(config: AggregatorConfig): void {
+  const t = config.inputs.beats?.tls
+  if (t) {
+    checkKeyPair(t.cert, t.key, 'inputs.beats.tls.cert', 'inputs.beats.tls.key')
+    checkCertificates(t.client_ca, 'inputs.beats.tls.client_ca')
+  }
+  const collectd = config.inputs.collectd
+  if (collectd) {
+    loadTypesDb(collectd.types_db) // the same read (and error) as at start-up
+    if (collectd.auth_file !== undefined) {
+      const users = parseAuthFile(checkReadableFile(collectd.auth_file, 'inputs.collectd.auth_file'))
+      if (users.size === 0) throw new ConfigError('inputs.collectd.auth_file', `${JSON.stringify(collectd.auth_file)} holds no 'user: password' line`)
+    }
+  }
+  const es = config.output.elasticsearch
+  if (es?.tls.ca !== undefined) checkCertificates(es.tls.ca, 'output.elasticsearch.tls.ca')
+  const file = config.output.file
+  if (file) {
+    // The directory part before the first %{…} reference is fixed; it must be writable or creatable.
+    const fixed = file.path.split('%{')[0]!
+    checkWritableDir(fixed.endsWith('/') ? fixed : dirname(fixed), 'output.file.path')
+  }
+  if (config.dead_letter) checkWritableDir(config.dead_letter.path, 'dead_letter.path')
 }

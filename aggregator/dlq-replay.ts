@@ -13,10 +13,10 @@ import { ElasticsearchOutput } from './output/elasticsearch/es-sink.ts'
 // Elasticsearch again after the cause was fixed (a mapping changed, an index
 // created, a pipeline repaired).
 //
-//   node aggregator/dlq-replay.ts --dlq /var/lib/logyard/dlq --print
+//   logyard-dlq --dlq /var/lib/logyard/dlq --print        (or: node aggregator/dlq-replay.ts …)
 //       one record per line on stdout ({"@timestamp","reason","status","index","output","event"}),
 //       the counts on stderr
-//   node aggregator/dlq-replay.ts --dlq /var/lib/logyard/dlq --es http://127.0.0.1:9200 \
+//   logyard-dlq --dlq /var/lib/logyard/dlq --es http://127.0.0.1:9200 \
 //       [--index 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'] [--username U --password P | --api-key K] \
 //       [--ca ca.pem] [--insecure] [--delete]
 //       replays every record (oldest file first) into the index it was refused by, or
@@ -148,7 +148,7 @@ const flags: CliFlag[] = [
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, flags)
   if (args.flags.help) {
-    process.stdout.write(helpText('logyard-dlq-replay', 'Print or replay the dead-letter queue into Elasticsearch.', flags))
+    process.stdout.write(helpText('logyard-dlq', 'Print or replay the dead-letter queue into Elasticsearch.', flags))
     return 0
   }
   const str = (name: string): string | undefined => (typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined)
@@ -173,9 +173,10 @@ async function main(argv: string[]): Promise<number> {
   return counts.failed > 0 ? 1 : 0
 }
 
-if (import.meta.main) {
+// Run directly (`node aggregator/dlq-replay.ts`) or through the `logyard-dlq` bin (bin/logyard-dlq.js imports this file).
+if (import.meta.main || /logyard-dlq(?:\.js)?$/.test(process.argv[1] ?? '')) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (err: unknown) => process.exit(reportFatal(err, 'logyard-dlq-replay')),
+    (err: unknown) => process.exit(reportFatal(err, 'logyard-dlq')),
   )
 }

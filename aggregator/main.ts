@@ -1,12 +1,12 @@
 import cluster from 'node:cluster'
-import { ExitCode, LogyardError } from '../core/errors.ts'
+import { codeOf, ExitCode, LogyardError } from '../core/errors.ts'
 import { redactUrls } from '../core/config/url.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
 import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
 import { announceReady, attachWorkerIpc, ClusterPrimary, reportStartupFailure } from './cluster.ts'
-import { aggregatorSpec, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
+import { aggregatorSpec, checkAggregatorFiles, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
 import { startAggregatorOps } from './ops.ts'
 import { FailureSamples } from './pipeline/failures.ts'
 import type { StageDefinition } from './pipeline/pipeline.ts'
@@ -28,12 +28,13 @@ const PROGRAM = 'logyard-aggregator'
 const flags: CliFlag[] = [
   { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/aggregator.yml)' },
   { name: 'workers', takesValue: true, doc: 'worker processes, overrides the file: auto or N' },
-  { name: 'check-config', takesValue: false, doc: 'validate, compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
+  { name: 'check-config', takesValue: false, doc: 'validate, check the files it names (TLS, auth_file, types_db, writable dead_letter/file directories), compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
   { name: 'version', takesValue: false, doc: 'print the version and exit' },
   { name: 'help', takesValue: false, doc: 'print this help and exit' },
 ]
 
 async function checkConfig(file: string, loaded: LoadedConfig): Promise<number> {
+  checkAggregatorFiles(loaded.config)
   const pipeline = await buildPipeline(loaded.stages, { logger: silentLogger(), metrics: new MetricsRegistry(), patternsDir: loaded.config.patterns_dir })
   await pipeline.close()
   const inputs = Object.keys(loaded.config.inputs).join(', ')
@@ -113,7 +114,8 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
     attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot(), status: status() }), stop: () => stop('primary') })
   }
   const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir, failures })
-  const output = await createOutputs(config.output, { logger: logger.child({ component: 'output' }), metrics, deadLetter: config.dead_letter })
+  // Each output (and the dead-letter queue) names its own component.
+  const output = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
   const inputs: InputFactory[] = []
   const beats = config.inputs.beats
   if (beats) {
@@ -160,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ name: PROGRAM, level: loaded.config.logging.level })
   const log = worker === undefined ? logger : logger.child({ worker })
   process.on('uncaughtException', (err) => {
-    log.fatal({ err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
+    log.fatal({ code: codeOf(err, 'LY_IO'), err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
   try {

@@ -134,3 +134,8 @@ export class ClosedError extends LogyardError {
 
 /** Exit codes shared by every CLI. */
 export const ExitCode = { ok: 0, runtime: 1, config: 2 } as const
+
+/** The `code` to log for any error: its own LY_* code, or `fallback` for an uncoded one (every logged error carries a code). */
+export function codeOf(err: unknown, fallback: ErrorCode): ErrorCode {
+  return LogyardError.is(err) ? err.code : fallback
+}

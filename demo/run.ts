@@ -16,6 +16,7 @@ import { startOpenSearch } from '../test/helpers/opensearch.ts'
 import { tlsMaterial } from '../test/helpers/tls.ts'
 import { freePort, startProc, writeConfig, type Proc } from '../test/e2e/procs.ts'
 import { generate, type Generated } from './generate.ts'
+import { deadLettered, demoPipeline, flowRate, sampleFields } from './summary.ts'
 
 const args = process.argv.slice(2)
 const follow = args.includes('--follow')
@@ -30,12 +31,15 @@ const say = (s: string): void => void process.stdout.write(s + '\n')
 let es: ElasticsearchInstance<unknown> | undefined
 const procs: Proc[] = []
 let stopping = false
+/** Set in --follow: prints the final count once the forwarder and the aggregator have drained, before Elasticsearch stops. */
+let finalCount: (() => Promise<void>) | undefined
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true
     say(`\nstopping: forwarder, aggregator, ${es?.distribution.title ?? 'search server'} …`)
     for (const p of [...procs].reverse()) await p.stop(15_000)
+    await finalCount?.().catch(() => undefined)
     await es?.stop()
   }
   process.exit(code)
@@ -59,6 +63,13 @@ async function main(): Promise<void> {
   let fallbackReason: string | undefined
   try {
     es = await startServer()
+    // The harness stops the server at once on SIGINT/SIGTERM; the demo stops
+    // it itself, last, after the forwarder and the aggregator have drained and
+    // the final count is taken (the harness still kills it on exit).
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(sig)
+      process.on(sig, () => void shutdown(0))
+    }
     say(`  ${es.distribution.title} is up at ${es.url}`)
   } catch (err) {
     fallbackReason = (err as Error).message.split('\n')[0]
@@ -76,20 +87,7 @@ async function main(): Promise<void> {
     '  beats:',
     `    listen: 127.0.0.1:${beatsPort}`,
     `    tls: {cert: ${tls.serverCertFile}, key: ${tls.serverKeyFile}, client_ca: ${tls.caFile}, client_auth: required}`,
-    'pipeline:',
-    '  - when: {tags: nginx}',
-    "    grok: {field: message, patterns: ['%{COMBINEDAPACHELOG}']}",
-    '  - when: {tags: nginx}',
-    "    date: {field: timestamp, formats: ['dd/MMM/yyyy:HH:mm:ss Z']}",
-    '  - when: {tags: syslog}',
-    "    grok: {field: message, patterns: ['%{SYSLOGLINE}'], overwrite: [message]}",
-    '  - when: {tags: syslog}',
-    "    date: {field: timestamp, formats: ['MMM  d HH:mm:ss', 'MMM dd HH:mm:ss']}",
-    '  - when: {tags: rails}',
-    '    json: {field: message, target: rails}',
-    '  - when: {tags: rails}',
-    '    date: {field: rails.time, formats: [ISO8601]}',
-    '  - mutate: {remove_field: [timestamp]}',
+    ...demoPipeline,
     'output:',
     ...(es
       ? [`  ${product}:`, `    hosts: ['${es.url}']`, "    index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'", '    flush_interval: 500ms']
@@ -136,45 +134,53 @@ async function main(): Promise<void> {
 
   let total = expected(generated)
   let indexed = 0
-  const count = async (): Promise<number> => {
+  // undefined when the count cannot be taken (Elasticsearch stopping): never reported as 0.
+  const count = async (): Promise<number | undefined> => {
     if (es) {
       await es.request('POST', '/logs-*/_refresh').catch(() => undefined)
-      const r = await es.request('GET', '/logs-*/_count').catch(() => ({ body: { count: 0 } }))
-      return Number(r.body?.count ?? 0)
+      const r = await es.request('GET', '/logs-*/_count').catch(() => undefined)
+      return r === undefined ? undefined : Number(r.body?.count ?? 0)
     }
     return existsSync(outFile) ? readFileSync(outFile, 'utf8').split('\n').filter(Boolean).length : 0
   }
+  const POLL_MS = 250
   const deadline = Date.now() + 180_000
   let first: { at: number; n: number } | undefined
-  while ((indexed = await count()) < total && Date.now() < deadline) {
+  let last = { at: Date.now(), n: 0 }
+  for (;;) {
+    indexed = (await count()) ?? indexed
+    if (indexed > last.n) last = { at: Date.now(), n: indexed }
     if (!first && indexed > 0) first = { at: Date.now(), n: indexed }
-    await sleep(250)
+    if (indexed >= total || Date.now() >= deadline) break
+    await sleep(POLL_MS)
   }
-  const seconds = (Date.now() - t0) / 1000
+  const seconds = (last.at - t0) / 1000
+  const where = es ? `indexed into ${es.distribution.title}` : 'written to the file output'
   say('')
-  say(`${indexed} of ${total} events ${es ? `indexed into ${es.distribution.title}` : 'written to the file output'} in ${seconds.toFixed(1)} s from the forwarder's start (${Math.round(indexed / seconds)} events/s including start-up)`)
-  if (first && Date.now() > first.at) {
-    const s = (Date.now() - first.at) / 1000
-    say(`once flowing: ${Math.round((indexed - first.n) / s)} events/s (from the first indexed document to the last; the demo's logs are small, see npm run bench for throughput)`)
-  }
+  say(`${indexed} of ${total} events ${where} in ${seconds.toFixed(1)} s from the forwarder's start (${Math.round(indexed / Math.max(seconds, 0.001))} events/s including start-up)`)
+  say(flowRate(first, last, POLL_MS))
 
   if (es) {
     const cat = (await es.request('GET', '/_cat/indices/logs-*?format=json&h=index,docs.count')).body
     say('\ndocuments per index:')
     for (const row of cat as { index?: string; 'docs.count'?: string }[]) say(`  ${String(row.index).padEnd(32)} ${row['docs.count']}`)
-    say('\na few parsed documents:')
+    say('\nwhat parsing gave, one document of each kind (the forwarder\'s own fields left out):')
     for (const tag of ['nginx', 'syslog', 'rails', 'java']) {
       const r = await es.request('POST', '/logs-*/_search', { size: 1, query: { term: { tags: tag } } })
-      const doc = r.body?.hits?.hits?.[0]?._source
-      if (doc) say(`  [${tag}] ${JSON.stringify(doc).slice(0, 600)}`)
+      const doc = r.body?.hits?.hits?.[0]?._source as Record<string, unknown> | undefined
+      if (doc) say(`  [${tag}] ${sampleFields(doc)}`)
     }
   } else {
-    say(`\nfirst event: ${readFileSync(outFile, 'utf8').split('\n')[0]?.slice(0, 600)}`)
+    say('\nwhat parsing gave, one event of each kind (the forwarder\'s own fields left out):')
+    const events = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+    for (const tag of ['nginx', 'syslog', 'rails', 'java']) {
+      const doc = events.find((e) => Array.isArray(e.tags) && e.tags.includes(tag))
+      if (doc) say(`  [${tag}] ${sampleFields(doc)}`)
+    }
     if (fallbackReason) say(`(file output because ${serverName} could not be started: ${fallbackReason})`)
   }
   const ops = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text()).catch(() => '')
-  const dlq = /logyard_dead_letter\w*_total(?:\{[^}]*\})? (\d+)/.exec(ops)
-  say(`\ndead-lettered: ${dlq ? dlq[1] : 0}; aggregator metrics: http://127.0.0.1:${opsPort}/metrics, forwarder: http://127.0.0.1:${fwdOps}/metrics`)
+  say(`\ndead-lettered: ${deadLettered(ops)} (logyard_es_docs_dead_lettered_total; the documents are in ${join(work, 'dlq')}); aggregator metrics: http://127.0.0.1:${opsPort}/metrics, forwarder: http://127.0.0.1:${fwdOps}/metrics`)
 
   if (!follow) {
     if (indexed < total) {
@@ -184,15 +190,25 @@ async function main(): Promise<void> {
     await shutdown(0)
   }
   say('\n--follow: writing 100 lines of each kind per second; Ctrl-C to stop')
+  // After Ctrl-C the forwarder and the aggregator drain first; this count is taken then, before Elasticsearch stops.
+  finalCount = async () => {
+    const n = await count()
+    if (n !== undefined) say(`final: ${n} of ${total} events ${where}`)
+  }
   let next = perKind
-  for (;;) {
+  while (!stopping) {
     await sleep(1000)
+    if (stopping) break
     const g = generate(logs, 100, next)
     next += 100
     generated = { nginx: generated.nginx + g.nginx, syslog: generated.syslog + g.syslog, rails: generated.rails + g.rails, javaEvents: generated.javaEvents + g.javaEvents }
     total = expected(generated)
-    if (next % 500 === 0) say(`  ${await count()} of ${total} events indexed`)
+    if (next % 500 === 0) {
+      const n = await count()
+      if (n !== undefined && !stopping) say(`  ${n} of ${total} events ${where}`)
+    }
   }
+  await new Promise(() => undefined) // shutdown() exits the process
 }
 
 main().catch(async (err: unknown) => {

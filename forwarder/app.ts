@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import { hostname } from 'node:os'
-import { errorCodes } from '../core/errors.ts'
+import { codeOf, errorCodes } from '../core/errors.ts'
 import { startOpsServer, type Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
@@ -171,14 +171,14 @@ export class ForwarderApp {
     const deadline = Date.now() + this.#o.config.shutdown_timeout
     await this.#tailer?.stop()
     const drained = (await this.#batcher?.drain(deadline)) ?? true
-    if (!drained) this.#log.warn({ in_flight: this.#batcher?.inflight, queued: this.#batcher?.queued }, 'shutdown_timeout: some windows were not acknowledged; they are read again after restart')
+    if (!drained) this.#log.warn({ code: 'LY_TIMEOUT', in_flight: this.#batcher?.inflight, queued: this.#batcher?.queued }, 'shutdown_timeout: some windows were not acknowledged; they are read again after restart')
     clearInterval(this.#flushTimer)
     await this.registry.flush(true)
     this.#batcher?.close()
     try {
       await this.#publisher?.close(Math.max(0, deadline - Date.now()))
     } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, 'output close failed')
+      this.#log.warn({ code: codeOf(err, 'LY_CLOSED'), err: (err as Error).message }, 'output close failed')
     }
     if (this.#ops) await new Promise<void>((resolve) => this.#ops!.close(() => resolve()))
     this.#state = 'stopped'

@@ -1,4 +1,5 @@
 import type { Spec } from '../core/config/schema.ts'
+import { checkCertificates, checkKeyPair, checkWritableDir } from '../core/config/files.ts'
 import { checkListen } from '../core/http-server.ts'
 import { outputSpec, type OutputOptions } from './ship/output-spec.ts'
 
@@ -118,4 +119,18 @@ export interface ForwarderConfig {
   readonly http?: { readonly listen: string }
   readonly read_stall_timeout: number
   readonly logging: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' }
+}
+
+/**
+ * `--check-config` beyond the schema: output.tls files readable and parseable
+ * (cert/key a matching pair), data_dir writable or creatable. Throws a
+ * ConfigError naming the full key (exit 2).
+ */
+export function checkForwarderFiles(config: ForwarderConfig): void {
+  const t = config.output.tls
+  if (t) {
+    checkCertificates(t.ca, 'output.tls.ca')
+    if (t.cert !== undefined && t.key !== undefined) checkKeyPair(t.cert, t.key, 'output.tls.cert', 'output.tls.key')
+  }
+  checkWritableDir(config.data_dir, 'data_dir')
 }

@@ -1,11 +1,11 @@
-import { ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
+import { codeOf, ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
 import { parseListen } from '../core/http-server.ts'
 import { redactUrls } from '../core/config/url.ts'
 import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
 import { ForwarderApp } from './app.ts'
-import { forwarderSpec, type ForwarderConfig } from './config.ts'
+import { checkForwarderFiles, forwarderSpec, type ForwarderConfig } from './config.ts'
 import { createLumberjackPublisher } from './ship/lumberjack-publisher.ts'
 import { statusTable, type ForwarderStatus } from './status.ts'
 
@@ -15,7 +15,7 @@ import { statusTable, type ForwarderStatus } from './status.ts'
 const PROGRAM = 'logyard-forwarder'
 const flags: CliFlag[] = [
   { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/forwarder.yml)' },
-  { name: 'check-config', takesValue: false, doc: 'validate the configuration and exit (0 ok, 2 invalid)' },
+  { name: 'check-config', takesValue: false, doc: 'validate the configuration and the files it names (TLS, data_dir) and exit: 0 ok, 2 invalid' },
   { name: 'url', takesValue: true, doc: 'status: the ops endpoint to ask (default: http.listen of --config)' },
   { name: 'json', takesValue: false, doc: 'status: print the JSON instead of the table' },
   { name: 'version', takesValue: false, doc: 'print the version and exit' },
@@ -61,12 +61,13 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfigFile<ForwarderConfig>(forwarderSpec, file)
   if (args.positional[0] === 'status') return printStatus(config, file, args.flags.json === true)
   if (args.flags['check-config']) {
+    checkForwarderFiles(config)
     process.stdout.write(`${file}: configuration ok (${config.inputs.length} input(s), ${config.output.hosts.length} host(s))\n`)
     return ExitCode.ok
   }
   const logger = createLogger({ name: PROGRAM, level: config.logging.level })
   process.on('uncaughtException', (err) => {
-    logger.fatal({ err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
+    logger.fatal({ code: codeOf(err, 'LY_IO'), err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
   })
   const app = new ForwarderApp({ config, logger, publisher: (metrics) => createLumberjackPublisher(config.output, logger.child({ component: 'output' }), metrics) })
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     app.stop().then(
       () => process.exit(ExitCode.ok),
       (err: unknown) => {
-        logger.error({ err: String(err) }, 'stop failed')
+        logger.error({ code: codeOf(err, 'LY_CLOSED'), err: String(err) }, 'stop failed')
         process.exit(ExitCode.runtime)
       },
     )

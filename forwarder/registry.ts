@@ -97,7 +97,7 @@ export class Registry {
       if (parsed) {
         this.#adopt(parsed)
         this.loadedFrom = 'recovered-tmp'
-        this.#logger.warn({ file: this.#tmp }, 'registry: using the newer copy left by an interrupted write')
+        this.#logger.warn({ code: 'LY_CHECKPOINT', file: this.#tmp }, 'registry: using the newer copy left by an interrupted write')
         try {
           renameSync(this.#tmp, this.#file)
         } catch {

@@ -126,7 +126,12 @@ export async function buildPipeline(definitions: readonly StageDefinition[], ctx
   const steps: Step[] = []
   for (const def of definitions) {
     const labels = { stage: def.id }
-    const stage = await def.module.create(def.options, { logger: ctx.logger.child({ stage: def.id }), metrics: ctx.metrics, id: def.id, patternsDir: ctx.patternsDir })
+    let stage: Stage
+    try {
+      stage = await def.module.create(def.options, { logger: ctx.logger.child({ stage: def.id }), metrics: ctx.metrics, id: def.id, patternsDir: ctx.patternsDir })
+    } catch (err) {
+      throw stageKeyError(err, def)
+    }
     steps.push({
       id: def.id,
       stage,
@@ -138,6 +143,22 @@ export async function buildPipeline(definitions: readonly StageDefinition[], ctx
     })
   }
   return new Pipeline(steps, ctx.failures)
+}
+
+/**
+ * A stage's ConfigError with its full key path: stages name keys by their id
+ * (`0:grok.patterns[0]`) or bare (`grok`, `pattern_definitions.X`); the
+ * operator's file says `pipeline[0].grok.patterns[0]`. Paths of files (pattern
+ * directories) are left as they are.
+ */
+function stageKeyError(err: unknown, def: StageDefinition): unknown {
+  if (!(err instanceof ConfigError) || !err.path) return err
+  const key = `pipeline[${def.index}].${def.type}`
+  const bare = err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message
+  if (err.path === def.id || err.path.startsWith(`${def.id}.`)) return new ConfigError(key + err.path.slice(def.id.length), bare, { cause: err.cause })
+  if (err.path === def.type) return new ConfigError(key, bare, { cause: err.cause })
+  if (!err.path.includes('/')) return new ConfigError(`${key}.${err.path}`, bare, { cause: err.cause })
+  return err
 }
 
 const failureCounters = new WeakMap<MetricsRegistry, Map<string, Counter>>()

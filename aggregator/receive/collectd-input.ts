@@ -262,7 +262,7 @@ export class CollectdInput {
     this.#logger.info({ address: a.address, port: a.port, receive_buffer: effective, requested_receive_buffer: this.#options.receive_buffer, reuse_port: reusePort, security_level: this.#options.security_level }, 'collectd input listening')
     // Linux reports twice the granted size; less than requested means net.core.rmem_max capped it.
     if (effective > 0 && effective < this.#options.receive_buffer) {
-      this.#logger.warn({ receive_buffer: effective, requested: this.#options.receive_buffer }, 'collectd receive buffer capped by the kernel; raise net.core.rmem_max to avoid drops in bursts')
+      this.#logger.warn({ code: 'LY_LIMIT', receive_buffer: effective, requested: this.#options.receive_buffer }, 'collectd receive buffer capped by the kernel; raise net.core.rmem_max to avoid drops in bursts')
     }
     return { address: a.address, port: a.port }
   }
@@ -295,7 +295,7 @@ export class CollectdInput {
     this.#values.inc(res.values)
     if (res.unknownTypes > 0) {
       this.#unknownTypes.inc(res.unknownTypes)
-      this.#limitedLog('unknown_type', rinfo, 'collectd value list with a type not in types.db (or a different value count); kept with positional names value0, value1…')
+      this.#limitedLog('unknown_type', rinfo, 'collectd value list with a type not in types.db (or a different value count); kept with positional names value0, value1…', 'LY_PROTOCOL')
     }
     if (res.nanReplaced > 0) {
       this.#nanReplaced.inc(res.nanReplaced)
@@ -417,7 +417,7 @@ export class CollectdInput {
       const left = this.queuedEvents
       if (left > 0) {
         this.#dropped.shutdown.inc(left)
-        this.#logger.warn({ events: left }, 'collectd input closed before its queue drained; events dropped')
+        this.#logger.warn({ code: 'LY_CLOSED', events: left }, 'collectd input closed before its queue drained; events dropped')
         this.#queue.length = 0
         this.#head = 0
         this.#queuedEvents = 0

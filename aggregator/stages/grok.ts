@@ -1,5 +1,5 @@
 import type { Spec } from '../../core/config/schema.ts'
-import { ConfigError, LogyardError } from '../../core/errors.ts'
+import { codeOf, ConfigError, LogyardError } from '../../core/errors.ts'
 import { addTag, ensureParent, getField, parseFieldRef } from '../../core/fields.ts'
 import type { FieldPath } from '../../core/fields.ts'
 import type { LogEvent } from '../../core/event.ts'
@@ -141,7 +141,7 @@ export class GrokStage implements Stage {
       list.map((m) => m.fields.map((f) => ({ path: [...target, ...f.path], overwrite: overwrite.has(f.path.join('\0')) }))),
     )
     for (const list of this.#plan.matchers) {
-      for (const m of list) if (m.warnings.length > 0) ctx.logger.warn({ pattern: m.pattern, warnings: m.warnings }, 'grok pattern may backtrack catastrophically; bounded by timeout_millis')
+      for (const m of list) if (m.warnings.length > 0) ctx.logger.warn({ code: 'LY_CONFIG', pattern: m.pattern, warnings: m.warnings }, 'grok pattern may backtrack catastrophically; bounded by timeout_millis')
     }
     this.#failTags = options.tag_on_failure
     this.#timeoutTag = options.tag_on_timeout
@@ -172,7 +172,7 @@ export class GrokStage implements Stage {
         if (this.#closed) throw err
         // The pool could not match this batch (worker threads crashing):
         // tag every event rather than lose or block the batch.
-        this.#logger.error({ err }, 'grok workers failed on a batch; tagging it as parse failures')
+        this.#logger.error({ code: codeOf(err, 'LY_WORKER'), err: err instanceof Error ? err.message : String(err) }, 'grok workers failed on a batch; tagging it as parse failures')
         this.#apply(events, new Array<number>(events.length).fill(0), kNone)
         return events
       },

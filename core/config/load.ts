@@ -9,10 +9,16 @@ export function parseConfig<T>(spec: Spec, text: string, source = 'config', env:
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!
-    throw new ConfigError('', `${source}: YAML syntax error: ${e.message.split('\n')[0]}`)
+    // The yaml package's first message line ends with "at line L, column C:"
+    // and continues with a code excerpt; say where once and quote the line.
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '')
+    const pos = e.linePos?.[0]
+    const line = pos ? text.split('\n')[pos.line - 1] : undefined
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}${line !== undefined && line.trim() !== '' ? ` (${JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line)})` : ''}` : ''
+    throw new ConfigError('', `${source}: YAML syntax error${where}: ${what}`)
   }
   const raw = doc.toJS() ?? {}
-  return validate<T>(spec, substituteTree(raw, '', env))
+  return validate<T>(spec, substituteTree(raw, '', env), '', { durationsNeedUnit: true })
 }
 
 /** Reads and validates a config file. Missing or unreadable files are ConfigErrors (exit 2). */

@@ -48,19 +48,33 @@ function range(path: string, n: number, min: number | undefined, max: number | u
   if (max !== undefined && n > max) fail(path, `must be at most ${show(max)}, got ${show(n)}`)
 }
 
-/** Validates `value` against `spec`, returning a defaulted, deep-frozen copy. Throws ConfigError with the key path. */
-export function validate<T = unknown>(spec: Spec, value: unknown, path = ''): T {
-  return deepFreeze(check(spec, value, path)) as T
+export interface ValidateOptions {
+  /**
+   * A configuration file (YAML) is being validated: a bare number as a
+   * duration is refused unless it is 0 — `timeout: 30` is 30 seconds in
+   * Filebeat and Logstash and 30 ms in plain JavaScript, so a unit is required
+   * (`30s`, `500ms`). Programmatic callers (tests, defaults in the specs)
+   * pass milliseconds as numbers.
+   */
+  durationsNeedUnit?: boolean
 }
 
-function check(spec: Spec, value: unknown, path: string): unknown {
+/** Validates `value` against `spec`, returning a defaulted, deep-frozen copy. Throws ConfigError with the key path. */
+export function validate<T = unknown>(spec: Spec, value: unknown, path = '', options: ValidateOptions = {}): T {
+  return deepFreeze(check(spec, value, path, options.durationsNeedUnit === true)) as T
+}
+
+function check(spec: Spec, value: unknown, path: string, strict: boolean): unknown {
+  let fromDefault = false
   if (value === undefined || value === null) {
     if (spec.required) fail(path, `is required: ${spec.doc}`)
-    if (spec.default !== undefined) value = structuredClone(spec.default)
-    else if (spec.type === 'object' && !spec.optional) value = {}
+    if (spec.default !== undefined) {
+      value = structuredClone(spec.default)
+      fromDefault = true
+    } else if (spec.type === 'object' && !spec.optional) value = {}
     else return undefined
   }
-  const out = convert(spec, value, path)
+  const out = convert(spec, value, path, strict && !fromDefault)
   if (spec.check) {
     const message = spec.check(out, path)
     if (typeof message === 'string') fail(path, message)
@@ -68,7 +82,7 @@ function check(spec: Spec, value: unknown, path: string): unknown {
   return out
 }
 
-function convert(spec: Spec, value: unknown, path: string): unknown {
+function convert(spec: Spec, value: unknown, path: string, strict: boolean): unknown {
   switch (spec.type) {
     case 'string': {
       if (typeof value === 'number' || typeof value === 'boolean') value = String(value)
@@ -98,6 +112,9 @@ function convert(spec: Spec, value: unknown, path: string): unknown {
       return n
     }
     case 'duration': {
+      if (strict && isBareNumber(value) && Number(value) !== 0) {
+        fail(path, `needs a unit: write ${value}s for ${value} seconds (Filebeat's meaning of a bare number) or ${value}ms; units are ms, s, m, h, d`)
+      }
       const n = parseDuration(value)
       if (n === undefined) fail(path, `must be a duration such as 500ms, 5s, 5m or 1h, got ${typeName(value)}`)
       range(path, n, spec.min, spec.max, formatDuration)
@@ -116,7 +133,7 @@ function convert(spec: Spec, value: unknown, path: string): unknown {
       const list = value as unknown[]
       if (spec.minItems !== undefined && list.length < spec.minItems) fail(path, `needs at least ${spec.minItems} item(s)`)
       if (spec.maxItems !== undefined && list.length > spec.maxItems) fail(path, `takes at most ${spec.maxItems} item(s)`)
-      return list.map((item, i) => check(spec.of, item, `${path}[${i}]`))
+      return list.map((item, i) => check(spec.of, item, `${path}[${i}]`, strict))
     }
     case 'object': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, `must be a mapping, got ${typeName(value)}`)
@@ -130,7 +147,7 @@ function convert(spec: Spec, value: unknown, path: string): unknown {
       }
       const out: Record<string, unknown> = {}
       for (const [key, fieldSpec] of Object.entries(spec.fields)) {
-        const v = check(fieldSpec, input[key], join(path, key))
+        const v = check(fieldSpec, input[key], join(path, key), strict)
         if (v !== undefined) out[key] = v
       }
       return out
@@ -138,12 +155,16 @@ function convert(spec: Spec, value: unknown, path: string): unknown {
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, `must be a mapping, got ${typeName(value)}`)
       const out: Record<string, unknown> = {}
-      for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[key] = check(spec.of, v, join(path, key))
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[key] = check(spec.of, v, join(path, key), strict)
       return out
     }
     case 'any':
       return value
   }
+}
+
+function isBareNumber(value: unknown): boolean {
+  return typeof value === 'number' || (typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(value))
 }
 
 /** The known key closest to a misspelt one (edit distance ≤ 2, ignoring case, `-` and `_`). */
@@ -214,7 +235,7 @@ export function docRows(spec: Spec, path = ''): DocRow[] {
 
 function showType(s: Spec): string {
   switch (s.type) {
-    case 'enum': return s.values.map((v) => String(v)).join(' \\| ')
+    case 'enum': return s.values.map((v) => String(v)).join(' | ')
     case 'list': return `list of ${showType(s.of)}`
     case 'map': return `mapping of ${showType(s.of)}`
     default: return s.type
@@ -232,6 +253,6 @@ function showDefault(s: Spec): string {
 
 export function docMarkdown(spec: Spec): string {
   const lines = ['| key | type | default | meaning |', '|---|---|---|---|']
-  for (const r of docRows(spec)) lines.push(`| \`${r.key}\` | ${r.type} | ${r.default ? `\`${r.default}\`` : ''} | ${r.doc.replace(/\|/g, '\\|')} |`)
+  for (const r of docRows(spec)) lines.push(`| \`${r.key}\` | ${r.type.replace(/\|/g, '\\|')} | ${r.default ? `\`${r.default}\`` : ''} | ${r.doc.replace(/\|/g, '\\|')} |`)
   return lines.join('\n')
 }

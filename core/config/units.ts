@@ -1,5 +1,7 @@
 // Human units in configs: sizes like `10mb`, `512KiB`, `1g`; durations like
-// `250ms`, `5s`, `5m`, `1h`, `1h30m`. Plain numbers are bytes / milliseconds.
+// `250ms`, `5s`, `5m`, `1h`, `1h30m`. Plain numbers are bytes; as durations
+// they are milliseconds for programmatic callers only: in a config file a bare
+// non-zero number is refused (see ValidateOptions.durationsNeedUnit in schema.ts).
 
 const sizeUnits: Record<string, number> = {
   '': 1, b: 1,

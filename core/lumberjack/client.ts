@@ -276,7 +276,7 @@ export class LumberjackClient extends EventEmitter {
         list = payloads.filter((q) => (typeof q === 'string' ? Buffer.byteLength(q) : q.length) <= max)
         const dropped = payloads.length - list.length
         this.#counters.droppedOversize.inc(dropped)
-        this.#logger.warn({ dropped, max_event_bytes: max }, `dropped ${dropped} event(s) larger than max_event_bytes`)
+        this.#logger.warn({ code: 'LY_LIMIT', dropped, max_event_bytes: max }, `dropped ${dropped} event(s) larger than max_event_bytes`)
         break
       }
     }

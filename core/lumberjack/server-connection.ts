@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import type { Logger } from '../logger.ts'
-import { LimitError, LogyardError, ProtocolError } from '../errors.ts'
+import { codeOf, LimitError, LogyardError, ProtocolError, type ErrorCode } from '../errors.ts'
 import { FrameDecoder, type DecodedBatch, type DecoderLimits } from './frame-decoder.ts'
 import { ackFrame, Version } from './frame-types.ts'
 import type { ServerCounters } from './server-counters.ts'
@@ -51,7 +51,7 @@ export interface ConnectionHost {
   readonly maxPending: number
   isPaused(): boolean
   /** A warning a sender can cause at will: rate-limited per kind. */
-  limitedWarn(kind: string, fields: Record<string, unknown>, msg: string): void
+  limitedWarn(kind: string, fields: { code: ErrorCode; [k: string]: unknown }, msg: string): void
   /** Process-wide budget of decoded payload bytes: taken per decoded batch, given back when it settles. */
   reserve(bytes: number): void
   release(bytes: number): void
@@ -212,7 +212,7 @@ export class ServerConnection {
     this.#host.counters.batchesRejected.inc()
     if (this.#closed) return
     this.#host.logger.warn(
-      { peer: this.peer.remoteAddress, conn: this.peer.id, err: err instanceof Error ? err.message : String(err), code: LogyardError.is(err) ? err.code : undefined },
+      { peer: this.peer.remoteAddress, conn: this.peer.id, err: err instanceof Error ? err.message : String(err), code: codeOf(err, 'LY_IO') },
       'batch not accepted downstream; closing the connection without ACK so the sender retries',
     )
     this.#queue.length = 0

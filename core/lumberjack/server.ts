@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import type { PeerCertificate, TLSSocket } from 'node:tls'
 import type { Spec } from '../config/schema.ts'
-import { TlsError, type LogyardError } from '../errors.ts'
+import { TlsError, type ErrorCode, type LogyardError } from '../errors.ts'
 import { checkListen, parseListen } from '../http-server.ts'
 import type { Logger } from '../logger.ts'
 import { tls } from '../tls-module.ts'
@@ -226,7 +226,7 @@ export class LumberjackServer extends EventEmitter {
   }
 
   /** A warning an attacker could repeat at will: at most one per kind every 10 s (the counters have the totals). */
-  #limitedWarn(kind: string, fields: Record<string, unknown>, msg: string): void {
+  #limitedWarn(kind: string, fields: { code: ErrorCode; [k: string]: unknown }, msg: string): void {
     const now = Date.now()
     if (now - (this.#lastWarn.get(kind) ?? 0) < 10_000) return
     if (this.#lastWarn.size >= 10_000) this.#lastWarn.clear()

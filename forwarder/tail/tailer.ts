@@ -170,7 +170,8 @@ export class Tailer {
         changed: (p: string) => this.#pathChanged(p),
         removed: (p: string) => this.#pathChanged(p),
       }
-      this.#watcher = new Watcher(this.#matchers, sink, this.#log.child({ component: 'watcher' }))
+      // #log already binds component: tail; a second `component` would repeat the key in every line.
+      this.#watcher = new Watcher(this.#matchers, sink, this.#log.child({ subcomponent: 'watcher' }))
       await this.#watcher.ready()
       this.#pollStart = WATCHED_POLL_START
       this.#pollMax = WATCHED_MAX_POLL_DELAY
@@ -980,7 +981,7 @@ export class Tailer {
         this.#startRotated(found, fd, st, head, e.key, idBase(e.id, e.generation), e.offset, inputIndex)
         fd = -1
         seen.add(e.key)
-        this.#log.warn({ path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
+        this.#log.warn({ code: 'LY_IO', path: found, was: e.path, key: e.key, offset: e.offset, size: st.size }, 'unfinished rotated file found after restart; reading it to its end')
       } catch (err) {
         this.#openError(found, err)
       } finally {
@@ -1065,7 +1066,7 @@ export class Tailer {
         this.#startRotated(p, fd, st, head, key, id, 0, inputIndex)
         fd = -1
         found++
-        this.#log.warn({ path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
+        this.#log.warn({ code: 'LY_IO', path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
       } catch (err) {
         this.#openError(p, err)
       } finally {

@@ -46,7 +46,9 @@ t.test('errors name the key path and the fix', async (t) => {
     ['hosts: []\n', /^hosts: needs at least 1 item/],
     ['hosts: [a]\ntimeout: soon\n', /^timeout: must be a duration/],
     ['hosts: ["${NOPE}"]\n', /^hosts\[0\]: environment variable NOPE is not set/],
-    ['hosts: [a\n', /YAML syntax error/],
+    ['hosts: [a\n', /^x: YAML syntax error at line \d+, column \d+: \S.*[^:]$/],
+    ['hosts: [a]\nport: 1\n  tls: 2\n', /^x: YAML syntax error at line 2, column 7 \("port: 1"\): Nested mappings are not allowed in compact mappings$/],
+    ['hosts: [a]\nport: 1\nport: 2\n', /^x: YAML syntax error at line 3, column 1 \("port: 2"\): Map keys must be unique$/],
     ['hosts: [a]\ntls: {cert: x}\n', /^tls\.cert: unknown key/],
   ]
   for (const [text, re] of cases) {
@@ -58,4 +60,35 @@ t.test('errors name the key path and the fix', async (t) => {
       t.match((err as Error).message, re)
     }
   }
+})
+
+t.test('durations in a config file need a unit (a bare number is ambiguous: seconds in Filebeat)', async (t) => {
+  const err = (text: string): unknown => {
+    try {
+      parseConfig<any>(spec, text, 'x', {})
+    } catch (e) {
+      return e
+    }
+    return undefined
+  }
+  for (const bare of ['timeout: 30', 'timeout: "30"', 'timeout: 1.5']) {
+    const e = err(`hosts: [a]\n${bare}\n`) as LogyardError
+    t.ok(LogyardError.is(e), `${bare} refused`)
+    t.equal(e?.code, 'LY_CONFIG')
+    t.match(e?.message, /^timeout: needs a unit: write \S+s for \S+ seconds \(Filebeat's meaning of a bare number\) or \S+ms/)
+  }
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 30s\n', 'x', {}).timeout, 30_000)
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 250ms\n', 'x', {}).timeout, 250)
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 0\n', 'x', {}).timeout, 0, 'a bare 0 is unambiguous')
+  t.equal(parseConfig<any>(spec, 'hosts: [a]\n', 'x', {}).timeout, 5000, 'defaults are unaffected')
+})
+
+t.test('--help text and the README table: enums without markdown escapes in --help, escaped in markdown', async (t) => {
+  const { helpText } = await import('../../core/cli.ts')
+  const { docMarkdown } = await import('../../core/config/schema.ts')
+  const enumSpec: Spec = { type: 'object', doc: 'x', fields: { read_from: { type: 'enum', values: ['beginning', 'end'], default: 'end', doc: 'where | to start' } } }
+  const help = helpText('prog', 'summary', [], enumSpec)
+  t.match(help, /read_from\s+beginning \| end = end  where \| to start/)
+  t.notMatch(help, /\\\|/, 'no backslash escapes in --help')
+  t.match(docMarkdown(enumSpec), /\| `read_from` \| beginning \\\| end \| `end` \| where \\\| to start \|/)
 })

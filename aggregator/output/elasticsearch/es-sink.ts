@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { gzip as gzipCb, type ZlibOptions } from 'node:zlib'
 import { Backoff } from '../../../core/backoff.ts'
-import { ClosedError } from '../../../core/errors.ts'
+import { ClosedError, codeOf, type ErrorCode } from '../../../core/errors.ts'
 import { redactUrls } from '../../../core/config/url.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import type { Logger } from '../../../core/logger.ts'
@@ -332,7 +332,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
         outcome = await this.#send(docs)
       } catch (err) {
         if (this.#closed) return
-        this.#warn('send', { err: errorMessage(err) }, 'bulk request failed unexpectedly; retrying')
+        this.#warn('send', { code: codeOf(err, 'LY_CONNECTION'), err: errorMessage(err) }, 'bulk request failed unexpectedly; retrying')
         stack.push(docs)
         await this.#sleep(backoff.next())
         continue
@@ -365,7 +365,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
           this.stats.retriedRequests++
           this.stats.retriedDocs += docs.length
           this.#mRetriedDocs.inc(docs.length)
-          this.#warn(`retry:${outcome.status}`, { status: outcome.status, reason: outcome.reason, docs: docs.length }, 'bulk request failed; retrying with backoff')
+          this.#warn(`retry:${outcome.status}`, { code: outcome.status > 0 ? 'LY_ES_BULK' : 'LY_CONNECTION', status: outcome.status, reason: outcome.reason, docs: docs.length }, 'bulk request failed; retrying with backoff')
           stack.push(docs)
           await this.#sleep(backoff.next())
           break
@@ -570,7 +570,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
           this.#logger.error({ code: 'LY_ES_BULK', status, reason }, 'cannot install the index template; indexing without it')
           return
         }
-        this.#warn('template', { status, reason }, 'cannot install the index template yet; retrying')
+        this.#warn('template', { code: status > 0 ? 'LY_ES_BULK' : 'LY_CONNECTION', status, reason }, 'cannot install the index template yet; retrying')
         await this.#sleep(backoff.next())
       }
     }
@@ -584,11 +584,11 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     return false
   }
 
-  #warn(key: string, obj: Record<string, unknown>, msg: string): void {
+  #warn(key: string, obj: { code: ErrorCode; [k: string]: unknown }, msg: string): void {
     if (!this.#rateLimited(key)) this.#logger.warn(obj, msg)
   }
 
-  #error(key: string, obj: Record<string, unknown>, msg: string): void {
+  #error(key: string, obj: { code: ErrorCode; [k: string]: unknown }, msg: string): void {
     if (!this.#rateLimited(key)) this.#logger.error(obj, msg)
   }
 

@@ -65,3 +65,16 @@ t.test('--version, --help, unknown flags', async (t) => {
   t.equal(bad.code, 2)
   t.match(bad.stderr, /unknown option --frobnicate/)
 })
+
+t.test('operator-facing messages: full key paths for stage errors, YAML errors without a dangling excerpt, --help without markdown escapes', async (t) => {
+  const grok = run(['--config', writeConfig(dir, 'grok-key.yml', [...base, 'pipeline:', '  - json: {field: message}', "  - grok: {field: message, patterns: ['%{INT:n}', '%{NO_SUCH_PATTERN}']}"]), '--check-config'])
+  t.equal(grok.code, 2)
+  t.match(grok.stderr, /LY_CONFIG: pipeline\[1\]\.grok\.patterns\[1\]: .*NO_SUCH_PATTERN/)
+  t.notMatch(grok.stderr, /\d:grok/, 'no internal stage id in the key path')
+  const yaml = run(['--config', writeConfig(dir, 'yaml.yml', [...base, 'workers: 1', 'workers: 2']), '--check-config'])
+  t.equal(yaml.code, 2)
+  t.match(yaml.stderr, /LY_CONFIG: .*yaml\.yml: YAML syntax error at line 6, column 1 \("workers: 2"\): Map keys must be unique\n$/)
+  const h = run(['--help'])
+  t.match(h.stdout, /client_auth\s+none \| optional \| required = none/)
+  t.notMatch(h.stdout, /\\\|/, 'no markdown escapes')
+})

@@ -356,9 +356,13 @@ test('bad input is logged with a code and the sender, rate-limited; nan_handling
   const s = createSocket('udp4')
   t.teardown(() => s.close())
   const nan = encodeValueLists([{ host: 'n', plugin: 'ping', type: 'ping', time: 1700000000, values: [{ type: 'GAUGE', value: NaN }] }])
-  for (const b of [Buffer.from('garbage!'), Buffer.from('garbage!'), Buffer.from('garbage!'), nan]) await new Promise<void>((r) => s.send(b, port, '127.0.0.1', () => r()))
-  const end = Date.now() + 5000
-  while (!lines.some((l) => /NaN/.test(String(l.msg))) && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+  const unknown = encodeValueLists([{ host: 'u', plugin: 'p', type: 'no_such_type', time: 1700000000, values: [{ type: 'GAUGE', value: 1 }] }])
+  for (const b of [Buffer.from('garbage!'), Buffer.from('garbage!'), Buffer.from('garbage!'), nan, unknown]) await new Promise<void>((r) => s.send(b, port, '127.0.0.1', () => r()))
+  const end = Date.now() + 15_000
+  while (!(lines.some((l) => /NaN/.test(String(l.msg))) && lines.some((l) => /type not in types\.db/.test(String(l.msg)))) && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+  const unknownLine = lines.find((l) => /type not in types\.db/.test(String(l.msg)))
+  t.equal(unknownLine?.code, 'LY_PROTOCOL', 'an unknown collectd type is logged with a code')
+  t.match(String(unknownLine?.from), /^127\.0\.0\.1:\d+$/)
   const bad = lines.filter((l) => /datagram problem/.test(String(l.msg)))
   t.equal(bad.length, 1, 'three garbage datagrams, one log line (the rest are in /metrics)')
   t.equal(bad[0]?.code, 'LY_PROTOCOL')
