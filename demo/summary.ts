@@ -19,7 +19,7 @@ export const demoPipeline: readonly string[] = [
   '    date: {field: rails.time, formats: [ISO8601]}',
   // Java: "2024-05-01 12:00:00.123 ERROR [main] c.e.shop.OrderService - order failed" + the stack trace (multiline joins it).
   '  - when: {tags: java}',
-  "    grok: {field: message, patterns: ['^%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:[log][level]} \\[%{DATA:[process][thread][name]}\\] %{JAVACLASS:[log][logger]} - %{GREEDYDATA:[error][message]}']}",
+  "    grok: {field: message, patterns: ['^%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:[log][level]} \\[%{DATA:[process][thread][name]}\\] %{JAVACLASS:[log][logger]} - %{DATA:[error][message]}(?:\\n|$)']}  # the first line: GREEDYDATA would take the stack trace too (. matches newlines, as in Logstash)",
   '  - when: {tags: java}',
   "    date: {field: timestamp, formats: ['yyyy-MM-dd HH:mm:ss.SSS'], timezone: UTC}",
   '  - mutate: {remove_field: [timestamp]}',
