@@ -74,7 +74,7 @@ const REAL_PARTS = [
   /helpers\/go-lumber\.ts/, // Go
   /helpers\/tmpfs\.ts/, // mount (root)
   /chownSync\(|setpriv/, // another user (root)
-  /haproxyBin\(|systemd-analyze/, // Debian packages
+  /haproxyBin\(|systemd-analyze|helpers\/ansible\.ts/, // Debian packages, ansible-core from PyPI
   /spawn(Sync)?\((nodeBin|process\.execPath), \[bin\b/, // the programs' CLIs as child processes
   /from 'playwright-core'/, // a browser (Debian's chromium)
 ]

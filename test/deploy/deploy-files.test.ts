@@ -1,8 +1,8 @@
 import t from 'tap'
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { ansiblePlaybook } from '../helpers/ansible.ts'
 
 // The deployment files in configs/ are checked by the real tools that read
 // them: haproxy -c for the load-balancer config, ansible-playbook
@@ -10,7 +10,6 @@ import { join } from 'node:path'
 // a cached virtualenv when missing).
 
 const root = join(import.meta.dirname, '..', '..')
-const cache = process.env.LOGYARD_CACHE ?? join(homedir(), '.cache', 'logyard')
 
 function haproxyBin(): string {
   for (const p of ['/usr/sbin/haproxy', '/usr/bin/haproxy']) if (existsSync(p)) return p
@@ -29,13 +28,7 @@ t.test('configs/haproxy.cfg is valid for the real haproxy, with and without envi
 })
 
 t.test('configs/ansible/site.yml passes ansible-playbook --syntax-check', { timeout: 600_000 }, async (t) => {
-  const venv = join(cache, 'ansible-venv')
-  const playbook = join(venv, 'bin', 'ansible-playbook')
-  if (!existsSync(playbook)) {
-    mkdirSync(cache, { recursive: true })
-    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' })
-    execFileSync(join(venv, 'bin', 'pip'), ['install', '-q', 'ansible-core'], { stdio: 'inherit' })
-  }
+  const playbook = ansiblePlaybook()
   const dir = join(root, 'configs', 'ansible')
   const res = spawnSync(playbook, ['-i', 'inventory.example.ini', 'site.yml', '--syntax-check'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } })
   t.equal(res.status, 0, res.stderr + res.stdout)

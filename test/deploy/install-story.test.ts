@@ -1,9 +1,10 @@
 import t from 'tap'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tlsMaterial } from '../helpers/tls.ts'
+import { ansiblePlaybook } from '../helpers/ansible.ts'
 
 // One install story, true end to end (issue 20 item 5): the Ansible role in
 // configs/ansible is run for real (ansible-playbook on localhost, its file
@@ -15,20 +16,8 @@ import { tlsMaterial } from '../helpers/tls.ts'
 // layout and the inventory file name.
 
 const root = join(import.meta.dirname, '..', '..')
-const cache = process.env.LOGYARD_CACHE ?? join(homedir(), '.cache', 'logyard')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 const tlsNames = ['ca.pem', 'aggregator.pem', 'aggregator.key', 'forwarder.pem', 'forwarder.key']
-
-function ansiblePlaybook(): string {
-  const venv = join(cache, 'ansible-venv')
-  const playbook = join(venv, 'bin', 'ansible-playbook')
-  if (!existsSync(playbook)) {
-    mkdirSync(cache, { recursive: true })
-    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' })
-    execFileSync(join(venv, 'bin', 'pip'), ['install', '-q', 'ansible-core'], { stdio: 'inherit' })
-  }
-  return playbook
-}
 
 t.test('the Ansible role lays down configs and TLS files that pass --check-config', { timeout: 600_000 }, async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'logyard-role-'))

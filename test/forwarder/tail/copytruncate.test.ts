@@ -1,7 +1,9 @@
 import t from 'tap'
-import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import { pino } from 'pino'
+import { ForwarderApp } from '../../../forwarder/app.ts'
 import { join } from 'node:path'
-import { startApp, tmpDir, until } from '../helpers.ts'
+import { config, MemoryPublisher, startApp, tmpDir, until } from '../helpers.ts'
 
 // copytruncate (issue 13): a file emptied in place and written again must
 // give its new lines new document ids (a truncation generation in the
@@ -119,8 +121,6 @@ t.test('several truncations: each generation has its own ids', async (t) => {
 })
 
 t.test('copytruncate while the forwarder lags: the unread rest is read from the copy under the old ids', async (t) => {
-  const { MemoryPublisher } = await import('../helpers.ts')
-  const { copyFileSync } = await import('node:fs')
   const dir = tmpDir(t)
   const f = join(dir, 'app.log')
   writeFileSync(f, '')
@@ -150,8 +150,6 @@ t.test('copytruncate while the forwarder lags: the unread rest is read from the 
 })
 
 t.test('two copytruncates before the forwarder looks again: both copies are read', async (t) => {
-  const { MemoryPublisher } = await import('../helpers.ts')
-  const { copyFileSync } = await import('node:fs')
   const dir = tmpDir(t)
   const f = join(dir, 'app.log')
   writeFileSync(f, '')
@@ -163,15 +161,7 @@ t.test('two copytruncates before the forwarder looks again: both copies are read
   copyFileSync(f, f + '.1')
   truncateSync(f, 0)
   appendFileSync(f, lines('B', 0, 3_000))
-  // The file-system clock is coarse: wait until a new file is born later than the first copy.
-  const { statSync, unlinkSync } = await import('node:fs')
-  const probe = join(dir, 'probe')
-  await until(() => {
-    writeFileSync(probe, '')
-    const later = statSync(probe).birthtimeMs > statSync(f + '.1').birthtimeMs
-    unlinkSync(probe)
-    return later
-  }, 5_000, 'the file-system clock moved')
+  await bornAfter(dir, statSync(f + '.1').birthtimeMs) // the file-system clock is coarse
   copyFileSync(f, f + '.2')
   truncateSync(f, 0)
   appendFileSync(f, lines('C', 0, 100))
@@ -186,54 +176,61 @@ t.test('two copytruncates before the forwarder looks again: both copies are read
   t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 23_100, 'no two lines share an id')
 })
 
+/** Waits until a file created now is born later than `ms` (file-system clocks are coarse). */
+async function bornAfter(dir: string, ms: number): Promise<void> {
+  const probe = join(dir, 'probe')
+  await until(() => {
+    writeFileSync(probe, '')
+    const later = statSync(probe).birthtimeMs > ms
+    unlinkSync(probe)
+    return later
+  }, 5_000, 'the file-system clock moved')
+}
+
+/**
+ * A forwarder whose reading is held from the moment it logs a truncation
+ * (the log line is written synchronously, before it reads on): as if
+ * back-pressure held it before the first byte of the new generation.
+ */
+async function heldOnTruncation(dir: string, f: string, publisher: InstanceType<typeof MemoryPublisher>): Promise<{ app: ForwarderApp; since: () => number; release: () => void }> {
+  let holdSince = 0
+  let held = true
+  const logger = pino({ level: 'info' }, { write: (s: string) => void (s.includes('file truncated or replaced in place') && !holdSince && (holdSince = Date.now())) })
+  const app = new ForwarderApp({ config: config({ data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] }), logger, publisher: () => publisher, watch: true })
+  await app.start()
+  const batcher = app.batcher!
+  const blocked = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(batcher), 'blocked')!.get!
+  Object.defineProperty(batcher, 'blocked', { configurable: true, get: () => (holdSince > 0 && held) || blocked.call(batcher) })
+  return { app, since: () => holdSince, release: () => void (held = false) }
+}
+
 t.test('copytruncates after a truncation was seen and before the new generation was read: every copy is read', async (t) => {
   // The forwarder saw a truncation, then back-pressure held it before it read a
   // byte of the new generation (it lagged); meanwhile logrotate copied and
   // truncated twice more. Nothing of those generations was read, so no first
   // bytes can show the change: the copies born since must be read whole.
-  const { MemoryPublisher, config } = await import('../helpers.ts')
-  const { ForwarderApp } = await import('../../../forwarder/app.ts')
-  const { pino } = await import('pino')
-  const { copyFileSync, statSync, unlinkSync } = await import('node:fs')
   const dir = tmpDir(t)
   const f = join(dir, 'app.log')
   writeFileSync(f, '')
-  let holdSince = 0
-  // The tailer logs the truncation synchronously, before it reads on: hold it there.
-  const logger = pino({ level: 'info' }, { write: (s: string) => void (s.includes('file truncated or replaced in place') && !holdSince && (holdSince = Date.now())) })
   const publisher = new MemoryPublisher()
-  const app = new ForwarderApp({ config: config({ data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] }), logger, publisher: () => publisher, watch: true })
-  await app.start()
+  const { app, since, release } = await heldOnTruncation(dir, f, publisher)
   t.teardown(() => app.stop())
-  const batcher = app.batcher!
-  const blocked = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(batcher), 'blocked')!.get!
-  let held = true
-  Object.defineProperty(batcher, 'blocked', { configurable: true, get: () => (holdSince > 0 && held) || blocked.call(batcher) })
   appendFileSync(f, lines('A', 0, 100))
   await until(() => publisher.events.length === 100, 10_000, 'generation A')
-  const bornAfter = async (ms: number): Promise<void> => {
-    const probe = join(dir, 'probe')
-    await until(() => {
-      writeFileSync(probe, '')
-      const later = statSync(probe).birthtimeMs > ms
-      unlinkSync(probe)
-      return later
-    }, 5_000, 'the file-system clock moved')
-  }
   copyFileSync(f, f + '.1')
   truncateSync(f, 0)
   appendFileSync(f, lines('B', 0, 50)) // shorter: seen at once as a truncation
-  await until(() => holdSince > 0 && app.stats.truncations === 1, 10_000, 'the truncation seen, reading held')
+  await until(() => since() > 0 && app.stats.truncations === 1, 10_000, 'the truncation seen, reading held')
   t.equal(publisher.messages().filter((m) => m.startsWith('B ')).length, 0, 'nothing of generation B read yet')
-  await bornAfter(holdSince)
+  await bornAfter(dir, since())
   copyFileSync(f, f + '.2')
   truncateSync(f, 0)
   appendFileSync(f, lines('C', 0, 50))
-  await bornAfter(statSync(f + '.2').birthtimeMs)
+  await bornAfter(dir, statSync(f + '.2').birthtimeMs)
   copyFileSync(f, f + '.3')
   truncateSync(f, 0)
   appendFileSync(f, lines('D', 0, 50))
-  held = false
+  release()
   app.tailer!.wake()
   await until(() => new Set(publisher.messages()).size === 250, 15_000, 'A, B, C and D').catch((err: Error) => {
     const got = new Set(publisher.messages())
@@ -249,45 +246,25 @@ t.test('copytruncates after a truncation was seen and before the new generation 
 })
 
 t.test('stopped after a truncation was seen, before the new generation was read; copytruncated twice while down: every copy is read at start', async (t) => {
-  const { MemoryPublisher, config } = await import('../helpers.ts')
-  const { ForwarderApp } = await import('../../../forwarder/app.ts')
-  const { pino } = await import('pino')
-  const { copyFileSync, statSync, unlinkSync } = await import('node:fs')
   const dir = tmpDir(t)
   const f = join(dir, 'app.log')
   writeFileSync(f, '')
-  let holdSince = 0
-  const logger = pino({ level: 'info' }, { write: (s: string) => void (s.includes('file truncated or replaced in place') && !holdSince && (holdSince = Date.now())) })
   const first = new MemoryPublisher()
-  const cfg = (): ReturnType<typeof config> => config({ data_dir: join(dir, 'data'), inputs: [{ paths: [f], read_from: 'beginning' }] })
-  const app = new ForwarderApp({ config: cfg(), logger, publisher: () => first, watch: true })
-  await app.start()
-  const batcher = app.batcher!
-  const blocked = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(batcher), 'blocked')!.get!
-  Object.defineProperty(batcher, 'blocked', { configurable: true, get: () => holdSince > 0 || blocked.call(batcher) })
+  const { app, since } = await heldOnTruncation(dir, f, first)
   appendFileSync(f, lines('A', 0, 100))
   await until(() => first.events.length === 100, 10_000, 'generation A')
   copyFileSync(f, f + '.1')
   truncateSync(f, 0)
   appendFileSync(f, lines('B', 0, 50))
-  await until(() => holdSince > 0 && app.stats.truncations === 1, 10_000, 'the truncation seen, reading held')
+  await until(() => since() > 0 && app.stats.truncations === 1, 10_000, 'the truncation seen, reading held')
   await app.stop()
   t.equal(registry(dir)[0]!.generation, 1, 'the new generation is on disk')
   t.equal(registry(dir)[0]!.offset, 0)
-  const bornAfter = async (ms: number): Promise<void> => {
-    const probe = join(dir, 'probe')
-    await until(() => {
-      writeFileSync(probe, '')
-      const later = statSync(probe).birthtimeMs > ms
-      unlinkSync(probe)
-      return later
-    }, 5_000, 'the file-system clock moved')
-  }
-  await bornAfter(Date.parse(JSON.parse(readFileSync(join(dir, 'data', 'registry.json'), 'utf8')).files[0].updated))
+  await bornAfter(dir, Date.parse(JSON.parse(readFileSync(join(dir, 'data', 'registry.json'), 'utf8')).files[0].updated))
   copyFileSync(f, f + '.2')
   truncateSync(f, 0)
   appendFileSync(f, lines('C', 0, 50))
-  await bornAfter(statSync(f + '.2').birthtimeMs)
+  await bornAfter(dir, statSync(f + '.2').birthtimeMs)
   copyFileSync(f, f + '.3')
   truncateSync(f, 0)
   appendFileSync(f, lines('D', 0, 50))
