@@ -29,7 +29,7 @@ export interface AggregatorInput {
 export type Deliver = (events: LogEvent[]) => Promise<void>
 export type InputFactory = (deliver: Deliver) => AggregatorInput
 
-export interface AggregatorInit {
+interface AggregatorInit {
   logger: Logger
   metrics: MetricsRegistry
   pipeline: Pipeline

@@ -23,7 +23,7 @@ import { statusRoutes } from './status-routes.ts'
 // still starting terminates them at once (they serve nothing yet).
 
 /** IPC messages, primary ⇄ worker. */
-export const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready', startupFailed: 'logyard:startup-failed' } as const
+const Msg = { report: 'logyard:report', reportReply: 'logyard:report-reply', stop: 'logyard:stop', ready: 'logyard:ready', startupFailed: 'logyard:startup-failed' } as const
 
 interface ReportRequest { type: typeof Msg.report; id: number }
 interface ReportReply { type: typeof Msg.reportReply; id: number; health: Health; snapshot: MetricsSnapshot; status?: WorkerStatus | undefined }
@@ -32,7 +32,7 @@ interface StopMessage { type: typeof Msg.stop }
 interface StartupFailedMessage { type: typeof Msg.startupFailed; exitCode: number; code: string; message: string }
 type WorkerMessage = ReportReply | ReadyMessage | StartupFailedMessage
 
-export interface PrimaryOptions {
+interface PrimaryOptions {
   workers: number
   logger: Logger
   /** HTTP ops listen address; unset → no endpoint. */
@@ -264,7 +264,7 @@ export class ClusterPrimary {
   }
 }
 
-export interface WorkerHooks {
+interface WorkerHooks {
   report(): { health: Health; snapshot: MetricsSnapshot; status?: WorkerStatus }
   stop(): void
 }

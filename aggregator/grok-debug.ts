@@ -11,7 +11,7 @@ import { GrokStage, grokSpec, type GrokOptions } from './stages/grok.ts'
 // GrokStage (worker thread and watchdog included) runs the lines as events
 // and each result says whether it matched, timed out, and what it cost.
 
-export interface GrokDebugFlags {
+interface GrokDebugFlags {
   ecs?: string
   patternsDir?: string[]
   timeoutMillis?: number
@@ -33,14 +33,14 @@ export function debugStage(options: GrokOptions, patternsDir = defaultPatternsDi
   return new GrokStage(options, { logger: silentLogger(), metrics: new MetricsRegistry(), id: 'grok', patternsDir })
 }
 
-export interface LineResult {
+interface LineResult {
   event: LogEvent
   matched: boolean
   timedOut: boolean
 }
 
 /** The fields a stage reads (message, or the keys of its match map). */
-export function sourceFields(options: GrokOptions): string[] {
+function sourceFields(options: GrokOptions): string[] {
   return options.match !== undefined && Object.keys(options.match).length > 0 ? Object.keys(options.match) : [options.field ?? 'message']
 }
 

@@ -21,7 +21,7 @@ export interface WorkerReport {
   status?: WorkerStatus | undefined
 }
 
-export interface OpsSource {
+interface OpsSource {
   health(): Health
   metrics(): string | Promise<string>
 }

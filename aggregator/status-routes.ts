@@ -32,7 +32,7 @@ export const GROK_LIMITS = {
 
 export const statusRefusalReasons = ['grok_busy', 'grok_rate', 'grok_too_large'] as const
 
-export interface StatusRoutesOptions {
+interface StatusRoutesOptions {
   /** The /status document. */
   status: () => Record<string, unknown> | Promise<Record<string, unknown>>
   /** Configured grok stages the debugger may run: id (e.g. "1:grok") → validated options. */

@@ -14,7 +14,7 @@ import type { FailureSample } from './pipeline/failures.ts'
 
 export const SENDERS_PER_WORKER = 20
 export const SENDERS_SHOWN = 20
-export const FAILURES_SHOWN = 5
+const FAILURES_SHOWN = 5
 /** Samples kept for the sparklines (at ~1 s apart: the last 5 minutes). */
 export const HISTORY = 300
 /** Window of the bulk latency percentiles (ms). */
@@ -26,7 +26,7 @@ export interface WorkerStatus {
   failures: Record<string, FailureSample[]>
 }
 
-export interface WorkerStatusReport {
+interface WorkerStatusReport {
   worker: number
   snapshot: MetricsSnapshot
   status: WorkerStatus | undefined
@@ -39,7 +39,7 @@ function values(snap: MetricsSnapshot, name: string): [Labels, number][] {
 }
 
 /** Sum of a family's series whose labels include `match`. */
-export function sumOf(snap: MetricsSnapshot, name: string, match: Labels = {}): number {
+function sumOf(snap: MetricsSnapshot, name: string, match: Labels = {}): number {
   let n = 0
   for (const [labels, v] of values(snap, name)) {
     let ok = true
@@ -50,7 +50,7 @@ export function sumOf(snap: MetricsSnapshot, name: string, match: Labels = {}): 
 }
 
 /** label value → summed value, for one label of a family. */
-export function byLabel(snap: MetricsSnapshot, name: string, label: string, match: Labels = {}): Record<string, number> {
+function byLabel(snap: MetricsSnapshot, name: string, label: string, match: Labels = {}): Record<string, number> {
   const out: Record<string, number> = {}
   for (const [labels, v] of values(snap, name)) {
     const key = labels[label]

@@ -12,7 +12,7 @@ import { ackFrame, FrameType, Version } from '../core/lumberjack/frame-types.ts'
 // window is parsed as a check that the payload is the JSON it claims to be.
 // Anything unexpected throws: a bench must not count bytes it did not get.
 
-export interface AckReceiverTls {
+interface AckReceiverTls {
   cert: string
   key: string
   ca: string

@@ -65,7 +65,7 @@ export async function measure<T>(fn: () => Promise<T> | T): Promise<Measured<T>>
   }
 }
 
-export function round(n: number, digits = 3): number {
+function round(n: number, digits = 3): number {
   const f = 10 ** digits
   return Math.round(n * f) / f
 }

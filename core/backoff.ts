@@ -2,7 +2,7 @@
 // "full jitter"): delay = random(0, min(max, initial * 2^attempt)).
 // A floor keeps reconnect loops from spinning when random() is tiny.
 
-export interface BackoffOptions {
+interface BackoffOptions {
   initial: number // ms
   max: number // ms
   floor?: number // ms, default initial / 4

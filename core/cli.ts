@@ -13,7 +13,7 @@ export interface CliFlag {
   doc: string
 }
 
-export interface ParsedArgs {
+interface ParsedArgs {
   flags: Record<string, string | true>
   positional: string[]
 }

@@ -25,7 +25,7 @@ export type ErrorCode = (typeof errorCodes)[number]
 
 const kBrand = Symbol('logyard.error')
 
-export interface ErrorDetails {
+interface ErrorDetails {
   cause?: unknown
   path?: string
   offset?: number
@@ -117,12 +117,6 @@ export class CheckpointError extends LogyardError {
 export class IoError extends LogyardError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('LY_IO', message, details)
-  }
-}
-
-export class BulkRejectedError extends LogyardError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super('LY_ES_BULK', message, details)
   }
 }
 

@@ -39,7 +39,7 @@ export interface OpsResponse {
  */
 export type OpsRoute = (query: URLSearchParams, ctx: { peer: string | undefined; refuse(reason: string, detail: string): void }) => OpsResponse | Promise<OpsResponse>
 
-export interface OpsServerOptions {
+interface OpsServerOptions {
   listen: string // host:port
   health: () => Health
   metrics: () => string | Promise<string>
@@ -71,8 +71,8 @@ export function checkListen(value: string): string | undefined {
 }
 
 export const OPS_MAX_CONNECTIONS = 64
-export const OPS_IDLE_TIMEOUT_MS = 30_000
-export const OPS_HEADERS_TIMEOUT_MS = 10_000
+const OPS_IDLE_TIMEOUT_MS = 30_000
+const OPS_HEADERS_TIMEOUT_MS = 10_000
 
 export async function startOpsServer(options: OpsServerOptions): Promise<Server> {
   const { host, port } = parseListen(options.listen, '127.0.0.1')

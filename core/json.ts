@@ -24,8 +24,8 @@ export function safeStringify(value: unknown): string {
 }
 
 /** How deep and how wide safeStringify copies; beyond, a placeholder string. */
-export const SAFE_MAX_DEPTH = 64
-export const SAFE_MAX_ENTRIES = 100_000
+const SAFE_MAX_DEPTH = 64
+const SAFE_MAX_ENTRIES = 100_000
 
 /**
  * A copy JSON.stringify cannot fail on: BigInt written exactly, a reference to

@@ -5,7 +5,7 @@ export type { Logger }
 // JSON lines on stdout (journald collects them). One root logger per process;
 // components take `logger.child({ component: 'tail' })`.
 
-export interface LoggerOptions {
+interface LoggerOptions {
   name: string
   level?: LevelWithSilent
   /** Write to this fd instead of stdout (tests use 2 to keep stdout for data). */

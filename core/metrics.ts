@@ -1,7 +1,7 @@
 // A tiny Prometheus text-format registry. Counters and gauges are plain
 // numbers on objects the hot path already holds; rendering reads them.
 
-export type MetricType = 'counter' | 'gauge' | 'histogram'
+type MetricType = 'counter' | 'gauge' | 'histogram'
 
 interface Series {
   labels: Record<string, string>
@@ -22,7 +22,7 @@ export class Counter {
   }
 }
 
-export class Gauge {
+class Gauge {
   value = 0
   set(n: number): void {
     this.value = n

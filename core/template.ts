@@ -19,7 +19,7 @@ import type { LogEvent } from './event.ts'
 // the ISO timestamp string when it is UTC (`…Z`), and day-only patterns reuse
 // the previous text while events stay on the same day — no Date objects.
 
-export interface TemplateOptions {
+interface TemplateOptions {
   /** Replacement for a missing field; unset → the reference is left as written. */
   missing?: string
   /** Treat lists and objects as missing instead of formatting them. */

@@ -13,7 +13,7 @@ import { childPids, RssSampler } from './rss.ts'
 // this object and is stopped by its pid.
 
 const root = join(import.meta.dirname, '..')
-export const haproxyBin = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))
+const haproxyBin = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))
 
 export interface ChainOptions {
   dir: string

@@ -33,7 +33,7 @@ function treeKiB(pid: number): number {
   return sum
 }
 
-export interface Tracked {
+interface Tracked {
   name: string
   pids: () => number[]
   tree?: boolean

@@ -42,7 +42,7 @@ export interface Scenario {
   run(ctx: Context, name: string): Promise<Result>
 }
 
-export interface Body {
+interface Body {
   chain: Chain
   writer: SeqWriter
   /** ms since the epoch by which the body must be done writing. */
@@ -55,7 +55,7 @@ export interface Body {
  * counts. The forwarder is started before the body unless `startForwarder`
  * is false.
  */
-export interface ChainExtras {
+interface ChainExtras {
   startForwarder?: boolean
   /** Sequence numbers held outside Elasticsearch (the DLQ), read at tally time. */
   also?: (dir: string) => number[]

@@ -13,14 +13,14 @@ export interface Tally {
   duplicates: number
 }
 
-export async function count(es: ElasticsearchInstance, index: string): Promise<number> {
+async function count(es: ElasticsearchInstance, index: string): Promise<number> {
   await es.client.indices.refresh({ index, ignore_unavailable: true })
   const r = (await es.client.count({ index, ignore_unavailable: true } as never)) as { count: number }
   return r.count
 }
 
 /** `also`: sequence numbers held elsewhere (the dead-letter queue), counted like documents. */
-export async function tally(es: ElasticsearchInstance, index: string, written: number, also: () => number[] = () => []): Promise<Tally> {
+async function tally(es: ElasticsearchInstance, index: string, written: number, also: () => number[] = () => []): Promise<Tally> {
   const extra = also()
   const documents = (await count(es, index)) + extra.length
   const seen = new Uint8Array(written)

@@ -16,7 +16,7 @@ import { forwarderStatus } from './status.ts'
 // Wires the forwarder: registry → tailer → batcher → publisher, the registry
 // flush timer, the ops endpoint and the graceful stop.
 
-export interface ForwarderAppOptions {
+interface ForwarderAppOptions {
   config: ForwarderConfig
   logger: Logger
   /** Builds the output; called once the agent identity is known. */

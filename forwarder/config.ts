@@ -6,10 +6,10 @@ import { outputSpec, type OutputOptions } from './ship/output-spec.ts'
 // The forwarder's whole option table. Config keys are the property names of
 // ForwarderConfig; validate() returns a frozen, fully defaulted copy.
 
-export const readFromValues = ['beginning', 'end'] as const
+const readFromValues = ['beginning', 'end'] as const
 export type ReadFrom = (typeof readFromValues)[number]
 
-export const multilineMatchValues = ['after', 'before'] as const
+const multilineMatchValues = ['after', 'before'] as const
 export type MultilineMatch = (typeof multilineMatchValues)[number]
 
 function checkRegExp(value: string): string | void {
@@ -34,7 +34,7 @@ const multilineSpec: Spec = {
   },
 }
 
-export const inputSpec: Spec = {
+const inputSpec: Spec = {
   type: 'object',
   doc: 'one group of files tailed the same way',
   fields: {

@@ -15,7 +15,7 @@ export interface AgentInfo {
   version: string
 }
 
-export interface StaticParts {
+interface StaticParts {
   fields: Readonly<Record<string, unknown>>
   tags: readonly string[]
 }

@@ -13,8 +13,8 @@ import type { Fingerprint } from './tail/fingerprint.ts'
 // there); a registry that does not parse is renamed aside to
 // registry.json.corrupt-<time> and the forwarder starts from read_from.
 
-export const REGISTRY_FILE = 'registry.json'
-export const REGISTRY_VERSION = 1
+const REGISTRY_FILE = 'registry.json'
+const REGISTRY_VERSION = 1
 
 export interface RegistryEntry {
   /** device:inode */
@@ -46,7 +46,7 @@ export function idBase(id: string, generation: number | undefined): string {
   return generation ? `${id}.${generation.toString(16)}` : id
 }
 
-export interface RegistryFile {
+interface RegistryFile {
   version: number
   written: string
   files: RegistryEntry[]
@@ -261,7 +261,7 @@ export class Registry {
 }
 
 /** writeAtomic without blocking the event loop. */
-export async function writeAtomicAsync(dir: string, file: string, tmp: string, text: string): Promise<void> {
+async function writeAtomicAsync(dir: string, file: string, tmp: string, text: string): Promise<void> {
   const fh = await openP(tmp, 'w', 0o640)
   try {
     await fh.writeFile(text, 'utf8')

@@ -18,7 +18,7 @@ import type { Tailer } from './tail/tailer.ts'
 // plus each connection to an aggregator. At most MAX_FILES files, the most
 // lagging first; files_total says how many there are.
 
-export const MAX_FILES = 500
+const MAX_FILES = 500
 
 export interface FileStatus {
   path: string

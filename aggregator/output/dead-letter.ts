@@ -36,7 +36,7 @@ import { safeStringify } from '../../core/json.ts'
 
 export const WhenFull = { dropOldest: 'drop_oldest', dropNewest: 'drop_newest', block: 'block' } as const
 export type WhenFull = (typeof WhenFull)[keyof typeof WhenFull]
-export const allowedWhenFull = Object.values(WhenFull)
+const allowedWhenFull = Object.values(WhenFull)
 
 export interface DeadLetterConfig {
   path: string
@@ -72,7 +72,7 @@ export interface DeadLetterSink {
   close(): Promise<void>
 }
 
-export interface DeadLetterDeps {
+interface DeadLetterDeps {
   logger: Logger
   metrics: MetricsRegistry
 }

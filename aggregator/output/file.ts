@@ -22,8 +22,8 @@ import type { Output } from './output.ts'
 // of them; files keep the order of write() calls. @metadata is left out
 // unless `metadata: true`.
 
-export const Codec = { jsonLines: 'json_lines' } as const
-export const allowedCodecs = Object.values(Codec)
+const Codec = { jsonLines: 'json_lines' } as const
+const allowedCodecs = Object.values(Codec)
 
 export interface FileOutputConfig {
   path: string
@@ -46,7 +46,7 @@ export const fileOutputSpec: Spec = {
   },
 }
 
-export interface FileOutputDeps {
+interface FileOutputDeps {
   logger: Logger
   metrics: MetricsRegistry
 }

@@ -21,8 +21,8 @@ import type { Output } from './output.ts'
 //   const out = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
 //   await out.write(events); out.busy; out.on('drain', …); out.healthy(); await out.close(deadlineMs)
 
-export { deadLetterSpec, elasticsearchOutputSpec, opensearchOutputSpec, fileOutputSpec, blackholeSpec }
-export type { DeadLetterConfig, ElasticsearchOutputConfig, FileOutputConfig, BlackholeConfig, Output }
+export { deadLetterSpec }
+export type { DeadLetterConfig, ElasticsearchOutputConfig, FileOutputConfig, BlackholeConfig }
 
 export interface OutputConfig {
   elasticsearch?: ElasticsearchOutputConfig
@@ -46,7 +46,7 @@ export const outputSpec: Spec = {
   },
 }
 
-export interface OutputDeps {
+interface OutputDeps {
   logger: Logger
   metrics: MetricsRegistry
   /** The validated top-level `dead_letter` section; unset → refused documents are logged and counted, then dropped. */
@@ -54,7 +54,7 @@ export interface OutputDeps {
 }
 
 /** Several outputs behind one: every event goes to all of them. Also owns the dead-letter queue. */
-export class FanOut extends EventEmitter implements Output {
+class FanOut extends EventEmitter implements Output {
   readonly type: string
   readonly outputs: readonly Output[]
   readonly #deadLetter: DeadLetterSink

@@ -13,13 +13,13 @@ export interface FailureSample {
   line: string
 }
 
-export const FAILURE_SAMPLES_PER_STAGE = 5
+const FAILURE_SAMPLES_PER_STAGE = 5
 export const FAILURE_LINE_CHARS = 300
 const SAMPLE_INTERVAL_MS = 200
 const MAX_SCAN = 1000
 
 /** The part of an event shown for a failure: its message, else its JSON, cut short. */
-export function failureLine(event: LogEvent, chars = FAILURE_LINE_CHARS): string {
+function failureLine(event: LogEvent, chars = FAILURE_LINE_CHARS): string {
   const m = event.message
   let text: string
   if (typeof m === 'string') text = m.length > chars ? m.slice(0, chars) : m

@@ -48,7 +48,7 @@ export function validatePipeline(items: readonly unknown[], modules: readonly St
   })
 }
 
-export interface PipelineContext {
+interface PipelineContext {
   logger: Logger
   metrics: MetricsRegistry
   patternsDir: string

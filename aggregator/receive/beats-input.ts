@@ -66,7 +66,7 @@ function agentOf(event: LogEvent | undefined): string {
   return `${type} ${name}`.trim().slice(0, 128)
 }
 
-export interface BeatsInputDeps {
+interface BeatsInputDeps {
   logger: Logger
   metrics: MetricsRegistry
   deliver: (events: LogEvent[]) => Promise<void>

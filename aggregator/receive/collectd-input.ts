@@ -50,8 +50,8 @@ import { defaultTypesDbPath, loadTypesDb } from '../parse/collectd/types-db.ts'
 // With reuse_port off, or when listening on port 0, workers share the
 // primary's socket handle (node:cluster's default for dgram).
 
-export const dropReasons = ['queue_full', 'deliver_failed', 'shutdown'] as const
-export type DropReason = (typeof dropReasons)[number]
+const dropReasons = ['queue_full', 'deliver_failed', 'shutdown'] as const
+type DropReason = (typeof dropReasons)[number]
 
 export interface CollectdInputOptions {
   listen: string
@@ -116,7 +116,7 @@ function checkTarget(ref: string): string | void {
   }
 }
 
-export interface CollectdInputDeps {
+interface CollectdInputDeps {
   logger: Logger
   metrics: MetricsRegistry
   /** Called with one batch at a time; resolves when the events are safe. */

@@ -5,11 +5,11 @@ import type { Stage, StageModule } from '../pipeline/stage.ts'
 // drop: removes the events it sees (usually behind a `when:`). `percentage`
 // drops only that share of them, sampled at random, as Logstash's drop does.
 
-export interface DropOptions {
+interface DropOptions {
   percentage: number
 }
 
-export const dropSpec: Spec = {
+const dropSpec: Spec = {
   type: 'object',
   doc: 'drop events (use with when:)',
   fields: {

@@ -12,10 +12,10 @@ import { compileTemplate } from '../../core/template.ts'
 // Values may reference other fields with %{field}. A value that cannot be
 // converted is left as it was, the event tagged `_mutate_error`.
 
-export const convertTypes = ['integer', 'float', 'string', 'boolean'] as const
+const convertTypes = ['integer', 'float', 'string', 'boolean'] as const
 export type ConvertType = (typeof convertTypes)[number]
 
-export interface GsubRule {
+interface GsubRule {
   field: string
   pattern: string
   replacement: string

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.ts'
 
 const reference = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}/g
 
-export function substituteEnv(text: string, path: string, env: NodeJS.ProcessEnv): string {
+function substituteEnv(text: string, path: string, env: NodeJS.ProcessEnv): string {
   if (!text.includes('${')) return text
   return text.replace(reference, (whole, escape: string, name: string, fallback: string | undefined) => {
     if (escape) return whole.slice(1)

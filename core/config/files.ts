@@ -24,7 +24,7 @@ function describe(value: string): string {
 }
 
 /** A certificate (or CA bundle): readable and at least one parseable X.509 certificate. Returns the PEM text. */
-export function checkCertificate(value: string, key: string): string {
+function checkCertificate(value: string, key: string): string {
   const pem = readPemValue(value, key)
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
   if (!blocks) throw new ConfigError(key, `${describe(value)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)
@@ -39,7 +39,7 @@ export function checkCertificate(value: string, key: string): string {
 }
 
 /** A private key: readable and parseable (unencrypted PEM). Returns the PEM text. */
-export function checkPrivateKey(value: string, key: string): string {
+function checkPrivateKey(value: string, key: string): string {
   const pem = readPemValue(value, key)
   try {
     createPrivateKey(pem)

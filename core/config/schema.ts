@@ -48,7 +48,7 @@ function range(path: string, n: number, min: number | undefined, max: number | u
   if (max !== undefined && n > max) fail(path, `must be at most ${show(max)}, got ${show(n)}`)
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
   /**
    * A configuration file (YAML) is being validated: a bare number as a
    * duration is refused unless it is 0 — `timeout: 30` is 30 seconds in
@@ -206,7 +206,7 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-export interface DocRow {
+interface DocRow {
   key: string
   type: string
   default: string

@@ -39,7 +39,7 @@ export function redactAddress(value: string): string {
 }
 
 /** Checks a `host:port` port text: digits only, 1-65535. */
-export function portProblem(port: string): string | undefined {
+function portProblem(port: string): string | undefined {
   if (!/^\d+$/.test(port)) return `port must be a number, got ${JSON.stringify(port)}`
   const n = Number(port)
   if (n < 1 || n > 65535) return `port must be 1-65535, got ${n}`

@@ -18,7 +18,7 @@
 const kMaxDepth = 64
 
 /** Marks a number as a float64 for Go-style formatting. */
-export class GoFloat {
+class GoFloat {
   readonly value: number
   constructor(value: number) {
     this.value = value

@@ -19,8 +19,8 @@ import { readPem, readPemList } from './pem.ts'
 // time (failover: random start, next host after a failure).
 // Events: 'drain' (busy went false after a caller saw it true).
 
-export const verificationModes = ['full', 'certificate', 'none'] as const
-export type VerificationMode = (typeof verificationModes)[number]
+const verificationModes = ['full', 'certificate', 'none'] as const
+type VerificationMode = (typeof verificationModes)[number]
 
 export interface ClientTlsOptions {
   /** CA(s) to trust for the server certificate; absent → Node's default CAs. */
@@ -45,7 +45,7 @@ export interface ClientOptions {
   max_event_bytes: number
 }
 
-export const DEFAULT_PORT = 5044
+const DEFAULT_PORT = 5044
 
 export const lumberjackClientSpec: Spec = {
   type: 'object',

@@ -25,7 +25,7 @@ const CHUNK_BYTES = 32 << 10
 /** Idle streams kept per level; more are made while more windows compress at once, and closed after. */
 const KEEP_PER_LEVEL = 2
 
-export type DeflateDone = (err: Error | null, body: Buffer[], bodyBytes: number) => void
+type DeflateDone = (err: Error | null, body: Buffer[], bodyBytes: number) => void
 
 export class WindowDeflate {
   readonly level: number

@@ -12,7 +12,7 @@
 // (a level of nesting takes at least 1 byte, an entry at least 2), so the
 // ordinary ~1 KiB event never pays for it.
 
-export interface EventLimits {
+interface EventLimits {
   /** Deepest nesting of objects/arrays accepted (the top-level object is depth 1). */
   maxDepth: number
   /** Most keys + array elements accepted in one event, all levels together. */
@@ -21,7 +21,7 @@ export interface EventLimits {
 
 export const defaultEventLimits: Readonly<EventLimits> = Object.freeze({ maxDepth: 1000, maxEntries: 100_000 })
 
-export const EVENT_LIMIT_TAG = '_eventlimit'
+const EVENT_LIMIT_TAG = '_eventlimit'
 const MAX_KEPT_STRING = 32 * 1024
 
 /** Payload size below which no event can break `limits` (so the walk is skipped). */

@@ -59,7 +59,7 @@ export function encodeWindow(payloads: readonly (string | Buffer)[], level: numb
 }
 
 /** The `2W` + `2C` header (12 bytes) of a compressed window of `count` events whose zlib body is `bodyBytes` long. */
-export function compressedWindowHeader(count: number, bodyBytes: number): Buffer {
+function compressedWindowHeader(count: number, bodyBytes: number): Buffer {
   const head = windowHeader(count, COMPRESSED_HEADER_BYTES)
   head[6] = Version.v2
   head[7] = FrameType.compressed

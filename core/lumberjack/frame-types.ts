@@ -2,7 +2,6 @@
 // big-endian u32.
 
 export const Version = { v1: 0x31, v2: 0x32 } as const
-export type VersionByte = (typeof Version)[keyof typeof Version]
 
 export const FrameType = {
   window: 0x57, // 'W'
@@ -11,7 +10,6 @@ export const FrameType = {
   ack: 0x41, // 'A'
   data: 0x44, // 'D' (v1 key/value)
 } as const
-export type FrameTypeByte = (typeof FrameType)[keyof typeof FrameType]
 
 export const WINDOW_FRAME_BYTES = 6
 export const JSON_HEADER_BYTES = 10

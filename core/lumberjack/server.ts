@@ -19,8 +19,8 @@ import { createServerCounters, type ServerCounters } from './server-counters.ts'
 // for the per-connection rules. Events: 'connection' (PeerInfo),
 // 'connectionClosed' (PeerInfo, LogyardError | undefined).
 
-export const clientAuthModes = ['none', 'optional', 'required'] as const
-export type ClientAuth = (typeof clientAuthModes)[number]
+const clientAuthModes = ['none', 'optional', 'required'] as const
+type ClientAuth = (typeof clientAuthModes)[number]
 
 export interface ServerTlsOptions {
   /** Server certificate chain: a PEM file path or inline PEM. */

@@ -4,7 +4,7 @@
 // its batches in send order with the end offset it reached in each, and on
 // every ack pops the acknowledged head.
 
-export interface AckBatch {
+interface AckBatch {
   done: boolean
 }
 

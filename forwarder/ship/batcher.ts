@@ -15,7 +15,7 @@ const EMPTY = Buffer.alloc(0)
 // busy; `blocked` is then true and the tailer stops reading (back-pressure by refusal, no unbounded queue):
 // the logs wait on disk, memory stays flat.
 
-export interface BatcherOptions {
+interface BatcherOptions {
   batchSize: number
   batchBytes: number
   linger: number
@@ -57,7 +57,7 @@ function copyChunks(chunks: readonly Buffer[], into: Buffer): void {
   }
 }
 
-export class Batch {
+class Batch {
   /** The chunk being written, and the bytes of frames in it. */
   chunk: Buffer = EMPTY
   pos = 0

@@ -21,7 +21,7 @@ export function fileKey(dev: number | bigint, ino: number | bigint): string {
   return `${dev}:${ino}`
 }
 
-export function checksum(bytes: Buffer): string {
+function checksum(bytes: Buffer): string {
   return createHash('sha1').update(bytes).digest('hex')
 }
 

@@ -18,7 +18,7 @@ import { readHead } from './fingerprint.ts'
 //    mount): stalled() names the oldest, and /healthz reports it.
 
 const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = constants
-export const OPEN_FLAGS = O_RDONLY | O_NONBLOCK | O_NOFOLLOW
+const OPEN_FLAGS = O_RDONLY | O_NONBLOCK | O_NOFOLLOW
 
 const openP = promisify(open)
 const fstatP = promisify(fstat)

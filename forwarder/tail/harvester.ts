@@ -10,7 +10,7 @@ import { Multiline, type EventSink } from './multiline.ts'
 // splitter, multiline joiner and acknowledgement order. The tailer does the
 // I/O; a harvester turns the bytes it is given into events.
 
-export interface HarvesterCounters {
+interface HarvesterCounters {
   lines: number
   events: number
 }

@@ -25,7 +25,7 @@ export interface ScanReport {
   limited(reason: ScanLimit, path: string): void
 }
 
-export interface ScanOptions {
+interface ScanOptions {
   followSymlinks: boolean
   /** With followSymlinks: directories a link may lead into besides the globs' fixed parts. */
   targetDirs: readonly string[]
@@ -35,7 +35,7 @@ export interface ScanOptions {
   track: <T>(op: string, path: string, p: Promise<T>) => Promise<T>
 }
 
-export interface ScanResult {
+interface ScanResult {
   paths: string[]
   /** False when maxEntries cut the walk short: paths not returned may still exist. */
   complete: boolean

@@ -46,7 +46,7 @@ const LIMIT_LOG_EVERY_MS = 60_000
 // Skipped paths remembered between scans (each scan forgets the ones gone).
 const MAX_SKIPPED_REMEMBERED = 65_536
 
-export type SkipReason = 'symlink' | 'symlink_target' | 'not_regular'
+type SkipReason = 'symlink' | 'symlink_target' | 'not_regular'
 
 export class TailStats {
   bytesRead = 0
@@ -72,7 +72,7 @@ export class TailStats {
   }
 }
 
-export interface TailerOptions {
+interface TailerOptions {
   config: ForwarderConfig
   registry: Registry
   batcher: Batcher

@@ -7,7 +7,7 @@ import { globBase, globDepth, within, type PathMatcher } from './scanner.ts'
 // within a second and a growing file is read at once. The periodic rescan in
 // the tailer stays the safety net for anything an event misses.
 
-export interface WatchSink {
+interface WatchSink {
   added(path: string): void
   changed(path: string): void
   removed(path: string): void

@@ -14,7 +14,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const nodeBin = process.execPath
 export const mainTs = join(repoRoot, 'forwarder/main.ts')
 
-export interface Received {
+interface Received {
   message: string
   offset: number
   path: string
@@ -71,7 +71,7 @@ export class Receiver {
   }
 }
 
-export interface ForwarderChild {
+interface ForwarderChild {
   child: ChildProcess
   /** Parsed JSON log lines so far. */
   logs: () => Record<string, any>[]

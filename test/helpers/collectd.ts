@@ -10,9 +10,9 @@ import { join } from 'node:path'
 // network plugin sending to our input at the given security level. Everything
 // lives in a temp dir that stop() removes.
 
-export const collectdBinary = '/usr/sbin/collectd'
+const collectdBinary = '/usr/sbin/collectd'
 
-export interface StartCollectdOptions {
+interface StartCollectdOptions {
   port: number
   /** where our input listens; default 127.0.0.1 (use ::1 for IPv6) */
   host?: string
@@ -27,7 +27,7 @@ export interface StartCollectdOptions {
   plugins?: string[]
 }
 
-export interface RunningCollectd {
+interface RunningCollectd {
   /** PUTVAL through the unixsock plugin, e.g. `PUTVAL "h/exact/counter" interval=1 N:18446744073709551615`; resolves with collectd's reply line. */
   command(line: string): Promise<string>
   /** collectd's own log so far (for failure messages). */
@@ -40,7 +40,7 @@ function quote(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 }
 
-export function collectdInstalled(): boolean {
+function collectdInstalled(): boolean {
   return existsSync(collectdBinary)
 }
 

@@ -31,7 +31,7 @@ import { Client } from '@elastic/elasticsearch'
 // a private node can give (`settings`, `security`); then a node is started
 // anyway. halt()/resume()/restart() need a private node.
 
-export const ES_VERSION = '8.19.21'
+const ES_VERSION = '8.19.21'
 
 /**
  * A server whose Maven Central integ-test-zip this harness can run: Elasticsearch
@@ -52,7 +52,7 @@ export interface Distribution {
   java: { min: number; max: number }
 }
 
-export const ELASTICSEARCH: Distribution = {
+const ELASTICSEARCH: Distribution = {
   product: 'elasticsearch',
   title: `Elasticsearch ${ES_VERSION}`,
   version: ES_VERSION,
@@ -132,7 +132,7 @@ export function elasticsearchZip(): Promise<string> {
   return distributionZip(ELASTICSEARCH)
 }
 
-export async function distributionZip(dist: Distribution): Promise<string> {
+async function distributionZip(dist: Distribution): Promise<string> {
   const url = dist.url
   const dir = cacheDir()
   const zip = join(dir, `${dist.product}-${dist.version}.zip`)
@@ -236,7 +236,7 @@ function javaMajor(javaHome: string): number {
  * /usr/lib/jvm/java-17-openjdk-amd64, else the first fitting one under /usr/lib/jvm
  * (sorted by name: temurin-25-jdk-amd64 for OpenSearch 3.x).
  */
-export function javaHome(dist: Distribution = ELASTICSEARCH): string {
+function javaHome(dist: Distribution = ELASTICSEARCH): string {
   const candidates: string[] = []
   const own = process.env[`${dist.envPrefix}_JAVA_HOME`]
   if (own) candidates.push(own)

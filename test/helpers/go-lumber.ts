@@ -43,7 +43,7 @@ function fresh(bin: string, src: string): boolean {
 }
 
 /** Builds (when stale) and returns the paths of the two programs. */
-export function goLumberBinaries(): { client: string; server: string } {
+function goLumberBinaries(): { client: string; server: string } {
   if (built) return built
   const client = join(binDir, 'lumber-client')
   const server = join(binDir, 'lumber-server')
@@ -61,7 +61,7 @@ export function goLumberBinaries(): { client: string; server: string } {
   return built
 }
 
-export interface GoClientTls {
+interface GoClientTls {
   ca?: string
   cert?: string
   key?: string
@@ -69,7 +69,7 @@ export interface GoClientTls {
   serverName?: string
 }
 
-export interface GoClientOptions {
+interface GoClientOptions {
   addr: string
   /** JSON object texts, one per event. */
   events: readonly string[]
@@ -81,7 +81,7 @@ export interface GoClientOptions {
   killAfterMs?: number
 }
 
-export interface GoClientResult {
+interface GoClientResult {
   acked: number
   windows: number
   error?: string
@@ -123,20 +123,20 @@ export function runGoLumberClient(o: GoClientOptions): Promise<GoClientResult> {
   })
 }
 
-export interface GoServerOptions {
+interface GoServerOptions {
   tls?: { cert: string; key: string; clientCa?: string }
   keepalive?: string
   ackDelay?: string
   maxWindow?: number
 }
 
-export interface GoServerBatch {
+interface GoServerBatch {
   batch: number
   remote: string
   events: Record<string, unknown>[]
 }
 
-export interface GoLumberServer {
+interface GoLumberServer {
   host: string
   port: number
   readonly batches: GoServerBatch[]

@@ -5,7 +5,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 // window "indexed but not yet acknowledged" made wide enough to crash a
 // process in it. Everything else passes unchanged.
 
-export interface HoldProxy {
+interface HoldProxy {
   url: string
   /** While true, _bulk answers are kept back (the request reached Elasticsearch). */
   holding: boolean

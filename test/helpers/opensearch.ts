@@ -20,8 +20,8 @@ import { attach, distributionHome, startNode, type ClientFactory, type Distribut
 // `OPENSEARCH_URL` set → nothing is started for calls without settings: the
 // cluster at that URL is used.
 
-export const OPENSEARCH_2_VERSION = '2.19.6'
-export const OPENSEARCH_3_VERSION = '3.6.0'
+const OPENSEARCH_2_VERSION = '2.19.6'
+const OPENSEARCH_3_VERSION = '3.6.0'
 
 function distribution(version: string): Distribution {
   const major = Number(version.split('.')[0])
@@ -35,12 +35,12 @@ function distribution(version: string): Distribution {
   }
 }
 
-export const OPENSEARCH_2 = distribution(OPENSEARCH_2_VERSION)
-export const OPENSEARCH_3 = distribution(OPENSEARCH_3_VERSION)
+const OPENSEARCH_2 = distribution(OPENSEARCH_2_VERSION)
+const OPENSEARCH_3 = distribution(OPENSEARCH_3_VERSION)
 
-export type OpenSearchInstance = ElasticsearchInstance<Client>
+type OpenSearchInstance = ElasticsearchInstance<Client>
 
-export interface OpenSearchOptions extends Omit<ElasticsearchOptions, 'security' | 'tls'> {
+interface OpenSearchOptions extends Omit<ElasticsearchOptions, 'security' | 'tls'> {
   /** '2' (2.19.x, default) or '3' (3.x), or an exact version published on Maven Central. */
   version?: string
 }
@@ -57,7 +57,7 @@ function pick(version: string | undefined): Distribution {
 }
 
 /** Unpacks (downloading once) the given OpenSearch; returns its home dir. */
-export function openSearchHome(version?: string): Promise<string> {
+function openSearchHome(version?: string): Promise<string> {
   return distributionHome(pick(version))
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 // certificate for localhost/127.0.0.1, a client certificate signed by the CA,
 // and an unrelated "rogue" CA + client for negative tests. Nothing committed.
 
-export interface TlsMaterial {
+interface TlsMaterial {
   dir: string
   caFile: string
   serverCertFile: string

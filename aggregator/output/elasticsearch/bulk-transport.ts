@@ -56,7 +56,7 @@ function basicAuth(config: ElasticsearchOutputConfig): { username: string; passw
 }
 
 /** The 8.x client for the configured hosts, auth and TLS. No transport-level retries: the loop owns them. */
-export function createElasticsearchClient(config: ElasticsearchOutputConfig, key = 'output.elasticsearch'): EsClient {
+function createElasticsearchClient(config: ElasticsearchOutputConfig, key = 'output.elasticsearch'): EsClient {
   const auth = config.auth.api_key ? { apiKey: config.auth.api_key } : basicAuth(config)
   const ca = readCa(config, key)
   const tls = config.hosts.some((h) => h.startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
@@ -72,7 +72,7 @@ export function createElasticsearchClient(config: ElasticsearchOutputConfig, key
 }
 
 /** The OpenSearch client for the configured hosts, basic auth and TLS. No transport-level retries. */
-export function createOpenSearchClient(config: ElasticsearchOutputConfig, key = 'output.opensearch'): OsClient {
+function createOpenSearchClient(config: ElasticsearchOutputConfig, key = 'output.opensearch'): OsClient {
   const ca = readCa(config, key)
   const ssl = config.hosts.some((h) => h.startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
   return new OsClient({
@@ -85,7 +85,7 @@ export function createOpenSearchClient(config: ElasticsearchOutputConfig, key = 
   })
 }
 
-export class ElasticsearchTransport implements BulkTransport {
+class ElasticsearchTransport implements BulkTransport {
   readonly product = 'elasticsearch'
   readonly title = 'Elasticsearch'
   readonly client: EsClient
@@ -115,7 +115,7 @@ export class ElasticsearchTransport implements BulkTransport {
   }
 }
 
-export class OpenSearchTransport implements BulkTransport {
+class OpenSearchTransport implements BulkTransport {
   readonly product = 'opensearch'
   readonly title = 'OpenSearch'
   readonly client: OsClient

@@ -8,7 +8,7 @@ import { IndexName } from './index-name.ts'
 
 export const Compression = { gzip: 'gzip', none: 'none' } as const
 export type Compression = (typeof Compression)[keyof typeof Compression]
-export const allowedCompressions = Object.values(Compression)
+const allowedCompressions = Object.values(Compression)
 
 export interface ElasticsearchOutputConfig {
   hosts: string[]

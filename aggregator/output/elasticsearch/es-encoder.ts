@@ -31,7 +31,7 @@ export const BulkOp = { create: 'create', index: 'index' } as const
 export type BulkOp = (typeof BulkOp)[keyof typeof BulkOp]
 export const allowedBulkOps = Object.values(BulkOp)
 
-export interface EncoderOptions {
+interface EncoderOptions {
   /** Index template, e.g. `logs-%{[fields][service]}-%{+yyyy.MM.dd}`. */
   index: string
   /** Value used for a missing field reference in the index template. */

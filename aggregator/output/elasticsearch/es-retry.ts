@@ -21,7 +21,6 @@
 /** What happens to one document. */
 export const ItemVerdict = { ok: 0, duplicate: 1, retry: 2, deadLetter: 3 } as const
 export type ItemVerdict = (typeof ItemVerdict)[keyof typeof ItemVerdict]
-export const itemVerdictNames = ['ok', 'duplicate', 'retry', 'dead_letter'] as const
 
 /** What happens to a whole request. */
 export const RequestVerdict = { items: 'items', retry: 'retry', split: 'split', auth: 'auth', bug: 'bug' } as const
@@ -44,7 +43,7 @@ export interface BulkOutcome {
 }
 
 /** A document's action as sent: `create`/`index`, and whether it carried an `_id`. */
-export interface SentAction {
+interface SentAction {
   op: string
   hasId: boolean
 }

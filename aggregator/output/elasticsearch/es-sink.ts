@@ -53,7 +53,7 @@ const gzip = promisify(gzipCb) as (buf: string | Buffer, options: ZlibOptions) =
 /** Keeps every item (status is always there), so positions still match the request. */
 const FILTER_PATH = 'errors,items.*.status,items.*.error,error,status'
 
-export interface ElasticsearchDeps {
+interface ElasticsearchDeps {
   logger: Logger
   metrics: MetricsRegistry
   deadLetter: DeadLetterSink
@@ -63,7 +63,7 @@ export interface ElasticsearchDeps {
   product?: Product
 }
 
-export interface ElasticsearchStats {
+interface ElasticsearchStats {
   requests: number
   indexed: number
   duplicates: number
@@ -100,7 +100,6 @@ function statusOf(err: unknown): number {
   return typeof meta?.statusCode === 'number' ? meta.statusCode : 0
 }
 
-export { createElasticsearchClient as createClient } from './bulk-transport.ts'
 
 export class ElasticsearchOutput extends EventEmitter implements Output {
   /** "elasticsearch" or "opensearch". */

@@ -9,7 +9,7 @@
 // clusters without the mapper-extras module (the integ-test-zip, some
 // minimal builds) it falls back to `text` (the installer retries once).
 
-export interface TemplateOptions {
+interface TemplateOptions {
   name: string
   pattern: string
   priority: number
@@ -28,7 +28,7 @@ function props(names: string[], mapping: object = keyword): Record<string, objec
   return out
 }
 
-export function ecsMappings(messageType: 'match_only_text' | 'text'): Record<string, unknown> {
+function ecsMappings(messageType: 'match_only_text' | 'text'): Record<string, unknown> {
   return {
     dynamic_templates: [
       // collectd.values.<type>.<data source>: counters, gauges, derives → double
@@ -90,7 +90,7 @@ export function ecsMappings(messageType: 'match_only_text' | 'text'): Record<str
  * `@version` keyword; everything else — `host` as a string, collectd's `value`, grok's `clientip` — is
  * mapped dynamically, as in the Logstash indices operators already have dashboards on.
  */
-export function legacyMappings(): Record<string, unknown> {
+function legacyMappings(): Record<string, unknown> {
   return {
     dynamic_templates: [
       { message_field: { path_match: 'message', match_mapping_type: 'string', mapping: { type: 'text', norms: false } } },

@@ -34,7 +34,7 @@ export class JsonFloat {
 }
 
 /** `157` → `157.0`; exponent forms (`1e+21`) are floats already. Only for finite numbers. */
-export function floatText(v: number): string {
+function floatText(v: number): string {
   const s = Object.is(v, -0) ? '-0' : String(v)
   return s.includes('.') || s.includes('e') ? s : s + '.0'
 }

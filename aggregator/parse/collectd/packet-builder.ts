@@ -6,7 +6,7 @@ import { encryptPayload, signature } from './crypto.ts'
 // does (only changed fields, then VALUES). Used by tests and benches to make
 // datagrams; the receiver never needs it.
 
-export const valueTypes = { COUNTER: 0, GAUGE: 1, DERIVE: 2, ABSOLUTE: 3 } as const
+const valueTypes = { COUNTER: 0, GAUGE: 1, DERIVE: 2, ABSOLUTE: 3 } as const
 export type ValueTypeName = keyof typeof valueTypes
 
 export interface ValueListSpec {

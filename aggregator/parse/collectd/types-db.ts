@@ -6,8 +6,8 @@ import { ConfigError } from '../../../core/errors.ts'
 // codes and values, so the receiver takes the data-source names from here.
 // Several files may be given; later definitions of a name win.
 
-export const dsTypes = ['COUNTER', 'GAUGE', 'DERIVE', 'ABSOLUTE'] as const
-export type DsType = (typeof dsTypes)[number]
+const dsTypes = ['COUNTER', 'GAUGE', 'DERIVE', 'ABSOLUTE'] as const
+type DsType = (typeof dsTypes)[number]
 
 export interface DataSet {
   type: string
@@ -19,7 +19,7 @@ export type TypesDb = ReadonlyMap<string, DataSet>
 
 export const defaultTypesDbPath = '/usr/share/collectd/types.db'
 
-export interface TypesDbProblem {
+interface TypesDbProblem {
   line: number
   message: string
 }

@@ -30,7 +30,7 @@ interface Node {
   at: number
 }
 
-export interface BacktrackingReport {
+interface BacktrackingReport {
   errors: string[]
   warnings: string[]
 }

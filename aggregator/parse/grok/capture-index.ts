@@ -6,7 +6,7 @@
 // the scan accounts for). The caller cross-checks the total count against
 // the RegExp engine.
 
-export interface CaptureScan {
+interface CaptureScan {
   /** Total capturing groups. */
   count: number
   /** Group name → 1-based capture index. */

@@ -23,11 +23,11 @@ export interface Expansion {
   captures: CaptureSpec[]
 }
 
-export interface ExpandOptions {
+interface ExpandOptions {
   namedCapturesOnly: boolean
 }
 
-export type PatternLookup = (name: string) => string | undefined
+type PatternLookup = (name: string) => string | undefined
 
 const kReference = /^([A-Za-z0-9_]+)(?::([@[\]A-Za-z0-9_:.-]+))?/
 

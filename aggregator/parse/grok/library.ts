@@ -9,7 +9,6 @@ import type { GrokMatcher } from './matcher.ts'
 import { parsePatternFile } from './pattern-file.ts'
 import type { PatternEntry } from './pattern-file.ts'
 
-export type { GrokMatcher, GrokField } from './matcher.ts'
 
 // The grok pattern library: named regexes loaded from plain-text files.
 //   <patternsDir>/core/*.grok     naming-neutral building blocks (no captures)
@@ -42,7 +41,7 @@ export interface GrokCompileOptions {
   keepEmptyCaptures?: boolean
 }
 
-export function familyDir(ecs: EcsCompatibility): string {
+function familyDir(ecs: EcsCompatibility): string {
   return ecs === 'disabled' ? 'legacy' : 'ecs-v1'
 }
 

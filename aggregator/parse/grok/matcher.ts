@@ -32,7 +32,7 @@ export interface GrokField {
   readonly type: CaptureType
 }
 
-export interface MatcherOptions {
+interface MatcherOptions {
   keepEmptyCaptures: boolean
 }
 
@@ -56,7 +56,7 @@ export function fieldPath(name: string): FieldPath {
 // text rather than line by line.
 const kTranspile = { flags: 'mDSW', rules: { singleline: true, asciiWordBoundaries: true } } as const
 
-export function transpile(source: string, pattern: string): { regex: RegExp; emulated: boolean } {
+function transpile(source: string, pattern: string): { regex: RegExp; emulated: boolean } {
   let details: ReturnType<typeof toRegExpDetails>
   try {
     details = toRegExpDetails(source, kTranspile)

@@ -19,7 +19,7 @@ import type { JobMessage, WorkerInit, WorkerMessage } from './match-worker.ts'
 // therefore costs about the budget, and the other events of the batch and
 // later batches are matched normally.
 
-export interface BatchOutcome {
+interface BatchOutcome {
   hits: BatchHits
   /** Indexes of events whose matching was stopped by the watchdog. */
   timedOut: number[]

@@ -22,7 +22,7 @@ export type DateParser = (text: string, now: number, zone: WallToInstant) => num
 /** Parses a number (an event field that is not a string): only UNIX and UNIX_MS do. */
 export type NumberParser = (value: number) => number
 
-export interface CompiledFormat {
+interface CompiledFormat {
   text: DateParser
   number: NumberParser | undefined
 }
@@ -152,7 +152,7 @@ function fractionMs(digits: string): number {
 }
 
 /** Compiles one Joda-style pattern. Throws RangeError for bad patterns. */
-export function compileJoda(pattern: string, locale = 'en'): DateParser {
+function compileJoda(pattern: string, locale = 'en'): DateParser {
   const names = localeNames(locale)
   const tokens = tokenize(pattern, names)
   const kinds: FieldKind[] = []
@@ -238,7 +238,7 @@ export function compileJoda(pattern: string, locale = 'en'): DateParser {
 const isoRe = /^([+-]?\d{4,9})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}))?)?(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 
 /** ISO 8601 as Logstash's date filter accepts it: `2024-03-01T12:00:00.123+01:00`, a space separator allowed. */
-export function compileIso8601(): DateParser {
+function compileIso8601(): DateParser {
   return (text, _now, zone) => {
     const m = isoRe.exec(text)
     if (m === null) return NaN
@@ -254,7 +254,7 @@ export function compileIso8601(): DateParser {
 }
 
 /** Integer.MAX_VALUE: Logstash's UNIX parser refuses more seconds than this (a value that large is milliseconds). */
-export const MAX_EPOCH_SECONDS = 2147483647
+const MAX_EPOCH_SECONDS = 2147483647
 
 /** `[+-]digits[.digits]` → ms, by character codes (no RegExp, no substrings: the hot path of UNIX). */
 function parseUnixText(text: string): number {
@@ -289,7 +289,7 @@ function parseUnixText(text: string): number {
   return negative ? -(seconds * 1000 + frac) : seconds * 1000 + frac
 }
 
-export function compileUnix(): CompiledFormat {
+function compileUnix(): CompiledFormat {
   return {
     text: parseUnixText,
     number: (value) => (Math.trunc(value) > MAX_EPOCH_SECONDS ? NaN : Math.trunc(value * 1000)),
@@ -298,7 +298,7 @@ export function compileUnix(): CompiledFormat {
 
 const unixMsRe = /^[+-]?\d+$/
 
-export function compileUnixMs(): CompiledFormat {
+function compileUnixMs(): CompiledFormat {
   return {
     text: (text) => (unixMsRe.test(text) ? Number(text) : NaN),
     number: (value) => Math.trunc(value),
@@ -308,7 +308,7 @@ export function compileUnixMs(): CompiledFormat {
 const tai64nRe = /^@?([0-9a-f]{8})([0-9a-f]{8})([0-9a-f]{8})$/i
 
 /** TAI64N: `@` (optional) + 16 hex digits of seconds (label 2^62 + TAI seconds) + 8 of nanoseconds; 10 s of TAI−UTC taken off, as Logstash does. */
-export function compileTai64n(): DateParser {
+function compileTai64n(): DateParser {
   return (text) => {
     const m = tai64nRe.exec(text)
     if (m === null) return NaN

@@ -22,7 +22,7 @@ export interface FakeConn {
   send(bytes: Buffer): void
 }
 
-export interface FakeReader {
+interface FakeReader {
   port: number
   conns: FakeConn[]
   windows(): ReceivedWindow[]

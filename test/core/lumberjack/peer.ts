@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino'
 // Test-side helpers: a raw byte-level Lumberjack writer (to script exact
 // inputs against our server) and a logger whose lines the test can read.
 
-export interface RawPeer {
+interface RawPeer {
   socket: Socket
   /** Everything the server sent so far. */
   received(): Buffer
@@ -70,7 +70,7 @@ export function tlsPeer(port: number, options: ConnectionOptions): Promise<RawPe
   })
 }
 
-export interface CapturedLogger {
+interface CapturedLogger {
   logger: Logger
   lines: Record<string, unknown>[]
 }

@@ -9,7 +9,7 @@ import { startOpenSearch } from '../../../helpers/opensearch.ts'
 // node at a time (2 cores shared). LOGYARD_SERVERS=opensearch-3 (comma list of
 // ids) narrows the matrix while working on one of them; CI runs all three.
 
-export interface Server {
+interface Server {
   id: 'elasticsearch-8' | 'opensearch-2' | 'opensearch-3'
   name: string
   product: Product

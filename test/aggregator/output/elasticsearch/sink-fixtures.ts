@@ -11,7 +11,7 @@ import { MemoryDeadLetter } from '../../../../aggregator/output/dead-letter.ts'
 // Shared by the Elasticsearch output tests: a validated config with fast
 // retries, Filebeat-shaped events with deterministic ids, and a sink factory.
 
-export function esConfig(overrides: Record<string, unknown>, product: Product = 'elasticsearch'): ElasticsearchOutputConfig {
+function esConfig(overrides: Record<string, unknown>, product: Product = 'elasticsearch'): ElasticsearchOutputConfig {
   return validate<ElasticsearchOutputConfig>(product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec, {
     retry_initial: '50ms',
     retry_max: '1s',
