@@ -2,7 +2,8 @@
 // that never throws for what must be written whatever it holds (the
 // dead-letter queue, the file output's fallback).
 
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON
+/** Node 24's JSON.rawJSON: a toJSON() result JSON.stringify writes as this exact text. */
+export const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON
 
 function bigintReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? rawJSON(value.toString()) : value

@@ -4,11 +4,7 @@
 // Elasticsearch output uses — writes the exact decimal through Node 24's
 // JSON.rawJSON, so 18446744073709551615 reaches Elasticsearch digit for digit.
 
-interface RawJsonApi {
-  rawJSON(text: string): unknown
-}
-
-const rawJSON = (JSON as unknown as RawJsonApi).rawJSON
+import { rawJSON } from '../../../core/json.ts'
 
 export class ExactInteger {
   readonly value: bigint

@@ -7,11 +7,7 @@
 // output and the dead-letter queue all serialise with JSON.stringify).
 // Gauges with a fraction stay plain numbers: their JSON already has a dot.
 
-interface RawJsonApi {
-  rawJSON(text: string): unknown
-}
-
-const rawJSON = (JSON as unknown as RawJsonApi).rawJSON
+import { rawJSON } from '../../../core/json.ts'
 
 export class JsonFloat {
   readonly value: number
