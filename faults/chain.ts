@@ -216,11 +216,6 @@ export class Chain {
     return (m['logyard_forwarder_bytes_read_total'] ?? 0) >= bytes && m['logyard_forwarder_batches_in_flight'] === 0 && m['logyard_forwarder_batches_queued'] === 0 && m['logyard_forwarder_events_sent_total'] === m['logyard_forwarder_events_acked_total']
   }
 
-  /** Waits until the forwarder has read `bytes` bytes since it started (it caught up with the writer). */
-  async caughtUp(bytes: number, ms = 60_000): Promise<void> {
-    await until(async () => ((await this.forwarderMetrics())['logyard_forwarder_bytes_read_total'] ?? 0) >= bytes, ms, `forwarder read ${bytes} bytes`, 50)
-  }
-
   async haproxyStatus(): Promise<Record<string, string>> {
     const csv = await new Promise<string>((resolve, reject) => {
       const c = createConnection(this.#sock)

@@ -83,6 +83,8 @@ interface TailerOptions {
   watch?: boolean
 }
 
+const EMPTY = Buffer.alloc(0)
+
 export class Tailer {
   readonly #o: TailerOptions
   readonly #log: Logger
@@ -389,7 +391,7 @@ export class Tailer {
     if (this.#stopping || h.forgotten) return
     const entry = this.#o.registry.get(h.key)
     const after = Math.max(entry?.copied ?? 0, since)
-    const found = await this.#unknownCopies(h.path, h.inputIndex, after)
+    const found = await this.#unknownCopies(h.path, h.inputIndex, after, true)
     let newest = 0
     for (const c of found) {
       const n = Math.min(c.head.length, head.length)
@@ -413,7 +415,7 @@ export class Tailer {
   // truncations while we lagged or were down): each is read whole.
   async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; key: string }): Promise<void> {
     if (before.fingerprint.length === 0 || this.#stopping) return
-    const candidates = await this.#unknownCopies(path, inputIndex, -Infinity)
+    const candidates = await this.#unknownCopies(path, inputIndex, -Infinity, false)
     let anchor = -1
     for (const [i, c] of candidates.entries()) {
       if (await this.#adoptOne(c.p, c.key, inputIndex, before)) {
@@ -435,9 +437,10 @@ export class Tailer {
   /**
    * Siblings named like `path` (app.log.1, app.log-2024…), matched by no input,
    * unknown to the tailer and the registry, born after `bornAfter`: newest first,
-   * with their first bytes.
+   * with their first bytes when `withHead` (otherwise only lstat'ed: #adoptOne
+   * opens and reads the one it tries).
    */
-  async #unknownCopies(path: string, inputIndex: number, bornAfter: number): Promise<{ p: string; key: string; birth: number; head: Buffer }[]> {
+  async #unknownCopies(path: string, inputIndex: number, bornAfter: number, withHead: boolean): Promise<{ p: string; key: string; birth: number; head: Buffer }[]> {
     const dir = dirname(path)
     const base = basename(path)
     const matcher = this.#matchers[inputIndex]
@@ -458,6 +461,10 @@ export class Tailer {
         const st = await this.fs.lstat(p)
         const key = fileKey(st.dev, st.ino)
         if (!st.isFile() || !(st.birthtimeMs > bornAfter) || this.#byKey.has(key) || this.#o.registry.get(key)) continue
+        if (!withHead) {
+          out.push({ p, key, birth: st.birthtimeMs, head: EMPTY })
+          continue
+        }
         let fst: Stats
         ;({ fd, st: fst } = await this.fs.open(p))
         if (fileKey(fst.dev, fst.ino) === key) out.push({ p, key, birth: fst.birthtimeMs, head: await this.fs.readHead(fd, p) })

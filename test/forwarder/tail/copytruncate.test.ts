@@ -23,6 +23,16 @@ function idsOf(events: Record<string, any>[], prefix: string): Map<string, strin
   return m
 }
 
+/** message → every document id it was sent with (a line read twice must keep one id). */
+function idsByMessage(events: Record<string, any>[]): Map<string, Set<string>> {
+  const ids = new Map<string, Set<string>>()
+  for (const e of events) {
+    if (!ids.has(e.message)) ids.set(e.message, new Set())
+    ids.get(e.message)!.add(e['@metadata']._id)
+  }
+  return ids
+}
+
 t.test('truncate to 0 then rewrite: the new lines get new ids, generation 1 in the registry', async (t) => {
   const dir = tmpDir(t)
   const f = join(dir, 'app.log')
@@ -139,11 +149,7 @@ t.test('copytruncate while the forwarder lags: the unread rest is read from the 
     const miss = [...Array(20_000).keys()].filter((i) => !got.has(`old line ${i}`))
     throw new Error(`${err.message}: ${got.size} distinct, old missing ${miss.length} from ${miss[0]} to ${miss.at(-1)}, new ${[...got].filter((m) => m.startsWith('new')).length}, copies adopted ${app.stats.recovered}`)
   })
-  const ids = new Map<string, Set<string>>()
-  for (const e of publisher.events) {
-    if (!ids.has(e.message)) ids.set(e.message, new Set())
-    ids.get(e.message)!.add(e['@metadata']._id)
-  }
+  const ids = idsByMessage(publisher.events)
   t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'a line read twice (in flight, then from the copy) keeps one id')
   const oldIds = new Set([...ids].filter(([m]) => m.startsWith('old ')).map(([, s]) => [...s][0]))
   t.equal([...ids].filter(([m, s]) => m.startsWith('new ') && oldIds.has([...s][0]!)).length, 0, 'new lines never carry an old id')
@@ -167,11 +173,7 @@ t.test('two copytruncates before the forwarder looks again: both copies are read
   appendFileSync(f, lines('C', 0, 100))
   publisher.up()
   await until(() => new Set(publisher.messages()).size === 23_100, 30_000, 'every line of A, B and C')
-  const ids = new Map<string, Set<string>>()
-  for (const e of publisher.events) {
-    if (!ids.has(e.message)) ids.set(e.message, new Set())
-    ids.get(e.message)!.add(e['@metadata']._id)
-  }
+  const ids = idsByMessage(publisher.events)
   t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'one id per line')
   t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 23_100, 'no two lines share an id')
 })
@@ -236,11 +238,7 @@ t.test('copytruncates after a truncation was seen and before the new generation 
     const got = new Set(publisher.messages())
     throw new Error(`${err.message}: ${['A', 'B', 'C', 'D'].map((g) => `${g} ${[...got].filter((m) => m.startsWith(`${g} `)).length}`).join(', ')}`)
   })
-  const ids = new Map<string, Set<string>>()
-  for (const e of publisher.events) {
-    if (!ids.has(e.message)) ids.set(e.message, new Set())
-    ids.get(e.message)!.add(e['@metadata']._id)
-  }
+  const ids = idsByMessage(publisher.events)
   t.equal([...ids.values()].filter((s) => s.size !== 1).length, 0, 'one id per line')
   t.equal(new Set([...ids.values()].map((s) => [...s][0])).size, 250, 'no two lines share an id')
 })
