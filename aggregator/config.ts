@@ -86,11 +86,11 @@ function withStages(config: AggregatorConfig): LoadedConfig {
 }
 
 export function parseAggregatorConfig(text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return withStages(parseConfig<AggregatorConfig>(aggregatorSpec, text, source, env))
+  return withStages((parseConfig(aggregatorSpec, text, source, env) as AggregatorConfig))
 }
 
 export function loadAggregatorConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return withStages(loadConfigFile<AggregatorConfig>(aggregatorSpec, file, env))
+  return withStages((loadConfigFile(aggregatorSpec, file, env) as AggregatorConfig))
 }
 
 /** `auto` → one per core; a `--workers` flag overrides the file. */

@@ -155,7 +155,7 @@ export async function sinkBench(target: SinkBenchTarget = elasticsearchTarget): 
     }
     const ours = async (index: string): Promise<void> => {
       const spec = target.product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec
-      const config = validate<ElasticsearchOutputConfig>(spec, { hosts: [es.url], index, compression: 'none', concurrency, max_bulk_docs: batch, template: { enabled: false } })
+      const config = (validate(spec, { hosts: [es.url], index, compression: 'none', concurrency, max_bulk_docs: batch, template: { enabled: false } }) as unknown as ElasticsearchOutputConfig)
       const sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: new MemoryDeadLetter(), product: target.product })
       const pending: Promise<void>[] = []
       for (let i = 0; i < n; i += batch) pending.push(sink.write(events.slice(i, i + batch)))

@@ -130,7 +130,7 @@ async function compare(name: string, lines: string[], reps: number, grok: (s: st
 }
 
 async function stageRate(lines: string[], batches: number, timeoutMs: number): Promise<{ throughput: number; wall_s: number; cpu_s: number; peak_rss_mib: number }> {
-  const options = validate<GrokOptions>(grokSpec, { patterns: ['%{COMBINEDAPACHELOG}'], timeout_millis: timeoutMs })
+  const options = (validate(grokSpec, { patterns: ['%{COMBINEDAPACHELOG}'], timeout_millis: timeoutMs }) as GrokOptions)
   const stage = new GrokStage(options, { logger: silentLogger(), metrics: new MetricsRegistry(), id: 'bench:grok', patternsDir: defaultPatternsDir })
   await stage.ready()
   const batch = (k: number): LogEvent[] => {

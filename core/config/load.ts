@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.ts'
 import { substituteTree } from './env.ts'
-import { validate, type Spec } from './schema.ts'
+import { validate, type Infer, type Spec } from './schema.ts'
 
 /** Parses YAML text, substitutes `${VAR}` and validates it against `spec`. Pure: touches no files. */
-export function parseConfig<T>(spec: Spec, text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): T {
+export function parseConfig<S extends Spec>(spec: S, text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): Infer<S> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!
@@ -18,11 +18,11 @@ export function parseConfig<T>(spec: Spec, text: string, source = 'config', env:
     throw new ConfigError('', `${source}: YAML syntax error${where}: ${what}`)
   }
   const raw = doc.toJS() ?? {}
-  return validate<T>(spec, substituteTree(raw, '', env), '', { durationsNeedUnit: true })
+  return validate(spec, substituteTree(raw, '', env), '', { durationsNeedUnit: true })
 }
 
 /** Reads and validates a config file. Missing or unreadable files are ConfigErrors (exit 2). */
-export function loadConfigFile<T>(spec: Spec, file: string, env: NodeJS.ProcessEnv = process.env): T {
+export function loadConfigFile<S extends Spec>(spec: S, file: string, env: NodeJS.ProcessEnv = process.env): Infer<S> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -30,5 +30,5 @@ export function loadConfigFile<T>(spec: Spec, file: string, env: NodeJS.ProcessE
     const code = (err as NodeJS.ErrnoException).code
     throw new ConfigError('', `cannot read config file ${file} (${code ?? String(err)}); pass --config with a readable YAML file`, { cause: err })
   }
-  return parseConfig<T>(spec, text, file, env)
+  return parseConfig(spec, text, file, env)
 }

@@ -28,9 +28,48 @@ export interface EnumSpec extends Base { type: 'enum'; values: readonly (string 
 export interface ListSpec extends Base { type: 'list'; of: Spec; minItems?: number; maxItems?: number; /** a lone scalar becomes a one-item list */ coerce?: boolean }
 export interface ObjectSpec extends Base { type: 'object'; fields: Record<string, Spec> }
 export interface MapSpec extends Base { type: 'map'; of: Spec }
-export interface AnySpec extends Base { type: 'any' }
+/**
+ * A value the table cannot describe (a stage's condition, `workers: auto|N`).
+ * `parse` converts and checks it (throw a ConfigError or return the value);
+ * its return type is the option's type. Without `parse` the value is `unknown`.
+ */
+export interface AnySpec extends Base { type: 'any'; parse?: (value: unknown, path: string) => unknown }
 
 export type Spec = StringSpec | IntSpec | NumberSpec | BoolSpec | SizeSpec | DurationSpec | EnumSpec | ListSpec | ObjectSpec | MapSpec | AnySpec
+
+// ---- The TypeScript type of a validated value, derived from its spec ----
+//
+// Declare a table `as const satisfies Spec` and `Infer<typeof table>` is the
+// type `validate()` returns for it: no hand-kept twin interface to drift.
+// A key is always present when the spec has a default, is required, or is a
+// non-optional object (built from its fields' defaults); otherwise it may be
+// absent. Validated values are deep-frozen, hence readonly.
+
+type Has<S, K extends string> = S extends { readonly [P in K]: infer V } ? ([V] extends [undefined] ? false : true) : false
+
+type Present<S> = Has<S, 'default'> extends true ? true
+  : S extends { readonly required: true } ? true
+    : S extends { readonly type: 'object' } ? (S extends { readonly optional: true } ? false : true)
+      : false
+
+type Fields<F> = {
+  readonly [K in keyof F as Present<F[K]> extends true ? K : never]: Infer<F[K]>
+} & {
+  readonly [K in keyof F as Present<F[K]> extends true ? never : K]?: Infer<F[K]>
+}
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {}
+
+export type Infer<S> =
+  S extends { readonly type: 'string' } ? string
+    : S extends { readonly type: 'int' | 'number' | 'size' | 'duration' } ? number
+      : S extends { readonly type: 'bool' } ? boolean
+        : S extends { readonly type: 'enum'; readonly values: readonly (infer V)[] } ? V
+          : S extends { readonly type: 'list'; readonly of: infer O } ? readonly Infer<O>[]
+            : S extends { readonly type: 'map'; readonly of: infer O } ? { readonly [key: string]: Infer<O> }
+              : S extends { readonly type: 'object'; readonly fields: infer F } ? Simplify<Fields<F>>
+                : S extends { readonly type: 'any'; readonly parse: (...args: never[]) => infer R } ? R
+                  : unknown
 
 function typeName(v: unknown): string {
   if (v === null) return 'null'
@@ -59,9 +98,13 @@ interface ValidateOptions {
   durationsNeedUnit?: boolean
 }
 
-/** Validates `value` against `spec`, returning a defaulted, deep-frozen copy. Throws ConfigError with the key path. */
-export function validate<T = unknown>(spec: Spec, value: unknown, path = '', options: ValidateOptions = {}): T {
-  return deepFreeze(check(spec, value, path, options.durationsNeedUnit === true)) as T
+/**
+ * Validates `value` against `spec`, returning a defaulted, deep-frozen copy
+ * typed from the spec (declare it `as const satisfies Spec`). Throws
+ * ConfigError with the key path.
+ */
+export function validate<S extends Spec>(spec: S, value: unknown, path = '', options: ValidateOptions = {}): Infer<S> {
+  return deepFreeze(check(spec, value, path, options.durationsNeedUnit === true)) as Infer<S>
 }
 
 function check(spec: Spec, value: unknown, path: string, strict: boolean): unknown {
@@ -159,7 +202,7 @@ function convert(spec: Spec, value: unknown, path: string, strict: boolean): unk
       return out
     }
     case 'any':
-      return value
+      return spec.parse ? spec.parse(value, path) : value
   }
 }
 

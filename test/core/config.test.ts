@@ -1,10 +1,10 @@
 import t from 'tap'
 import { parseConfig } from '../../core/config/load.ts'
-import type { Spec } from '../../core/config/schema.ts'
+import { validate, type Spec } from '../../core/config/schema.ts'
 import { parseDuration, parseSize } from '../../core/config/units.ts'
 import { LogyardError } from '../../core/errors.ts'
 
-const spec: Spec = {
+const spec = {
   type: 'object',
   doc: 'test',
   fields: {
@@ -15,7 +15,7 @@ const spec: Spec = {
     hosts: { type: 'list', doc: 'hosts', of: { type: 'string', doc: 'host' }, required: true, minItems: 1 },
     tls: { type: 'object', doc: 'tls', optional: true, fields: { ca: { type: 'string', doc: 'ca' } } },
   },
-}
+} as const satisfies Spec
 
 t.test('units', async (t) => {
   t.equal(parseSize('10mb'), 10 * 1024 * 1024)
@@ -29,7 +29,7 @@ t.test('units', async (t) => {
 })
 
 t.test('defaults, env substitution, frozen', async (t) => {
-  const cfg = parseConfig<any>(spec, 'hosts: ["${AGG:agg.internal:5044}"]\nport: "${PORT}"\n', 'x', { PORT: '6000' })
+  const cfg = parseConfig(spec, 'hosts: ["${AGG:agg.internal:5044}"]\nport: "${PORT}"\n', 'x', { PORT: '6000' })
   t.same(cfg.hosts, ['agg.internal:5044'])
   t.equal(cfg.port, 6000)
   t.equal(cfg.max_line_bytes, 1024 * 1024)
@@ -65,7 +65,7 @@ t.test('errors name the key path and the fix', async (t) => {
 t.test('durations in a config file need a unit (a bare number is ambiguous: seconds in Filebeat)', async (t) => {
   const err = (text: string): unknown => {
     try {
-      parseConfig<any>(spec, text, 'x', {})
+      parseConfig(spec, text, 'x', {})
     } catch (e) {
       return e
     }
@@ -77,10 +77,10 @@ t.test('durations in a config file need a unit (a bare number is ambiguous: seco
     t.equal(e?.code, 'LY_CONFIG')
     t.match(e?.message, /^timeout: needs a unit: write \S+s for \S+ seconds \(Filebeat's meaning of a bare number\) or \S+ms/)
   }
-  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 30s\n', 'x', {}).timeout, 30_000)
-  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 250ms\n', 'x', {}).timeout, 250)
-  t.equal(parseConfig<any>(spec, 'hosts: [a]\ntimeout: 0\n', 'x', {}).timeout, 0, 'a bare 0 is unambiguous')
-  t.equal(parseConfig<any>(spec, 'hosts: [a]\n', 'x', {}).timeout, 5000, 'defaults are unaffected')
+  t.equal(parseConfig(spec, 'hosts: [a]\ntimeout: 30s\n', 'x', {}).timeout, 30_000)
+  t.equal(parseConfig(spec, 'hosts: [a]\ntimeout: 250ms\n', 'x', {}).timeout, 250)
+  t.equal(parseConfig(spec, 'hosts: [a]\ntimeout: 0\n', 'x', {}).timeout, 0, 'a bare 0 is unambiguous')
+  t.equal(parseConfig(spec, 'hosts: [a]\n', 'x', {}).timeout, 5000, 'defaults are unaffected')
 })
 
 t.test('--help text and the README table: enums without markdown escapes in --help, escaped in markdown', async (t) => {
@@ -91,4 +91,28 @@ t.test('--help text and the README table: enums without markdown escapes in --he
   t.match(help, /read_from\s+beginning \| end = end  where \| to start/)
   t.notMatch(help, /\\\|/, 'no backslash escapes in --help')
   t.match(docMarkdown(enumSpec), /\| `read_from` \| beginning \\\| end \| `end` \| where \\\| to start \|/)
+})
+
+t.test('the validated type is derived from the spec (checked by tsc --noEmit)', async (t) => {
+  const workers = {
+    type: 'object',
+    doc: 'x',
+    fields: {
+      level: { type: 'enum', values: ['info', 'debug'], default: 'info', doc: 'level' },
+      n: { type: 'int', doc: 'n' },
+      workers: { type: 'any', default: 'auto', doc: 'w', parse: (v: unknown): 'auto' | number => (v === 'auto' ? 'auto' : Number(v)) },
+      sub: { type: 'object', doc: 'sub', fields: { list: { type: 'list', of: { type: 'string', doc: 's' }, default: [], doc: 'l' } } },
+      opt: { type: 'object', doc: 'opt', optional: true, fields: { need: { type: 'string', required: true, doc: 'need' } } },
+    },
+  } as const satisfies Spec
+  const v = validate(workers, { workers: '3' })
+  const level: 'info' | 'debug' = v.level
+  const w: 'auto' | number = v.workers
+  const list: readonly string[] = v.sub.list
+  const need: string | undefined = v.opt?.need
+  // @ts-expect-error an int without a default may be absent
+  const n: number = v.n
+  // @ts-expect-error the enum is the union of its values, not any string
+  const lit: 'info' = v.level
+  t.same({ level, w, list, need, n, lit }, { level: 'info', w: 3, list: [], need: undefined, n: undefined, lit: 'info' })
 })

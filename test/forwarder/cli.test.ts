@@ -33,7 +33,7 @@ t.test('--version, --help, --check-config (exit 0 / 2)', async (t) => {
 })
 
 t.test('the example config validates', async (t) => {
-  const c = loadConfigFile<any>(forwarderSpec, join(repoRoot, 'configs/forwarder.yml'), { LOGYARD_AGGREGATOR: 'agg:5044' })
+  const c = loadConfigFile(forwarderSpec, join(repoRoot, 'configs/forwarder.yml'), { LOGYARD_AGGREGATOR: 'agg:5044' }) as any
   t.equal(c.output.hosts[0], 'agg:5044')
   t.equal(c.inputs[1].multiline.pattern, '^\\s')
 })

@@ -44,7 +44,7 @@ t.test('a 100,000-deep event and a 1,000,000-key event in one window: the window
   const metrics = new MetricsRegistry()
   const logger = process.env.DEBUG_POISON ? (await import('../../../core/logger.ts')).createLogger({ name: 't', level: 'debug' }) : silentLogger()
   const path = join(dir, 'out.ndjson')
-  const output = new FileOutput(validate<FileOutputConfig>(fileOutputSpec, { path, metadata: true }), { logger, metrics })
+  const output = new FileOutput((validate(fileOutputSpec, { path, metadata: true }) as FileOutputConfig), { logger, metrics })
   const pipeline = await buildPipeline(validatePipeline([{ json: { field: 'message', target: 'parsed' } }, { mutate: { add_tag: ['seen'] } }], stageModules), { logger, metrics, patternsDir: '' })
   const app = new Aggregator({
     logger, metrics, pipeline, output, maxInflightBatches: 4, shutdownTimeout: 2000,

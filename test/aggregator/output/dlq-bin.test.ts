@@ -27,7 +27,7 @@ t.test('package.json names logyard-dlq; the entry is executable with a node sheb
 t.test('logyard-dlq --print prints what the dead-letter queue holds; --help names it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-dlqbin-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const config = validate<DeadLetterConfig>(deadLetterSpec, { path: dir })
+  const config = (validate(deadLetterSpec, { path: dir }) as DeadLetterConfig)
   const dlq = await DeadLetterQueue.open(config, { logger: silentLogger(), metrics: new MetricsRegistry() })
   const now = new Date().toISOString()
   await dlq.write([1, 2, 3].map((i) => ({ '@timestamp': now, reason: `400 mapper_parsing_exception: doc ${i}`, status: 400, index: 'logs-x', output: 'elasticsearch', event: { message: `m${i}`, '@metadata': { _id: `id-${i}` } } })))

@@ -10,7 +10,7 @@ import { createOutputs, outputSpec, deadLetterSpec, type OutputConfig, type Dead
 import { BlackholeOutput } from '../../../aggregator/output/blackhole.ts'
 
 test('outputSpec: defaults for elasticsearch, unknown keys and an empty section are errors', async (t) => {
-  const cfg = validate<OutputConfig>(outputSpec, { elasticsearch: { hosts: 'http://es:9200' } })
+  const cfg = (validate(outputSpec, { elasticsearch: { hosts: 'http://es:9200' } }) as OutputConfig)
   t.same(cfg.elasticsearch!.hosts, ['http://es:9200'], 'a lone host becomes a list')
   t.equal(cfg.elasticsearch!.max_bulk_bytes, 10 * 1024 * 1024)
   t.equal(cfg.elasticsearch!.concurrency, 2)
@@ -27,7 +27,7 @@ test('outputSpec: defaults for elasticsearch, unknown keys and an empty section 
 })
 
 test('outputSpec: output.opensearch has the elasticsearch options minus auth.api_key; both may be configured', async (t) => {
-  const cfg = validate<OutputConfig>(outputSpec, { opensearch: { hosts: 'https://os:9200', auth: { username: 'u', password: 'p' }, tls: { verify: false } } })
+  const cfg = (validate(outputSpec, { opensearch: { hosts: 'https://os:9200', auth: { username: 'u', password: 'p' }, tls: { verify: false } } }) as OutputConfig)
   t.same(cfg.opensearch!.hosts, ['https://os:9200'])
   t.equal(cfg.opensearch!.action, 'create', 'create + _id by default, as for elasticsearch')
   t.equal(cfg.opensearch!.max_bulk_bytes, 10 * 1024 * 1024)
@@ -36,14 +36,14 @@ test('outputSpec: output.opensearch has the elasticsearch options minus auth.api
   t.throws(() => validate(outputSpec, { opensearch: { auth: { api_key: 'k' } } }), { code: 'LY_CONFIG', message: /opensearch\.auth.*api_key/ }, 'api_key is refused for opensearch')
   t.throws(() => validate(outputSpec, { opensearch: { auth: { username: 'u' } } }), { code: 'LY_CONFIG', message: /both username and password/ })
   t.throws(() => validate(outputSpec, { opensearch: { max_bulk_byte: '5mb' } }), { code: 'LY_CONFIG', message: /did you mean "max_bulk_bytes"/ })
-  const both = validate<OutputConfig>(outputSpec, { elasticsearch: { hosts: 'http://es:9200' }, opensearch: { hosts: 'http://os:9200' } })
+  const both = (validate(outputSpec, { elasticsearch: { hosts: 'http://es:9200' }, opensearch: { hosts: 'http://os:9200' } }) as OutputConfig)
   t.ok(both.elasticsearch && both.opensearch, 'elasticsearch and opensearch together (dual write)')
   t.doesNotThrow(() => validate(outputSpec, { opensearch: {} }), 'opensearch alone is an output')
 })
 
 test('the design document example parses', async (t) => {
   const spec = { type: 'object' as const, doc: 'x', fields: { output: outputSpec, dead_letter: deadLetterSpec } }
-  const cfg = parseConfig<{ output: OutputConfig; dead_letter: DeadLetterConfig }>(spec, `
+  const cfg = parseConfig(spec, `
 output:
   elasticsearch:
     hosts: ['\${LOGYARD_ES:http://127.0.0.1:9200}']
@@ -53,7 +53,7 @@ output:
     flush_interval: 1s
     concurrency: 2
 dead_letter: {path: /var/lib/logyard/dlq}
-`)
+`) as unknown as { output: OutputConfig; dead_letter: DeadLetterConfig }
   t.equal(cfg.output.elasticsearch!.flush_interval, 1000)
   t.equal(cfg.dead_letter.path, '/var/lib/logyard/dlq')
   t.equal(cfg.dead_letter.max_bytes, 1024 ** 3)
@@ -63,8 +63,8 @@ test('fan-out: file + blackhole get every event; one Output, safe when all are s
   const dir = mkdtempSync(join(tmpdir(), 'logyard-out-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const metrics = new MetricsRegistry()
-  const cfg = validate<OutputConfig>(outputSpec, { file: { path: join(dir, 'out.ndjson') }, blackhole: {} })
-  const out = await createOutputs(cfg, { logger: silentLogger(), metrics, deadLetter: validate<DeadLetterConfig>(deadLetterSpec, { path: join(dir, 'dlq') }) })
+  const cfg = (validate(outputSpec, { file: { path: join(dir, 'out.ndjson') }, blackhole: {} }) as OutputConfig)
+  const out = await createOutputs(cfg, { logger: silentLogger(), metrics, deadLetter: (validate(deadLetterSpec, { path: join(dir, 'dlq') }) as DeadLetterConfig) })
   t.equal(out.type, 'file+blackhole')
   t.notOk(out.busy)
   t.ok(out.healthy())
@@ -80,7 +80,7 @@ test('fan-out: file + blackhole get every event; one Output, safe when all are s
 test('an output that fails makes the fan-out write reject (the batch is not acknowledged)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-out-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const cfg = validate<OutputConfig>(outputSpec, { file: { path: join(dir, 'missing-parent', '\0bad') }, blackhole: {} })
+  const cfg = (validate(outputSpec, { file: { path: join(dir, 'missing-parent', '\0bad') }, blackhole: {} }) as OutputConfig)
   const out = await createOutputs(cfg, { logger: silentLogger(), metrics: new MetricsRegistry() })
   await t.rejects(out.write([{ a: 1 }]), { code: 'LY_IO' })
   t.notOk(out.healthy())

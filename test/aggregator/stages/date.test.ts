@@ -7,7 +7,7 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 
 function make(options: Record<string, unknown>) {
   const metrics = new MetricsRegistry()
-  const stage = new DateStage(validate<DateOptions>(dateSpec, { field: 'ts', ...options }), { logger: silentLogger(), metrics, id: '1:date', patternsDir: '' })
+  const stage = new DateStage((validate(dateSpec, { field: 'ts', ...options }) as DateOptions), { logger: silentLogger(), metrics, id: '1:date', patternsDir: '' })
   return { stage, metrics }
 }
 

@@ -6,7 +6,7 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 
 function make(options: Record<string, unknown> = {}) {
   const metrics = new MetricsRegistry()
-  const stage = new JsonStage(validate<JsonOptions>(jsonSpec, options), { logger: silentLogger(), metrics, id: '0:json', patternsDir: '' })
+  const stage = new JsonStage((validate(jsonSpec, options) as JsonOptions), { logger: silentLogger(), metrics, id: '0:json', patternsDir: '' })
   return { stage, metrics }
 }
 

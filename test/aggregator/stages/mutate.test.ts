@@ -8,7 +8,7 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 
 function make(options: Record<string, unknown>) {
   const metrics = new MetricsRegistry()
-  const stage = new MutateStage(validate<MutateOptions>(mutateSpec, options), { logger: silentLogger(), metrics, id: '2:mutate', patternsDir: '' })
+  const stage = new MutateStage((validate(mutateSpec, options) as MutateOptions), { logger: silentLogger(), metrics, id: '2:mutate', patternsDir: '' })
   return { stage, metrics }
 }
 
