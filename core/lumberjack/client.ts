@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { ConnectionOptions } from 'node:tls'
-import type { Spec } from '../config/schema.ts'
+import type { Infer, Spec } from '../config/schema.ts'
 import { redactAddress } from '../config/url.ts'
 import { ClosedError, ConfigError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
@@ -20,34 +20,10 @@ import { readPem, readPemList } from './pem.ts'
 // Events: 'drain' (busy went false after a caller saw it true).
 
 const verificationModes = ['full', 'certificate', 'none'] as const
-type VerificationMode = (typeof verificationModes)[number]
-
-export interface ClientTlsOptions {
-  /** CA(s) to trust for the server certificate; absent → Node's default CAs. */
-  ca?: readonly string[]
-  cert?: string
-  key?: string
-  verification_mode: VerificationMode
-  /** Name to verify and send as SNI instead of the host. */
-  server_name?: string
-}
-
-export interface ClientOptions {
-  hosts: readonly string[]
-  loadbalance: boolean
-  tls?: ClientTlsOptions
-  compression_level: number
-  batch_size: number
-  timeout: number
-  stall_timeout: number
-  pipelining: number
-  backoff: { init: number; max: number }
-  max_event_bytes: number
-}
 
 const DEFAULT_PORT = 5044
 
-export const lumberjackClientSpec: Spec = {
+export const lumberjackClientSpec = {
   type: 'object',
   doc: 'Lumberjack v2 output (to logyard-aggregator or a Logstash beats input)',
   fields: {
@@ -64,7 +40,7 @@ export const lumberjackClientSpec: Spec = {
       type: 'object',
       optional: true,
       doc: 'use TLS; absent means plain TCP',
-      check: (v: ClientTlsOptions) => ((v.cert === undefined) !== (v.key === undefined) ? 'cert and key go together' : undefined),
+      check: (v: { cert?: string; key?: string }) => ((v.cert === undefined) !== (v.key === undefined) ? 'cert and key go together' : undefined),
       fields: {
         ca: { type: 'list', coerce: true, of: { type: 'string', nonEmpty: true, doc: 'CA certificate' }, doc: 'CA certificates (PEM paths or inline PEM) to trust; default: system CAs' },
         cert: { type: 'string', nonEmpty: true, doc: 'client certificate for mutual TLS' },
@@ -89,7 +65,12 @@ export const lumberjackClientSpec: Spec = {
     },
     max_event_bytes: { type: 'size', min: 64, default: 10 * 1024 * 1024, doc: 'events larger than this are dropped (logged, counted) instead of poisoning the window forever' },
   },
-}
+} as const satisfies Spec
+
+/** The validated `output` options (the type of validate(lumberjackClientSpec, …)). */
+export type ClientOptions = Infer<typeof lumberjackClientSpec>
+/** `tls` of ClientOptions: `ca` absent → Node's default CAs; `server_name` is verified and sent as SNI instead of the host. */
+type ClientTlsOptions = NonNullable<ClientOptions['tls']>
 
 function checkHost(v: string): string | undefined {
   try {
@@ -183,8 +164,8 @@ export class LumberjackClient extends EventEmitter {
       pipelining: Math.max(1, init.pipelining ?? 2),
       backoff: init.backoff ?? { init: 1_000, max: 60_000 },
       max_event_bytes: init.max_event_bytes ?? 10 * 1024 * 1024,
+      ...(init.tls ? { tls: init.tls } : {}),
     }
-    if (init.tls) o.tls = init.tls
     this.#o = o
     this.#logger = init.logger
     this.#endpoints = o.hosts.map(parseEndpoint)

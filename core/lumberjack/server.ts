@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import type { PeerCertificate, TLSSocket } from 'node:tls'
-import type { Spec } from '../config/schema.ts'
+import type { Infer, Spec } from '../config/schema.ts'
 import { TlsError, type ErrorCode, type LogyardError } from '../errors.ts'
 import { checkListen, parseListen } from '../http-server.ts'
 import type { Logger } from '../logger.ts'
@@ -20,38 +20,8 @@ import { createServerCounters, type ServerCounters } from './server-counters.ts'
 // 'connectionClosed' (PeerInfo, LogyardError | undefined).
 
 const clientAuthModes = ['none', 'optional', 'required'] as const
-type ClientAuth = (typeof clientAuthModes)[number]
 
-export interface ServerTlsOptions {
-  /** Server certificate chain: a PEM file path or inline PEM. */
-  cert: string
-  key: string
-  /** CA(s) that sign client certificates. */
-  client_ca?: readonly string[]
-  client_auth: ClientAuth
-  min_version: 'TLSv1.2' | 'TLSv1.3'
-}
-
-export interface ServerOptions {
-  listen: string
-  tls?: ServerTlsOptions
-  max_connections: number
-  handshake_timeout: number
-  idle_timeout: number
-  keepalive_interval: number
-  max_window: number
-  max_frame_bytes: number
-  max_inflated_bytes: number
-  max_batch_bytes: number
-  max_event_depth: number
-  max_event_entries: number
-  max_decoded_bytes: number
-  max_connections_per_address: number
-  frame_timeout: number
-  max_pending_batches: number
-}
-
-export const lumberjackServerSpec: Spec = {
+export const lumberjackServerSpec = {
   type: 'object',
   doc: 'Lumberjack v2 (Beats protocol) listener',
   fields: {
@@ -60,7 +30,7 @@ export const lumberjackServerSpec: Spec = {
       type: 'object',
       optional: true,
       doc: 'serve TLS; absent means plain TCP',
-      check: (v: ServerTlsOptions) => (v.client_auth !== 'none' && !v.client_ca?.length ? `client_auth ${v.client_auth} needs client_ca` : undefined),
+      check: (v: { client_auth: string; client_ca?: readonly string[] }) => (v.client_auth !== 'none' && !v.client_ca?.length ? `client_auth ${v.client_auth} needs client_ca` : undefined),
       fields: {
         cert: { type: 'string', required: true, nonEmpty: true, doc: 'server certificate (PEM file path or inline PEM)' },
         key: { type: 'string', required: true, nonEmpty: true, doc: 'server private key (PEM file path or inline PEM)' },
@@ -84,7 +54,10 @@ export const lumberjackServerSpec: Spec = {
     max_event_entries: { type: 'int', min: 10, default: defaultDecoderLimits.maxEventEntries, doc: 'most keys and array elements in one event; a wider event is replaced by its top-level scalar fields, tagged _eventlimit' },
     max_pending_batches: { type: 'int', min: 1, max: 64, default: 2, doc: 'decoded batches waiting per connection before its socket is paused' },
   },
-}
+} as const satisfies Spec
+
+/** The validated listener options (the type of validate(lumberjackServerSpec, …)). */
+export type ServerOptions = Infer<typeof lumberjackServerSpec>
 
 export interface LumberjackServerInit extends Partial<ServerOptions> {
   logger: Logger
@@ -139,8 +112,8 @@ export class LumberjackServer extends EventEmitter {
       max_connections_per_address: init.max_connections_per_address ?? 0,
       frame_timeout: init.frame_timeout ?? 30_000,
       max_pending_batches: init.max_pending_batches ?? 2,
+      ...(init.tls ? { tls: init.tls } : {}),
     }
-    if (init.tls) o.tls = init.tls
     this.#options = o
     this.#logger = init.logger
     this.#counters = createServerCounters(init.metrics, init.metricLabels)

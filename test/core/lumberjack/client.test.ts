@@ -21,7 +21,7 @@ function client(t: Test, init: Partial<LumberjackClientInit> & { hosts: string[]
 }
 
 t.test('option table and host parsing', async (t) => {
-  const o = (validate(lumberjackClientSpec, { hosts: 'agg:5045' }) as ClientOptions)
+  const o = validate(lumberjackClientSpec, { hosts: 'agg:5045' })
   t.same(o.hosts, ['agg:5045'])
   t.equal(o.compression_level, 3)
   t.equal(o.batch_size, 2048)

@@ -9,7 +9,7 @@ import type { LogyardError } from '../../../core/errors.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 import type { DecodedBatch } from '../../../core/lumberjack/frame-decoder.ts'
 import { encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
-import { LumberjackServer, lumberjackServerSpec, type LumberjackServerInit, type ServerOptions } from '../../../core/lumberjack/server.ts'
+import { LumberjackServer, lumberjackServerSpec, type LumberjackServerInit } from '../../../core/lumberjack/server.ts'
 import type { PeerInfo } from '../../../core/lumberjack/server-connection.ts'
 import { tlsMaterial } from '../../helpers/tls.ts'
 import { captureLogger, rawPeer, sleep, tlsPeer, until } from './peer.ts'
@@ -37,7 +37,7 @@ async function start(t: Test, extra: Partial<LumberjackServerInit> = {}, handler
 }
 
 t.test('option table: defaults, limits and errors', async (t) => {
-  const o = (validate(lumberjackServerSpec, { listen: '127.0.0.1:5044', max_frame_bytes: '1mb', keepalive_interval: '2s' }) as ServerOptions)
+  const o = validate(lumberjackServerSpec, { listen: '127.0.0.1:5044', max_frame_bytes: '1mb', keepalive_interval: '2s' })
   t.equal(o.max_window, 65536)
   t.equal(o.max_frame_bytes, 1024 * 1024)
   t.equal(o.keepalive_interval, 2000)
@@ -46,7 +46,7 @@ t.test('option table: defaults, limits and errors', async (t) => {
   t.throws(() => validate(lumberjackServerSpec, { max_window: 5000 }), ConfigError, 'windows of 10,000 must stay acceptable')
   t.throws(() => validate(lumberjackServerSpec, { keepalive_intervall: '1s' }), /did you mean "keepalive_interval"/)
   t.throws(() => validate(lumberjackServerSpec, { tls: { cert: 'c', key: 'k', client_auth: 'required' } }), /client_auth required needs client_ca/)
-  const tls = (validate(lumberjackServerSpec, { tls: { cert: 'c', key: 'k', client_ca: 'ca.pem', client_auth: 'optional' } }) as ServerOptions)
+  const tls = validate(lumberjackServerSpec, { tls: { cert: 'c', key: 'k', client_ca: 'ca.pem', client_auth: 'optional' } })
   t.same(tls.tls?.client_ca, ['ca.pem'])
 })
 
