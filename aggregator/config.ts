@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import type { Spec } from '../core/config/schema.ts'
+import type { Infer, Spec } from '../core/config/schema.ts'
 import { loadConfigFile, parseConfig } from '../core/config/load.ts'
 import { checkListen } from '../core/http-server.ts'
+import { loggingSpec } from '../core/logger.ts'
 import { collectdInputSpec, type CollectdInputOptions } from './receive/collectd-input.ts'
 import { beatsInputSpec, type BeatsInputOptions } from './receive/beats-input.ts'
 import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './output/index.ts'
@@ -20,18 +21,22 @@ import { dirname } from 'node:path'
 
 export const defaultPatternsDir = fileURLToPath(new URL('../patterns', import.meta.url))
 
-function checkWorkers(v: unknown): string | void {
-  if (v === 'auto') return
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256) return
-  if (typeof v === 'string' && /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256) return
-  return `must be auto or a whole number 1-256, got ${JSON.stringify(v)}`
+/**
+ * `workers` (and `--workers`): auto or a whole number 1-256, also written as a
+ * string (`"4"`, `${WORKERS}`, the command line). The one check of the value.
+ */
+export function parseWorkers(value: unknown, path: string): 'auto' | number {
+  if (value === 'auto') return 'auto'
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  if (Number.isInteger(n) && n >= 1 && n <= 256) return n
+  throw new ConfigError(path, `must be auto or a whole number 1-256, got ${JSON.stringify(value)}`)
 }
 
-export const aggregatorSpec: Spec = {
+export const aggregatorSpec = {
   type: 'object',
   doc: 'logyard-aggregator configuration',
   fields: {
-    workers: { type: 'any', default: 'auto', doc: 'worker processes: auto (one per core) or a number; 1 runs without a cluster primary', check: checkWorkers },
+    workers: { type: 'any', default: 'auto', doc: 'worker processes: auto (one per core) or a number; 1 runs without a cluster primary', parse: parseWorkers },
     inputs: {
       type: 'object',
       doc: 'where events come from (at least one)',
@@ -54,26 +59,24 @@ export const aggregatorSpec: Spec = {
     shutdown_timeout: { type: 'duration', default: '30s', min: 0, doc: 'on SIGTERM, how long in-flight batches get to finish' },
     drain_delay: { type: 'duration', default: '0s', min: 0, max: 600_000, doc: 'on SIGTERM, how long /healthz answers 503 while still accepting, so a load balancer moves new connections away first (set it above the balancer\'s check interval × fall count)' },
     patterns_dir: { type: 'string', default: defaultPatternsDir, shownDefault: '<install dir>/patterns', doc: 'the bundled grok pattern library' },
-    logging: {
-      type: 'object',
-      doc: 'logging',
-      fields: { level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'log level (LOGYARD_LOG_LEVEL overrides)' } },
-    },
+    logging: loggingSpec,
   },
+} as const satisfies Spec
+
+/**
+ * The validated configuration. The top-level options' types come from the
+ * table; the component sections keep their hand-written types until their
+ * specs (receive/, output/) are declared `as const` too, when this becomes
+ * plain `Infer<typeof aggregatorSpec>` and asComponents() goes away.
+ */
+export type AggregatorConfig = Omit<Infer<typeof aggregatorSpec>, 'inputs' | 'output' | 'dead_letter'> & {
+  readonly inputs: { readonly beats?: BeatsInputOptions; readonly collectd?: CollectdInputOptions }
+  readonly output: OutputConfig
+  readonly dead_letter: DeadLetterConfig | undefined
 }
 
-export interface AggregatorConfig {
-  workers: 'auto' | number | string
-  inputs: { beats?: BeatsInputOptions; collectd?: CollectdInputOptions }
-  pipeline: unknown[]
-  output: OutputConfig
-  dead_letter: DeadLetterConfig | undefined
-  http?: { listen: string }
-  max_inflight_batches: number
-  shutdown_timeout: number
-  drain_delay: number
-  patterns_dir: string
-  logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' }
+function asComponents(config: Infer<typeof aggregatorSpec>): AggregatorConfig {
+  return config as AggregatorConfig
 }
 
 export interface LoadedConfig {
@@ -86,19 +89,16 @@ function withStages(config: AggregatorConfig): LoadedConfig {
 }
 
 export function parseAggregatorConfig(text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return withStages((parseConfig(aggregatorSpec, text, source, env) as AggregatorConfig))
+  return withStages(asComponents(parseConfig(aggregatorSpec, text, source, env)))
 }
 
 export function loadAggregatorConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return withStages((loadConfigFile(aggregatorSpec, file, env) as AggregatorConfig))
+  return withStages(asComponents(loadConfigFile(aggregatorSpec, file, env)))
 }
 
-/** `auto` → one per core; a `--workers` flag overrides the file. */
-export function resolveWorkers(value: unknown): number {
-  if (value === undefined || value === 'auto') return availableParallelism()
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError('workers', `must be auto or a whole number 1-256, got ${JSON.stringify(value)}`)
-  return n
+/** The number of worker processes: `auto` → one per core. */
+export function resolveWorkers(workers: 'auto' | number): number {
+  return workers === 'auto' ? availableParallelism() : workers
 }
 
 /**

@@ -6,7 +6,7 @@ import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
 import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
 import { announceReady, attachWorkerIpc, ClusterPrimary, reportStartupFailure } from './cluster.ts'
-import { aggregatorSpec, checkAggregatorFiles, loadAggregatorConfig, resolveWorkers, type LoadedConfig } from './config.ts'
+import { aggregatorSpec, checkAggregatorFiles, loadAggregatorConfig, parseWorkers, resolveWorkers, type LoadedConfig } from './config.ts'
 import { startAggregatorOps } from './ops.ts'
 import { FailureSamples } from './pipeline/failures.ts'
 import type { StageDefinition } from './pipeline/pipeline.ts'
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/aggregator.yml'
   const loaded = loadAggregatorConfig(file)
-  const workers = resolveWorkers(args.flags.workers ?? loaded.config.workers)
+  const workers = resolveWorkers(args.flags.workers === undefined ? loaded.config.workers : parseWorkers(args.flags.workers, '--workers'))
   if (args.flags['check-config']) return checkConfig(file, loaded)
   const worker = cluster.isWorker ? Number(process.env.LOGYARD_WORKER_ID ?? 0) : undefined
   const logger = createLogger({ name: PROGRAM, level: loaded.config.logging.level })

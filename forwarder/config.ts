@@ -1,16 +1,11 @@
-import type { Spec } from '../core/config/schema.ts'
+import type { Infer, Spec } from '../core/config/schema.ts'
 import { checkCertificates, checkKeyPair, checkWritableDir } from '../core/config/files.ts'
 import { checkListen } from '../core/http-server.ts'
-import { outputSpec, type OutputOptions } from './ship/output-spec.ts'
+import { loggingSpec } from '../core/logger.ts'
+import { outputSpec } from './ship/output-spec.ts'
 
-// The forwarder's whole option table. Config keys are the property names of
-// ForwarderConfig; validate() returns a frozen, fully defaulted copy.
-
-const readFromValues = ['beginning', 'end'] as const
-export type ReadFrom = (typeof readFromValues)[number]
-
-const multilineMatchValues = ['after', 'before'] as const
-export type MultilineMatch = (typeof multilineMatchValues)[number]
+// The forwarder's whole option table. validate() returns a frozen, fully
+// defaulted copy whose type, ForwarderConfig, is derived from the table.
 
 function checkRegExp(value: string): string | void {
   try {
@@ -20,29 +15,29 @@ function checkRegExp(value: string): string | void {
   }
 }
 
-const multilineSpec: Spec = {
+const multilineSpec = {
   type: 'object',
   optional: true,
   doc: 'join continuation lines (stack traces) into one event',
   fields: {
     pattern: { type: 'string', required: true, nonEmpty: true, doc: 'regular expression tested against each line', check: checkRegExp },
     negate: { type: 'bool', default: false, doc: 'true: lines that do NOT match the pattern are continuation lines' },
-    match: { type: 'enum', values: multilineMatchValues, default: 'after', doc: 'after: continuation lines join the previous line; before: they join the next line' },
+    match: { type: 'enum', values: ['after', 'before'], default: 'after', doc: 'after: continuation lines join the previous line; before: they join the next line' },
     max_lines: { type: 'int', min: 1, default: 500, doc: 'lines kept per event; further lines are dropped from the message (offsets still advance)' },
     max_bytes: { type: 'size', min: 1, default: '10mb', doc: 'bytes kept per joined message; the rest is cut' },
     timeout: { type: 'duration', min: 1, default: '5s', doc: 'a pending event is sent after this long without a new line' },
   },
-}
+} as const satisfies Spec
 
-const inputSpec: Spec = {
+const inputSpec = {
   type: 'object',
   doc: 'one group of files tailed the same way',
   fields: {
-    paths: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'absolute glob; * ? [..] {a,b} and ** are supported' }, coerce: true, required: true, minItems: 1, doc: 'glob patterns of files to tail', check: (list: string[]) => { const bad = list.find((p) => !p.startsWith('/')); if (bad !== undefined) return `paths must be absolute, got ${JSON.stringify(bad)}` } },
+    paths: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'absolute glob; * ? [..] {a,b} and ** are supported' }, coerce: true, required: true, minItems: 1, doc: 'glob patterns of files to tail', check: (list: readonly string[]) => { const bad = list.find((p) => !p.startsWith('/')); if (bad !== undefined) return `paths must be absolute, got ${JSON.stringify(bad)}` } },
     exclude: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'glob' }, coerce: true, default: [], doc: 'globs of files never tailed; a pattern without / is matched against the file name' },
     fields: { type: 'map', of: { type: 'any', doc: 'value' }, default: {}, doc: 'extra fields added under `fields`' },
     tags: { type: 'list', of: { type: 'string', doc: 'tag' }, coerce: true, default: [], doc: 'tags added to every event' },
-    read_from: { type: 'enum', values: readFromValues, default: 'end', doc: 'where to start in the files present at the very first start (no registry yet); files appearing later, and after a restart any file the registry does not know (created during a crash or rotation), are read from the beginning' },
+    read_from: { type: 'enum', values: ['beginning', 'end'], default: 'end', doc: 'where to start in the files present at the very first start (no registry yet); files appearing later, and after a restart any file the registry does not know (created during a crash or rotation), are read from the beginning' },
     multiline: multilineSpec,
     max_line_bytes: { type: 'size', min: 16, default: '1mb', doc: 'longest line kept; the rest of a longer line is skipped and counted' },
     close_inactive: { type: 'duration', min: 1, default: '5m', doc: 'close a file handle after this long without new data (reopened when it grows)' },
@@ -51,13 +46,13 @@ const inputSpec: Spec = {
     scan_frequency: { type: 'duration', min: 100, default: '10s', doc: 'full rescan interval, the safety net behind file-system events' },
     encoding: { type: 'enum', values: ['utf-8', 'utf8'], default: 'utf-8', doc: 'file encoding; invalid bytes become U+FFFD in the message' },
     follow_symlinks: { type: 'bool', default: false, doc: "false (as Filebeat's `symlinks: false`): a symbolic link found by the scan is not read (logged once per path, counted in logyard_forwarder_files_skipped_total{reason=\"symlink\"}) and symlinked directories are not entered; true: the link's target is read, identified by its device and inode (a link and its target share one harvester), if it lies inside symlink_target_dirs" },
-    symlink_target_dirs: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'absolute directory' }, coerce: true, default: [], doc: 'with follow_symlinks: directories a link (to a file or a directory) may lead into besides the fixed directory part of each glob in paths (always allowed); a target elsewhere is skipped, reason="symlink_target"', check: (list: string[]) => { const bad = list.find((p) => !p.startsWith('/')); if (bad !== undefined) return `directories must be absolute, got ${JSON.stringify(bad)}` } },
+    symlink_target_dirs: { type: 'list', of: { type: 'string', nonEmpty: true, doc: 'absolute directory' }, coerce: true, default: [], doc: 'with follow_symlinks: directories a link (to a file or a directory) may lead into besides the fixed directory part of each glob in paths (always allowed); a target elsewhere is skipped, reason="symlink_target"', check: (list: readonly string[]) => { const bad = list.find((p) => !p.startsWith('/')); if (bad !== undefined) return `directories must be absolute, got ${JSON.stringify(bad)}` } },
     scan_max_depth: { type: 'int', min: 1, max: 64, default: 16, doc: 'directory levels a scan descends below the fixed part of a glob (bounds `**`)' },
     scan_max_entries: { type: 'int', min: 100, default: 100000, doc: 'directory entries one scan of this input looks at; the rest is left for the next scan (counted in logyard_forwarder_scan_limited_total)' },
   },
-}
+} as const satisfies Spec
 
-export const forwarderSpec: Spec = {
+export const forwarderSpec = {
   type: 'object',
   doc: 'logyard-forwarder configuration',
   fields: {
@@ -73,53 +68,13 @@ export const forwarderSpec: Spec = {
     batch_bytes: { type: 'size', min: 1024, default: '4mb', doc: 'a batch is cut at this many encoded bytes' },
     http: { type: 'object', optional: true, doc: 'operations endpoint', fields: { listen: { type: 'string', required: true, doc: 'host:port for /healthz, /metrics and /status, e.g. 127.0.0.1:5066', check: checkListen } } },
     read_stall_timeout: { type: 'duration', min: 100, default: '30s', doc: 'a file-system call (open, stat, read) outstanding longer than this marks the reader stalled: /healthz answers 503' },
-    logging: { type: 'object', doc: 'log output (JSON lines on stdout)', fields: { level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', doc: 'log level' } } },
+    logging: loggingSpec,
   },
-}
+} as const satisfies Spec
 
-export interface MultilineConfig {
-  readonly pattern: string
-  readonly negate: boolean
-  readonly match: MultilineMatch
-  readonly max_lines: number
-  readonly max_bytes: number
-  readonly timeout: number
-}
-
-export interface InputConfig {
-  readonly paths: readonly string[]
-  readonly exclude: readonly string[]
-  readonly fields: Readonly<Record<string, unknown>>
-  readonly tags: readonly string[]
-  readonly read_from: ReadFrom
-  readonly multiline?: MultilineConfig
-  readonly max_line_bytes: number
-  readonly close_inactive: number
-  readonly ignore_older: number
-  readonly clean_removed: boolean
-  readonly scan_frequency: number
-  readonly encoding: string
-  readonly follow_symlinks: boolean
-  readonly symlink_target_dirs: readonly string[]
-  readonly scan_max_depth: number
-  readonly scan_max_entries: number
-}
-
-export interface ForwarderConfig {
-  readonly name?: string
-  readonly data_dir: string
-  readonly inputs: readonly InputConfig[]
-  readonly output: OutputOptions
-  readonly max_open_files: number
-  readonly registry_flush: number
-  readonly shutdown_timeout: number
-  readonly max_pending_bytes: number
-  readonly batch_linger: number
-  readonly batch_bytes: number
-  readonly http?: { readonly listen: string }
-  readonly read_stall_timeout: number
-  readonly logging: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' }
-}
+export type ForwarderConfig = Infer<typeof forwarderSpec>
+export type InputConfig = Infer<typeof inputSpec>
+export type MultilineConfig = NonNullable<InputConfig['multiline']>
 
 /**
  * `--check-config` beyond the schema: output.tls files readable and parseable

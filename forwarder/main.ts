@@ -5,7 +5,7 @@ import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
 import { ForwarderApp } from './app.ts'
-import { checkForwarderFiles, forwarderSpec, type ForwarderConfig } from './config.ts'
+import { checkForwarderFiles, forwarderSpec } from './config.ts'
 import { createLumberjackPublisher } from './ship/lumberjack-publisher.ts'
 import { statusTable, type ForwarderStatus } from './status.ts'
 
@@ -27,7 +27,7 @@ async function printStatus(url: unknown, file: string, json: boolean): Promise<n
   let base: string
   if (typeof url === 'string') base = url.replace(/\/+$/, '')
   else {
-    const config = (loadConfigFile(forwarderSpec, file) as ForwarderConfig)
+    const config = loadConfigFile(forwarderSpec, file)
     if (!config.http) throw new UsageError(`${file} has no http.listen: the forwarder serves no status; set http.listen or give --url`)
     const { host, port } = parseListen(config.http.listen, '127.0.0.1')
     if (port === 0) throw new UsageError(`${file}: http.listen ${config.http.listen} has port 0 (chosen at start): give --url`)
@@ -58,8 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/forwarder.yml'
   if (args.positional[0] === 'status') return printStatus(args.flags.url, file, args.flags.json === true)
   if (args.positional.length > 0) throw new UsageError(`unknown command ${JSON.stringify(args.positional[0])}; the only command is status`)
-  const config = (loadConfigFile(forwarderSpec, file) as ForwarderConfig)
-  if (args.positional[0] === 'status') return printStatus(config, file, args.flags.json === true)
+  const config = loadConfigFile(forwarderSpec, file)
   if (args.flags['check-config']) {
     checkForwarderFiles(config)
     process.stdout.write(`${file}: configuration ok (${config.inputs.length} input(s), ${config.output.hosts.length} host(s))\n`)

@@ -28,7 +28,7 @@ t.test('every configs/*.yml validates with its program\'s spec', async (t) => {
   for (const f of ymls) {
     const text = readFileSync(join(dir, f), 'utf8')
     if (f.startsWith('forwarder')) {
-      const cfg = parseConfig(forwarderSpec, text, f, {}) as { inputs: unknown[] }
+      const cfg = parseConfig(forwarderSpec, text, f, {})
       t.ok(cfg.inputs.length > 0, `${f}: forwarder config with inputs`)
     } else if (f.startsWith('aggregator')) {
       const { config, stages } = parseAggregatorConfig(text, f, {})

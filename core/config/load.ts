@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.ts'
 import { substituteTree } from './env.ts'
 import { validate, type Infer, type Spec } from './schema.ts'
 
-/** Parses YAML text, substitutes `${VAR}` and validates it against `spec`. Pure: touches no files. */
+/** Parses YAML text, substitutes `${VAR}`, applies the options' environment overrides (`env`) and validates it against `spec`. Pure: touches no files. */
 export function parseConfig<S extends Spec>(spec: S, text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): Infer<S> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -18,7 +18,7 @@ export function parseConfig<S extends Spec>(spec: S, text: string, source = 'con
     throw new ConfigError('', `${source}: YAML syntax error${where}: ${what}`)
   }
   const raw = doc.toJS() ?? {}
-  return validate(spec, substituteTree(raw, '', env), '', { durationsNeedUnit: true })
+  return validate(spec, substituteTree(raw, '', env), '', { durationsNeedUnit: true, env })
 }
 
 /** Reads and validates a config file. Missing or unreadable files are ConfigErrors (exit 2). */

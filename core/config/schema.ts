@@ -16,6 +16,13 @@ interface Base {
   optional?: boolean
   /** Extra check after type validation; throw a ConfigError or return a message. */
   check?: (value: any, path: string) => string | void
+  /**
+   * Environment variable that, when set and not empty, replaces the file's
+   * value (validated the same way; an error names the variable). Applies
+   * where an environment is given: parseConfig/loadConfigFile, not a bare
+   * validate() without `options.env`.
+   */
+  env?: string
 }
 
 export interface StringSpec extends Base { type: 'string'; pattern?: RegExp; nonEmpty?: boolean }
@@ -96,6 +103,13 @@ interface ValidateOptions {
    * pass milliseconds as numbers.
    */
   durationsNeedUnit?: boolean
+  /** Environment for options that name a variable (`env`); without it no option is overridden. */
+  env?: NodeJS.ProcessEnv
+}
+
+interface Context {
+  strict: boolean
+  env: NodeJS.ProcessEnv | undefined
 }
 
 /**
@@ -104,10 +118,15 @@ interface ValidateOptions {
  * ConfigError with the key path.
  */
 export function validate<S extends Spec>(spec: S, value: unknown, path = '', options: ValidateOptions = {}): Infer<S> {
-  return deepFreeze(check(spec, value, path, options.durationsNeedUnit === true)) as Infer<S>
+  return deepFreeze(check(spec, value, path, { strict: options.durationsNeedUnit === true, env: options.env })) as Infer<S>
 }
 
-function check(spec: Spec, value: unknown, path: string, strict: boolean): unknown {
+function check(spec: Spec, value: unknown, path: string, ctx: Context): unknown {
+  const override = spec.env === undefined ? undefined : ctx.env?.[spec.env]
+  if (override !== undefined && override !== '') {
+    value = override
+    path = `${spec.env} (overrides ${path})`
+  }
   let fromDefault = false
   if (value === undefined || value === null) {
     if (spec.required) fail(path, `is required: ${spec.doc}`)
@@ -117,7 +136,8 @@ function check(spec: Spec, value: unknown, path: string, strict: boolean): unkno
     } else if (spec.type === 'object' && !spec.optional) value = {}
     else return undefined
   }
-  const out = convert(spec, value, path, strict && !fromDefault)
+  // A default is written in the program's own terms (bare milliseconds allowed), all the way down.
+  const out = convert(spec, value, path, fromDefault && ctx.strict ? { ...ctx, strict: false } : ctx)
   if (spec.check) {
     const message = spec.check(out, path)
     if (typeof message === 'string') fail(path, message)
@@ -125,7 +145,7 @@ function check(spec: Spec, value: unknown, path: string, strict: boolean): unkno
   return out
 }
 
-function convert(spec: Spec, value: unknown, path: string, strict: boolean): unknown {
+function convert(spec: Spec, value: unknown, path: string, ctx: Context): unknown {
   switch (spec.type) {
     case 'string': {
       if (typeof value === 'number' || typeof value === 'boolean') value = String(value)
@@ -155,7 +175,7 @@ function convert(spec: Spec, value: unknown, path: string, strict: boolean): unk
       return n
     }
     case 'duration': {
-      if (strict && isBareNumber(value) && Number(value) !== 0) {
+      if (ctx.strict && isBareNumber(value) && Number(value) !== 0) {
         fail(path, `needs a unit: write ${value}s for ${value} seconds (Filebeat's meaning of a bare number) or ${value}ms; units are ms, s, m, h, d`)
       }
       const n = parseDuration(value)
@@ -176,7 +196,7 @@ function convert(spec: Spec, value: unknown, path: string, strict: boolean): unk
       const list = value as unknown[]
       if (spec.minItems !== undefined && list.length < spec.minItems) fail(path, `needs at least ${spec.minItems} item(s)`)
       if (spec.maxItems !== undefined && list.length > spec.maxItems) fail(path, `takes at most ${spec.maxItems} item(s)`)
-      return list.map((item, i) => check(spec.of, item, `${path}[${i}]`, strict))
+      return list.map((item, i) => check(spec.of, item, `${path}[${i}]`, ctx))
     }
     case 'object': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, `must be a mapping, got ${typeName(value)}`)
@@ -190,7 +210,7 @@ function convert(spec: Spec, value: unknown, path: string, strict: boolean): unk
       }
       const out: Record<string, unknown> = {}
       for (const [key, fieldSpec] of Object.entries(spec.fields)) {
-        const v = check(fieldSpec, input[key], join(path, key), strict)
+        const v = check(fieldSpec, input[key], join(path, key), ctx)
         if (v !== undefined) out[key] = v
       }
       return out
@@ -198,7 +218,7 @@ function convert(spec: Spec, value: unknown, path: string, strict: boolean): unk
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, `must be a mapping, got ${typeName(value)}`)
       const out: Record<string, unknown> = {}
-      for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[key] = check(spec.of, v, join(path, key), strict)
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[key] = check(spec.of, v, join(path, key), ctx)
       return out
     }
     case 'any':
@@ -270,7 +290,7 @@ export function docRows(spec: Spec, path = ''): DocRow[] {
       for (const [k, f] of Object.entries(s.of.fields)) walk(f, `${p}[].${k}`)
       return
     }
-    rows.push({ key: p, type: showType(s), default: showDefault(s), doc: s.doc })
+    rows.push({ key: p, type: showType(s), default: showDefault(s), doc: s.env === undefined ? s.doc : `${s.doc}; the environment variable ${s.env} overrides it` })
   }
   walk(spec, path)
   return rows

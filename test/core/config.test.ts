@@ -116,3 +116,50 @@ t.test('the validated type is derived from the spec (checked by tsc --noEmit)', 
   const lit: 'info' = v.level
   t.same({ level, w, list, need, n, lit }, { level: 'info', w: 3, list: [], need: undefined, n: undefined, lit: 'info' })
 })
+
+t.test("an option's env: the variable replaces the file's value, is validated the same way, and an error names it", async (t) => {
+  const { docRows } = await import('../../core/config/schema.ts')
+  const envSpec = {
+    type: 'object',
+    doc: 'x',
+    fields: {
+      logging: { type: 'object', doc: 'logging', fields: { level: { type: 'enum', values: ['info', 'debug'], default: 'info', env: 'TEST_LEVEL', doc: 'level' } } },
+      timeout: { type: 'duration', default: '5s', env: 'TEST_TIMEOUT', doc: 'timeout' },
+    },
+  } as const satisfies Spec
+  const text = 'logging: {level: info}\ntimeout: 2s\n'
+  t.same(parseConfig(envSpec, text, 'x', {}), { logging: { level: 'info' }, timeout: 2000 }, 'unset: the file')
+  t.same(parseConfig(envSpec, text, 'x', { TEST_LEVEL: 'debug', TEST_TIMEOUT: '1m' }), { logging: { level: 'debug' }, timeout: 60_000 }, 'set: the variable')
+  t.same(parseConfig(envSpec, '{}', 'x', { TEST_LEVEL: 'debug' }).logging, { level: 'debug' }, 'over a default too')
+  t.same(parseConfig(envSpec, text, 'x', { TEST_LEVEL: '' }).logging, { level: 'info' }, 'empty counts as unset')
+  t.throws(() => parseConfig(envSpec, text, 'x', { TEST_LEVEL: 'loud' }), { code: 'LY_CONFIG', message: 'TEST_LEVEL (overrides logging.level): must be one of "info", "debug", got string "loud"' })
+  t.throws(() => parseConfig(envSpec, text, 'x', { TEST_TIMEOUT: '30' }), { message: /^TEST_TIMEOUT \(overrides timeout\): needs a unit/ }, 'the file rules apply to the variable')
+  t.same(validate(envSpec, { logging: { level: 'info' } }).logging, { level: 'info' }, 'validate() without options.env overrides nothing')
+  t.match(docRows(envSpec).find((r) => r.key === 'logging.level')?.doc, /the environment variable TEST_LEVEL overrides it/)
+})
+
+t.test('one log-level list: both programs\' logging.level take core/logger.ts logLevels; LOGYARD_LOG_LEVEL overrides both', async (t) => {
+  const { logLevels } = await import('../../core/logger.ts')
+  const { forwarderSpec } = await import('../../forwarder/config.ts')
+  const { aggregatorSpec, parseAggregatorConfig } = await import('../../aggregator/config.ts')
+  t.equal(forwarderSpec.fields.logging.fields.level.values, logLevels, 'forwarder: the same array')
+  t.equal(aggregatorSpec.fields.logging.fields.level.values, logLevels, 'aggregator: the same array')
+  const fwd = parseConfig(forwarderSpec, 'inputs: [{paths: [/x/*.log]}]\noutput: {hosts: [a]}\nlogging: {level: warn}\n', 'f', { LOGYARD_LOG_LEVEL: 'trace' })
+  t.equal(fwd.logging.level, 'trace')
+  const agg = parseAggregatorConfig("inputs: {beats: {listen: '127.0.0.1:0'}}\noutput: {blackhole: {}}\nlogging: {level: warn}\n", 'a', { LOGYARD_LOG_LEVEL: 'debug' })
+  t.equal(agg.config.logging.level, 'debug')
+})
+
+t.test('workers: one parse on the spec; the validated value is auto or a number', async (t) => {
+  const { parseAggregatorConfig, parseWorkers, resolveWorkers } = await import('../../aggregator/config.ts')
+  const cfg = (workers: string) => parseAggregatorConfig(`workers: ${workers}\ninputs: {beats: {listen: '127.0.0.1:0'}}\noutput: {blackhole: {}}\n`, 'a', { N: '6' }).config.workers
+  t.equal(cfg('4'), 4)
+  t.equal(cfg("'4'"), 4, 'a quoted number is a number')
+  t.equal(cfg("'${N}'"), 6, 'from ${VAR}')
+  t.equal(cfg('auto'), 'auto')
+  for (const bad of ['0', '257', '1.5', 'many', '[2]', "' '"]) t.throws(() => cfg(bad), { code: 'LY_CONFIG', message: /^workers: must be auto or a whole number 1-256/ }, `workers: ${bad}`)
+  t.equal(parseWorkers('12', '--workers'), 12)
+  t.throws(() => parseWorkers('x', '--workers'), { message: '--workers: must be auto or a whole number 1-256, got "x"' })
+  t.equal(resolveWorkers(3), 3)
+  t.ok(resolveWorkers('auto') >= 1, 'auto: one per core')
+})

@@ -33,9 +33,9 @@ t.test('--version, --help, --check-config (exit 0 / 2)', async (t) => {
 })
 
 t.test('the example config validates', async (t) => {
-  const c = loadConfigFile(forwarderSpec, join(repoRoot, 'configs/forwarder.yml'), { LOGYARD_AGGREGATOR: 'agg:5044' }) as any
+  const c = loadConfigFile(forwarderSpec, join(repoRoot, 'configs/forwarder.yml'), { LOGYARD_AGGREGATOR: 'agg:5044' })
   t.equal(c.output.hosts[0], 'agg:5044')
-  t.equal(c.inputs[1].multiline.pattern, '^\\s')
+  t.equal(c.inputs[1]?.multiline?.pattern, '^\\s')
 })
 
 t.test('the systemd unit passes systemd-analyze verify', async (t) => {
@@ -125,4 +125,31 @@ t.test('a corrupt registry is kept aside, logged, and reading starts from read_f
   t.equal(await fw.exited, 0)
   t.ok(existsSync(join(data, 'registry.json')))
   t.equal(JSON.parse(readFileSync(join(data, 'registry.json'), 'utf8')).files[0].offset, statSync(f).size)
+})
+
+t.test('LOGYARD_LOG_LEVEL overrides logging.level: debug lines with =debug; =bogus exits 2 naming the variable', async (t) => {
+  const dir = tmpDir(t)
+  const rx = new Receiver(false)
+  await rx.start(0)
+  t.teardown(() => rx.stop())
+  for (const name of ['a.log', 'b.log']) writeFileSync(join(dir, name), lines(name, 0, 5))
+  // The file says error; only the variable can bring out debug and info lines.
+  // max_open_files: 1 with two files makes the tailer log its debug line
+  // "max_open_files reached; file waits".
+  const cfg = writeConfig(dir, { data_dir: join(dir, 'data'), max_open_files: 1, inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning' }], output: rx.output(), logging: { level: 'error' } })
+  const fw = spawnForwarder(['--config', cfg], { env: { LOGYARD_LOG_LEVEL: 'debug' } })
+  t.teardown(() => fw.child.kill('SIGKILL'))
+  const waits = await until(() => fw.logs().find((l) => l.msg === 'max_open_files reached; file waits'), 30_000, 'the debug line')
+  t.equal(waits.level, 'debug')
+  t.ok(fw.logs().some((l) => l.level === 'info'), 'info lines too')
+  fw.child.kill('SIGTERM')
+  t.equal(await fw.exited, 0)
+
+  const run = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(nodeBin, [mainTs, '--config', cfg, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } })
+  for (const args of [['--check-config'], []]) {
+    const bad = run({ LOGYARD_LOG_LEVEL: 'bogus' }, ...args)
+    t.equal(bad.status, 2, `exit 2 (${args.join(' ') || 'start'})`)
+    t.match(bad.stderr, /LY_CONFIG: LOGYARD_LOG_LEVEL \(overrides logging\.level\): must be one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got string "bogus"/)
+  }
+  t.equal(run({ LOGYARD_LOG_LEVEL: 'warn' }, '--check-config').status, 0, 'a valid level passes --check-config')
 })

@@ -76,7 +76,7 @@ export function tmpDir(t: { teardown(fn: () => void): void }, prefix = 'logyard-
 }
 
 export function config(raw: Record<string, unknown>): ForwarderConfig {
-  return (validate(forwarderSpec, { output: { hosts: ['127.0.0.1:1'] }, ...raw }) as ForwarderConfig)
+  return validate(forwarderSpec, { output: { hosts: ['127.0.0.1:1'] }, ...raw })
 }
 
 export async function startApp(t: { teardown(fn: () => Promise<unknown> | void): void }, raw: Record<string, unknown>, publisher = new MemoryPublisher(), watch = true): Promise<{ app: ForwarderApp; publisher: MemoryPublisher }> {

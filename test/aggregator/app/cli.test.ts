@@ -1,9 +1,10 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
+import { connect } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nodeBin, writeConfig } from '../../e2e/procs.ts'
+import { nodeBin, startProc, writeConfig } from '../../e2e/procs.ts'
 
 // The command line: --check-config builds the pipeline (compiling every grok
 // pattern) without opening sockets and exits 0 or 2 with a message naming
@@ -13,8 +14,8 @@ const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'logyard-aggregat
 const dir = mkdtempSync(join(tmpdir(), 'logyard-cli-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-function run(args: string[]) {
-  const r = spawnSync(nodeBin, [bin, ...args], { encoding: 'utf8', timeout: 60_000 })
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(nodeBin, [bin, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -77,4 +78,43 @@ t.test('operator-facing messages: full key paths for stage errors, YAML errors w
   const h = run(['--help'])
   t.match(h.stdout, /client_auth\s+none \| optional \| required = none/)
   t.notMatch(h.stdout, /\\\|/, 'no markdown escapes')
+})
+
+t.test('workers and --workers: auto or 1-256 through one parser; a bad --workers exits 2 naming the flag', async (t) => {
+  const quoted = writeConfig(dir, 'workers-string.yml', [...base, "workers: '2'"])
+  t.equal(run(['--config', quoted, '--check-config']).code, 0, 'workers: "2" (a string) is accepted')
+  t.equal(run(['--config', quoted, '--workers', 'auto', '--check-config']).code, 0, '--workers auto')
+  t.equal(run(['--config', quoted, '--workers', '3', '--check-config']).code, 0, '--workers 3')
+  for (const [value, shown] of [['0', '"0"'], ['257', '"257"'], ['many', '"many"'], ['1.5', '"1.5"']]) {
+    const r = run(['--config', quoted, '--workers', value!, '--check-config'])
+    t.equal(r.code, 2, `--workers ${value}`)
+    t.match(r.stderr, `LY_CONFIG: --workers: must be auto or a whole number 1-256, got ${shown}`)
+  }
+  const zero = run(['--config', writeConfig(dir, 'workers-0.yml', [...base, 'workers: 0']), '--check-config'])
+  t.equal(zero.code, 2)
+  t.match(zero.stderr, /LY_CONFIG: workers: must be auto or a whole number 1-256, got 0/)
+})
+
+t.test('LOGYARD_LOG_LEVEL overrides logging.level: debug lines with =debug; =bogus exits 2 naming the variable', async (t) => {
+  // The file says error; only the variable can bring out info and debug lines.
+  const lines = ['workers: 1', 'inputs:', "  beats: {listen: '127.0.0.1:0'}", 'output:', `  file: {path: '${join(dir, 'level.ndjson')}'}`, 'logging: {level: error}']
+  const file = writeConfig(dir, 'level.yml', lines)
+  const agg = startProc('aggregator', file, [], { LOGYARD_LOG_LEVEL: 'debug' })
+  t.teardown(() => agg.stop())
+  const started = await agg.waitFor((r) => r.msg === 'aggregator started', 60_000, 'start')
+  t.equal(started.level, 'info', 'an info line although the file says error')
+  const port = (started.listening as { beats: { port: number } }).beats.port
+  const socket = connect(port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  // The Lumberjack server logs each accepted connection at debug.
+  const conn = await agg.waitFor((r) => r.msg === 'lumberjack connection', 60_000, 'the debug line of a connection')
+  t.equal(conn.level, 'debug')
+  t.equal(await agg.stop(), 0, 'SIGTERM: exit 0')
+
+  for (const args of [['--check-config'], []]) {
+    const r = run(['--config', file, ...args], { LOGYARD_LOG_LEVEL: 'bogus' })
+    t.equal(r.code, 2, `exit 2 (${args.join(' ') || 'start'})`)
+    t.match(r.stderr, /LY_CONFIG: LOGYARD_LOG_LEVEL \(overrides logging\.level\): must be one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got string "bogus"/)
+  }
+  t.equal(run(['--config', file, '--check-config'], { LOGYARD_LOG_LEVEL: 'trace' }).code, 0, 'a valid level passes --check-config')
 })
