@@ -8,7 +8,7 @@ export type { Logger }
 
 /**
  * The log levels, most verbose first (pino's order), and `silent`. The one
- * list: both programs' `logging.level` option (`logLevelSpec`) and
+ * list: both programs' `logging.level` option (`loggingSpec`) and
  * LOGYARD_LOG_LEVEL are checked against it.
  */
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
