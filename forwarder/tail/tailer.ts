@@ -9,6 +9,7 @@ import type { Batcher } from '../ship/batcher.ts'
 import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, sameStart, type Fingerprint } from './fingerprint.ts'
 import { NotRegularFile, TrackedFs, fileKind } from './fs-ops.ts'
 import { Harvester } from './harvester.ts'
+import { OpenFileBudget } from './open-file-budget.ts'
 import { PathMatcher, within, type ScanLimit, type ScanReport } from './scanner.ts'
 import { Watcher } from './watcher.ts'
 
@@ -92,7 +93,7 @@ export class Tailer {
   readonly #byKey = new Map<string, Harvester>()
   readonly #byPath = new Map<string, Harvester>()
   readonly #ready: Harvester[] = []
-  readonly #waiting = new Map<string, boolean>() // path → initial; files over max_open_files
+  readonly #budget: OpenFileBudget
   readonly #discovering = new Set<string>()
   readonly #reported = new Map<string, string>() // path → last logged errno
   readonly #skipped = new Map<string, SkipReason>() // path → why it is not read (logged once)
@@ -105,7 +106,6 @@ export class Tailer {
   readonly #buf = Buffer.allocUnsafe(READ_CHUNK)
   readonly #counters: { lines: number; events: number }
   readonly #onAcked: (h: Harvester, end: number) => void
-  #open = 0
   #wakeFn: (() => void) | undefined
   #stopping = false
   #copyWork: Promise<void> = Promise.resolve()
@@ -134,13 +134,14 @@ export class Tailer {
       limited: (reason, path) => this.#limited(reason, path),
     }
     this.#counters = { lines: 0, events: 0 }
+    this.#budget = new OpenFileBudget(options.config.max_open_files, (open) => (options.stats.filesOpen = open))
     this.#scanEvery = Math.min(...options.config.inputs.map((i) => i.scan_frequency))
     this.#onAcked = (h, end) => options.registry.update(h.key, end, h.path, h.fingerprint)
     options.batcher.onUnblocked = () => this.wake()
   }
 
   get openFiles(): number {
-    return this.#open
+    return this.#budget.open
   }
 
   get knownFiles(): number {
@@ -157,7 +158,7 @@ export class Tailer {
 
   /** Files waiting for a free handle (over max_open_files). */
   waitingPaths(): IterableIterator<string> {
-    return this.#waiting.keys()
+    return this.#budget.waitingPaths()
   }
 
   harvesters(): IterableIterator<Harvester> {
@@ -617,10 +618,10 @@ export class Tailer {
       for (const e of [...this.#o.registry.entries()]) {
         if (!seen.has(e.key) && !this.#byKey.has(e.key) && incomplete.size === 0 && this.#o.config.inputs.some((i) => i.clean_removed)) this.#o.registry.delete(e.key)
       }
-      for (const [path, init] of [...this.#waiting]) {
-        if (this.#open >= this.#o.config.max_open_files) break
-        this.#waiting.delete(path)
-        await this.#discover(path, init)
+      while (!this.#budget.full) {
+        const w = this.#budget.next()
+        if (!w) break
+        await this.#discover(w.path, w.initial)
       }
     } catch (err) {
       this.#ioError('(scan)', err, 'scan')
@@ -682,9 +683,8 @@ export class Tailer {
         return
       }
       if (input.ignore_older > 0 && st0.mtimeMs < Date.now() - input.ignore_older && !this.#o.registry.get(key0)) return
-      if (this.#open >= this.#o.config.max_open_files) {
-        if (!this.#waiting.has(path)) this.#log.debug({ path }, 'max_open_files reached; file waits')
-        this.#waiting.set(path, initial)
+      if (this.#budget.full) {
+        if (this.#budget.wait(path, initial)) this.#log.debug({ path }, 'max_open_files reached; file waits')
         return
       }
       let st: Stats
@@ -753,8 +753,7 @@ export class Tailer {
         this.#queueCopyWork(() => this.#adoptLateCopies(h, head))
       }
       fd = -1
-      this.#open++
-      this.#o.stats.filesOpen = this.#open
+      this.#budget.opened()
       const prev = this.#byPath.get(path)
       if (prev && prev !== h) {
         // The path now leads to a new file (rename rotation): finish the old one promptly.
@@ -894,8 +893,8 @@ export class Tailer {
 
   // Reopens a file closed by close_inactive. False when it cannot be read now.
   async #reopen(h: Harvester): Promise<boolean> {
-    if (this.#open >= this.#o.config.max_open_files) {
-      this.#waiting.set(h.path, false)
+    if (this.#budget.full) {
+      this.#budget.wait(h.path, false)
       return false
     }
     let fd: number
@@ -920,8 +919,7 @@ export class Tailer {
       return false
     }
     h.fd = fd
-    this.#open++
-    this.#o.stats.filesOpen = this.#open
+    this.#budget.opened()
     h.lastData = Date.now()
     if (st.size < h.readOffset) {
       await this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
@@ -941,17 +939,13 @@ export class Tailer {
     if (!h.isOpen) return
     close(h.fd, () => {})
     h.fd = -1
-    this.#open--
-    this.#o.stats.filesOpen = this.#open
+    this.#budget.closed()
     // A partial last line is read again on reopen.
     h.splitter.reset(h.resumeOffset)
     h.readOffset = h.resumeOffset
     h.atEof = false
-    if (this.#waiting.size > 0 && !this.#stopping) {
-      const [path, init] = this.#waiting.entries().next().value!
-      this.#waiting.delete(path)
-      void this.#discover(path, init)
-    }
+    const w = this.#stopping ? undefined : this.#budget.next()
+    if (w) void this.#discover(w.path, w.initial)
   }
 
   #forget(h: Harvester): void {
@@ -1018,8 +1012,7 @@ export class Tailer {
     h.lastHeadCheck = Date.now()
     h.removed = true
     h.recovered = true
-    this.#open++
-    this.#o.stats.filesOpen = this.#open
+    this.#budget.opened()
     this.#o.stats.recovered++
     this.#byKey.set(key, h)
     this.#enqueue(h)
