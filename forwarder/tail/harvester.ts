@@ -10,15 +10,21 @@ import { Multiline, type EventSink } from './multiline.ts'
 // splitter, multiline joiner and acknowledgement order. The tailer does the
 // I/O; a harvester turns the bytes it is given into events.
 //
-// Its life is one field, `state`, changed only by the methods named in the
-// table below; any other change is a bug in the tailer and throws.
+// Its life is one field, `state`, changed only by these methods:
 //
-//   closed ──open──▶ reading ◀──read── eof
-//     ▲                │ ▲              ▲
-//     │                │ └──eof─────────┘ (eof again: nothing more yet)
-//     │                └──truncated──▶ truncated ──registryWritten──▶ reading
-//     └──close── reading | eof | truncated
-//   closed ──forget──▶ forgotten (final)
+//   method           from                        to
+//   open(fd)         closed                      reading
+//   consume (read)   reading, eof                reading
+//   eof              reading, eof                eof
+//   truncated        reading, eof                truncated
+//   registryWritten  truncated                   reading
+//   close            reading, eof, truncated     closed
+//   forget           closed                      forgotten (final)
+//
+// Any other change is a bug in the tailer and throws (in the tailer's pump
+// that is logged as a read error, LY_IO, and the file is closed). The tailer
+// keeps to the table by letting only its pump change the harvester the pump
+// is reading: the close_inactive tick and the rescan leave that one alone.
 //
 // `removed` is not a state: a file renamed away, deleted or no longer matched
 // is still read to its end (reading, eof, closed) and forgotten once closed.
