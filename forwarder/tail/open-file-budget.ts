@@ -5,14 +5,14 @@
 // never made to wait: their unread bytes are under a name nothing else reads.
 
 export class OpenFileBudget {
-  readonly max: number
+  readonly #max: number
   readonly #onChange: (open: number) => void
   #open = 0
   readonly #waiting = new Map<string, boolean>() // path → found by the first scan
 
   /** `onChange` is told the number of open handles after every change (the filesOpen gauge). */
   constructor(max: number, onChange: (open: number) => void = () => {}) {
-    this.max = max
+    this.#max = max
     this.#onChange = onChange
   }
 
@@ -23,10 +23,10 @@ export class OpenFileBudget {
 
   /** No handle is free: a file found now waits. */
   get full(): boolean {
-    return this.#open >= this.max
+    return this.#open >= this.#max
   }
 
-  /** A handle was opened (may take the count past `max`: see the head of this file). */
+  /** A handle was opened (may take the count past the maximum: see the head of this file). */
   opened(): void {
     this.#open++
     this.#onChange(this.#open)
