@@ -42,9 +42,18 @@ export interface ForwarderStatus {
 }
 
 function fileState(h: Harvester, blocked: boolean): FileStatus['state'] {
-  if (h.waitingRegistry) return 'waiting-registry'
-  if (!h.isOpen) return 'closed'
-  if (h.atEof && h.readOffset >= h.size) return 'eof'
+  switch (h.state) {
+    case 'truncated':
+      return 'waiting-registry'
+    case 'closed':
+    case 'forgotten':
+      return 'closed'
+    case 'eof':
+      if (h.readOffset >= h.size) return 'eof'
+      break
+    case 'reading':
+      break
+  }
   return blocked ? 'paused' : 'reading'
 }
 

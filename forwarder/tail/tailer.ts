@@ -9,6 +9,7 @@ import type { Batcher } from '../ship/batcher.ts'
 import { FINGERPRINT_BYTES, fileId, fileKey, fingerprintOf, sameStart, type Fingerprint } from './fingerprint.ts'
 import { NotRegularFile, TrackedFs, fileKind } from './fs-ops.ts'
 import { Harvester } from './harvester.ts'
+import { OpenFileBudget } from './open-file-budget.ts'
 import { PathMatcher, within, type ScanLimit, type ScanReport } from './scanner.ts'
 import { Watcher } from './watcher.ts'
 
@@ -92,7 +93,7 @@ export class Tailer {
   readonly #byKey = new Map<string, Harvester>()
   readonly #byPath = new Map<string, Harvester>()
   readonly #ready: Harvester[] = []
-  readonly #waiting = new Map<string, boolean>() // path → initial; files over max_open_files
+  readonly #budget: OpenFileBudget
   readonly #discovering = new Set<string>()
   readonly #reported = new Map<string, string>() // path → last logged errno
   readonly #skipped = new Map<string, SkipReason>() // path → why it is not read (logged once)
@@ -105,8 +106,9 @@ export class Tailer {
   readonly #buf = Buffer.allocUnsafe(READ_CHUNK)
   readonly #counters: { lines: number; events: number }
   readonly #onAcked: (h: Harvester, end: number) => void
-  #open = 0
   #wakeFn: (() => void) | undefined
+  /** The harvester the pump is reading (#run). */
+  #current: Harvester | undefined
   #stopping = false
   #copyWork: Promise<void> = Promise.resolve()
   #pump: Promise<void> | undefined
@@ -134,13 +136,14 @@ export class Tailer {
       limited: (reason, path) => this.#limited(reason, path),
     }
     this.#counters = { lines: 0, events: 0 }
+    this.#budget = new OpenFileBudget(options.config.max_open_files, (open) => (options.stats.filesOpen = open))
     this.#scanEvery = Math.min(...options.config.inputs.map((i) => i.scan_frequency))
     this.#onAcked = (h, end) => options.registry.update(h.key, end, h.path, h.fingerprint)
     options.batcher.onUnblocked = () => this.wake()
   }
 
   get openFiles(): number {
-    return this.#open
+    return this.#budget.open
   }
 
   get knownFiles(): number {
@@ -157,7 +160,7 @@ export class Tailer {
 
   /** Files waiting for a free handle (over max_open_files). */
   waitingPaths(): IterableIterator<string> {
-    return this.#waiting.keys()
+    return this.#budget.waitingPaths()
   }
 
   harvesters(): IterableIterator<Harvester> {
@@ -210,8 +213,8 @@ export class Tailer {
   }
 
   #enqueue(h: Harvester): void {
-    if (h.queued || this.#stopping) return
-    h.queued = true
+    if (h.poll.queued || this.#stopping) return
+    h.poll.queued = true
     this.#ready.push(h)
     this.wake()
   }
@@ -225,13 +228,17 @@ export class Tailer {
         continue
       }
       const h = this.#ready.shift()!
-      h.queued = false
-      if (h.forgotten) continue
+      h.poll.queued = false
+      if (h.state === 'forgotten') continue
+      // While it is read, only the pump changes the harvester's state (#onTick and rescan leave it alone).
+      this.#current = h
       try {
         await this.#readOnce(h)
       } catch (err) {
         this.#ioError(h.path, err, 'read')
         if (h.isOpen) this.#closeFd(h)
+      } finally {
+        this.#current = undefined
       }
     }
   }
@@ -241,7 +248,7 @@ export class Tailer {
     // A file that was at its end (a poll, or a file-system event): one fstat
     // says whether there is anything to read, more cheaply than a read that
     // returns 0 — with 1,000 idle files each poll wave was ~40% reads.
-    if (h.atEof && !(await this.#checkAtEof(h))) return
+    if (h.state === 'eof' && !(await this.#checkAtEof(h))) return
     const start = h.readOffset
     const n = await this.fs.read(h.fd, this.#buf, start, h.path)
     if (n > 0) {
@@ -251,7 +258,7 @@ export class Tailer {
       // the read would otherwise take the old generation's ids at offsets the
       // logrotate copy holds too, and those copy lines would answer 409.
       if (start > 0 && h.fingerprint.length > 0) {
-        h.lastHeadCheck = Date.now()
+        h.poll.lastHeadCheck = Date.now()
         const head = await this.fs.readHead(h.fd, h.path)
         if (!sameStart(h.fingerprint, head)) {
           await this.#truncated(h, 'first bytes changed')
@@ -263,23 +270,21 @@ export class Tailer {
       if (start < FINGERPRINT_BYTES && h.fingerprint.length === start) {
         const head = Buffer.concat([h.headBytes ?? Buffer.alloc(0), this.#buf.subarray(0, Math.min(n, FINGERPRINT_BYTES - start))])
         if (head.length === start + Math.min(n, FINGERPRINT_BYTES - start)) {
-          h.fingerprint = fingerprintOf(head)
-          h.headBytes = head.length < FINGERPRINT_BYTES ? head : undefined
+          h.fingerprintFromRead(head)
           // The first bytes of a generation begun by a truncation: copies made
           // between that truncation and now hold generations never read.
           if (start === 0 && h.lateCopiesAfter > 0) this.#queueCopyWork(() => this.#adoptLateCopies(h, head))
         }
       }
       this.#o.stats.bytesRead += n
-      h.atEof = false
-      h.pollDelay = this.#pollStart
+      h.poll.delay = this.#pollStart
       h.consume(this.#buf.subarray(0, n), new Date().toISOString())
       this.#o.stats.linesRead = this.#counters.lines
       this.#o.stats.eventsRead = this.#counters.events
       this.#enqueue(h)
       return
     }
-    h.atEof = true
+    h.eof()
     if (await this.#checkAtEof(h)) this.#enqueue(h)
   }
 
@@ -291,29 +296,27 @@ export class Tailer {
     const st = await this.fs.fstat(h.fd, h.path)
     const now = Date.now()
     if (st.size < h.readOffset) {
-      h.size = st.size
+      h.sizeSeen(st.size)
       await this.#truncated(h, `size ${st.size} < offset ${h.readOffset}`)
       return false
     }
-    const changed = st.size !== h.size || st.mtimeMs !== h.mtimeMs
-    h.size = st.size
-    h.mtimeMs = st.mtimeMs
+    const changed = h.statSeen(st.size, st.mtimeMs)
     // The first bytes are re-read only when the file changed: a copytruncate that
     // already grew past our offset shows up as different first bytes.
     // A change within a second of the last look is looked at a second later
     // (headStale): a file emptied and refilled to the same size shows nothing else.
-    if (changed) h.headStale = true
+    if (changed) h.poll.headStale = true
     // (A fingerprint that reads can grow — begun at 0 — is left to them.)
     const growable = h.fingerprint.length > 0 && h.headBytes === undefined && h.fingerprint.length < FINGERPRINT_BYTES && st.size > h.fingerprint.length
-    if (growable || (h.headStale && now - h.lastHeadCheck >= 1000)) {
-      h.lastHeadCheck = now
-      h.headStale = false
+    if (growable || (h.poll.headStale && now - h.poll.lastHeadCheck >= 1000)) {
+      h.poll.lastHeadCheck = now
+      h.poll.headStale = false
       const head = await this.fs.readHead(h.fd, h.path)
       if (!sameStart(h.fingerprint, head)) {
         await this.#truncated(h, 'first bytes changed')
         return false
       }
-      if (growable && head.length > h.fingerprint.length) h.fingerprint = fingerprintOf(head)
+      if (growable && head.length > h.fingerprint.length) h.fingerprintFromHead(head)
     }
     if (st.size > h.readOffset) return true // deleted or not, read to the end first
     if (h.recovered) {
@@ -333,9 +336,9 @@ export class Tailer {
       this.#forget(h)
       return false
     }
-    h.nextPoll = now + (h.headStale ? Math.min(h.pollDelay, 1000) : h.pollDelay)
+    h.poll.next = now + (h.poll.headStale ? Math.min(h.poll.delay, 1000) : h.poll.delay)
     // A rotated file (renamed away, still open) gets no file-system events: keep polling it briskly.
-    if (!h.removed) h.pollDelay = Math.min(h.pollDelay * 4, this.#pollMax)
+    if (!h.removed) h.poll.delay = Math.min(h.poll.delay * 4, this.#pollMax)
     return false
   }
 
@@ -348,26 +351,23 @@ export class Tailer {
     this.#o.stats.truncations++
     const from = h.readOffset
     const before = { fingerprint: h.fingerprint, id: h.encoder.idBase, acked: h.ackedOffset, key: h.key }
-    h.restart(0)
-    // The new generation's fingerprint grows from what is read of it.
-    h.fingerprint = fingerprintOf(Buffer.alloc(0))
-    h.lastHeadCheck = Date.now()
-    h.headStale = false
+    // Not read until the registry holds the new generation; its fingerprint grows from what is read of it.
+    h.truncated()
+    h.poll.lastHeadCheck = Date.now()
+    h.poll.headStale = false
     const registry = this.#o.registry
     const generation = registry.truncated(h.key, h.path, h.fingerprint)
     const entry = registry.get(h.key)
     if (entry) h.encoder.setIdBase(idBase(entry.id, generation))
     this.#log.info({ path: h.path, offset: from, why, generation }, 'file truncated or replaced in place; reading again from offset 0')
-    h.waitingRegistry = true
     try {
       await registry.flush()
     } finally {
-      h.waitingRegistry = false
+      h.registryWritten()
     }
     // File-system birth times come from a coarse clock: a copy made just after
     // this may look a few ms older.
-    h.lateCopiesAfter = Date.now() - 100
-    h.lateCopiesPrevious = before.fingerprint
+    h.expectLateCopies(Date.now() - 100, before.fingerprint)
     this.#enqueue(h)
     this.#queueCopyWork(() => this.#adoptCopy(h.path, h.inputIndex, before))
   }
@@ -384,11 +384,8 @@ export class Tailer {
   // are read, copies born since the last adopted one (or since the truncation
   // was seen) that are not copies of what is read now are read whole.
   async #adoptLateCopies(h: Harvester, head: Buffer): Promise<void> {
-    const since = h.lateCopiesAfter
-    const previous = h.lateCopiesPrevious
-    h.lateCopiesAfter = 0
-    h.lateCopiesPrevious = undefined
-    if (this.#stopping || h.forgotten) return
+    const { since, previous } = h.takeLateCopies()
+    if (this.#stopping || h.state === 'forgotten') return
     const entry = this.#o.registry.get(h.key)
     const after = Math.max(entry?.copied ?? 0, since)
     const found = await this.#unknownCopies(h.path, h.inputIndex, after, true)
@@ -528,13 +525,13 @@ export class Tailer {
     for (const h of this.#byKey.values()) {
       const ml = h.multiline
       if (ml?.pending && now - ml.lastPush >= ml.timeout) h.flushMultiline((ts ??= new Date(now).toISOString()))
-      if (h.isOpen && h.atEof && !h.queued) {
+      if (h.state === 'eof' && !h.poll.queued && h !== this.#current) {
         if (now - h.lastData >= h.input.close_inactive) {
           this.#log.debug({ path: h.path }, 'close_inactive: closing idle file')
           h.flushMultiline((ts ??= new Date(now).toISOString()))
           this.#closeFd(h)
           if (h.removed) this.#forget(h)
-        } else if (now >= h.nextPoll) {
+        } else if (now >= h.poll.next) {
           this.#enqueue(h)
         }
       }
@@ -548,7 +545,7 @@ export class Tailer {
   #pathChanged(path: string): void {
     const h = this.#byPath.get(path)
     if (h?.isOpen) {
-      h.pollDelay = this.#pollStart
+      h.poll.delay = this.#pollStart
       this.#enqueue(h)
     }
     if (h || this.#matchers.some((m) => m.matches(path))) void this.#discover(path, false)
@@ -611,16 +608,16 @@ export class Tailer {
       if (initial) await this.#recoverRotated(seen)
       for (const h of [...this.#byKey.values()]) {
         if (seen.has(h.key) || incomplete.has(h.inputIndex)) continue
-        if (!h.isOpen) this.#forget(h)
-        else h.removed = true // no longer matched (renamed away or deleted): forget once closed
+        if (!h.isOpen && h !== this.#current) this.#forget(h)
+        else h.markRemoved() // no longer matched (renamed away or deleted): forget once closed
       }
       for (const e of [...this.#o.registry.entries()]) {
         if (!seen.has(e.key) && !this.#byKey.has(e.key) && incomplete.size === 0 && this.#o.config.inputs.some((i) => i.clean_removed)) this.#o.registry.delete(e.key)
       }
-      for (const [path, init] of [...this.#waiting]) {
-        if (this.#open >= this.#o.config.max_open_files) break
-        this.#waiting.delete(path)
-        await this.#discover(path, init)
+      while (!this.#budget.full) {
+        const w = this.#budget.next()
+        if (!w) break
+        await this.#discover(w.path, w.initial)
       }
     } catch (err) {
       this.#ioError('(scan)', err, 'scan')
@@ -635,23 +632,21 @@ export class Tailer {
       await this.#discover(path, initial, inputIndex)
       return
     }
-    h.removed = false
+    h.markPresent()
     // A link to a file already read under another name is that file: no second harvester, no rename.
     if (h.path !== path && !link) this.#renamed(h, path)
     if (!h.isOpen) {
       if (st.size !== h.readOffset) this.#enqueue(h) // reopened by the read (truncation is found there)
-    } else if (h.atEof && !h.queued && st.size !== h.size) {
+    } else if (h.state === 'eof' && !h.poll.queued && st.size !== h.size) {
       this.#enqueue(h)
     }
   }
 
   #renamed(h: Harvester, path: string): void {
-    h.openPath = undefined // now known by a name that is not a link
     this.#o.stats.rotations++
     this.#log.info({ from: h.path, to: path }, 'file renamed')
     if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
-    h.path = path
-    h.encoder.setPath(path)
+    h.renamed(path) // now known by a name that is not a link
     this.#byPath.set(path, h)
     this.#o.registry.update(h.key, h.ackedOffset, path, h.fingerprint)
   }
@@ -670,7 +665,7 @@ export class Tailer {
       const key0 = fileKey(st0.dev, st0.ino)
       const known = this.#byKey.get(key0)
       if (known) {
-        known.removed = false
+        known.markPresent()
         if (found.link) {
           // The link's target is read already (under its own name): one harvester per file.
           this.#enqueue(known)
@@ -682,9 +677,8 @@ export class Tailer {
         return
       }
       if (input.ignore_older > 0 && st0.mtimeMs < Date.now() - input.ignore_older && !this.#o.registry.get(key0)) return
-      if (this.#open >= this.#o.config.max_open_files) {
-        if (!this.#waiting.has(path)) this.#log.debug({ path }, 'max_open_files reached; file waits')
-        this.#waiting.set(path, initial)
+      if (this.#budget.full) {
+        if (this.#budget.wait(path, initial)) this.#log.debug({ path }, 'max_open_files reached; file waits')
         return
       }
       let st: Stats
@@ -732,34 +726,32 @@ export class Tailer {
       const h = new Harvester({
         key,
         path,
+        openPath: found.openPath !== path ? found.openPath : undefined,
         input,
         inputIndex,
         fingerprint: fingerprintOf(head),
         offset,
+        size: st.size,
+        birthMs: st.birthtimeMs,
         encoder: new EventEncoder(this.#o.agent, input, path, id),
         batcher: this.#o.batcher,
         counters: this.#counters,
         onAcked: this.#onAcked,
       })
-      h.fd = fd
-      h.size = st.size
-      h.birthMs = st.birthtimeMs
-      h.lastHeadCheck = Date.now()
-      if (found.openPath !== path) h.openPath = found.openPath
+      h.open(fd)
       // Stopped after a truncation was seen and before anything of the new
       // generation was acknowledged: copies made since are generations never read.
       if (entry?.generation && !adopt && entry.fingerprint.length === 0 && offset === 0 && head.length > 0) {
-        h.lateCopiesAfter = Date.parse(entry.updated)
+        h.expectLateCopies(Date.parse(entry.updated), undefined)
         this.#queueCopyWork(() => this.#adoptLateCopies(h, head))
       }
       fd = -1
-      this.#open++
-      this.#o.stats.filesOpen = this.#open
+      this.#budget.opened()
       const prev = this.#byPath.get(path)
       if (prev && prev !== h) {
         // The path now leads to a new file (rename rotation): finish the old one promptly.
-        prev.removed = true
-        prev.pollDelay = 1000
+        prev.markRemoved()
+        prev.poll.delay = 1000
         this.#enqueue(prev)
         // Files born between the two and renamed away before we saw them (a rotation storm).
         if (prev.birthMs > 0) void this.#findUnseen(path, prev.birthMs, st.birthtimeMs, inputIndex)
@@ -894,8 +886,8 @@ export class Tailer {
 
   // Reopens a file closed by close_inactive. False when it cannot be read now.
   async #reopen(h: Harvester): Promise<boolean> {
-    if (this.#open >= this.#o.config.max_open_files) {
-      this.#waiting.set(h.path, false)
+    if (this.#budget.full) {
+      this.#budget.wait(h.path, false)
       return false
     }
     let fd: number
@@ -919,17 +911,15 @@ export class Tailer {
       void this.#discover(path, false)
       return false
     }
-    h.fd = fd
-    this.#open++
-    this.#o.stats.filesOpen = this.#open
-    h.lastData = Date.now()
+    h.open(fd)
+    this.#budget.opened()
     if (st.size < h.readOffset) {
       await this.#truncated(h, `size ${st.size} < offset ${h.readOffset} after reopen`)
       return false
     }
     // Truncated and regrown past our offset while closed: only the first bytes tell.
     const head = await this.fs.readHead(fd, h.path)
-    h.lastHeadCheck = Date.now()
+    h.poll.lastHeadCheck = Date.now()
     if (!sameStart(h.fingerprint, head)) {
       await this.#truncated(h, 'first bytes changed while closed')
       return false
@@ -939,26 +929,17 @@ export class Tailer {
 
   #closeFd(h: Harvester): void {
     if (!h.isOpen) return
-    close(h.fd, () => {})
-    h.fd = -1
-    this.#open--
-    this.#o.stats.filesOpen = this.#open
     // A partial last line is read again on reopen.
-    h.splitter.reset(h.resumeOffset)
-    h.readOffset = h.resumeOffset
-    h.atEof = false
-    if (this.#waiting.size > 0 && !this.#stopping) {
-      const [path, init] = this.#waiting.entries().next().value!
-      this.#waiting.delete(path)
-      void this.#discover(path, init)
-    }
+    close(h.close(), () => {})
+    this.#budget.closed()
+    const w = this.#stopping ? undefined : this.#budget.next()
+    if (w) void this.#discover(w.path, w.initial)
   }
 
   #forget(h: Harvester): void {
     h.flushMultiline(new Date().toISOString())
     this.#closeFd(h)
-    h.removed = true
-    h.forgotten = true
+    h.forget()
     this.#o.stats.truncatedForgotten += h.splitter.truncatedLines
     this.#byKey.delete(h.key)
     if (this.#byPath.get(h.path) === h) this.#byPath.delete(h.path)
@@ -1007,19 +988,16 @@ export class Tailer {
       inputIndex,
       fingerprint: fingerprintOf(head),
       offset,
+      size: st.size,
+      birthMs: st.birthtimeMs,
+      recovered: true, // removed too: forgotten once read to its end
       encoder: new EventEncoder(this.#o.agent, input, path, id),
       batcher: this.#o.batcher,
       counters: this.#counters,
       onAcked: this.#onAcked,
     })
-    h.fd = fd
-    h.size = st.size
-    h.birthMs = st.birthtimeMs
-    h.lastHeadCheck = Date.now()
-    h.removed = true
-    h.recovered = true
-    this.#open++
-    this.#o.stats.filesOpen = this.#open
+    h.open(fd)
+    this.#budget.opened()
     this.#o.stats.recovered++
     this.#byKey.set(key, h)
     this.#enqueue(h)
