@@ -388,7 +388,7 @@ export class Tailer {
     if (this.#stopping || h.state === 'forgotten') return
     const entry = this.#o.registry.get(h.key)
     const after = Math.max(entry?.copied ?? 0, since)
-    const found = await this.#unknownCopies(h.path, h.inputIndex, after, true)
+    const found = await this.#unknownCopies(h.path, h.inputIndex, (b) => b > after, true)
     let newest = 0
     for (const c of found) {
       const n = Math.min(c.head.length, head.length)
@@ -412,7 +412,7 @@ export class Tailer {
   // truncations while we lagged or were down): each is read whole.
   async #adoptCopy(path: string, inputIndex: number, before: { fingerprint: Fingerprint; id: string; acked: number; key: string }): Promise<void> {
     if (before.fingerprint.length === 0 || this.#stopping) return
-    const candidates = await this.#unknownCopies(path, inputIndex, -Infinity, false)
+    const candidates = await this.#unknownCopies(path, inputIndex, () => true, false)
     let anchor = -1
     for (const [i, c] of candidates.entries()) {
       if (await this.#adoptOne(c.p, c.key, inputIndex, before)) {
@@ -433,11 +433,11 @@ export class Tailer {
 
   /**
    * Siblings named like `path` (app.log.1, app.log-2024…), matched by no input,
-   * unknown to the tailer and the registry, born after `bornAfter`: newest first,
+   * unknown to the tailer and the registry, whose birth time passes `born`: newest first,
    * with their first bytes when `withHead` (otherwise only lstat'ed: #adoptOne
    * opens and reads the one it tries).
    */
-  async #unknownCopies(path: string, inputIndex: number, bornAfter: number, withHead: boolean): Promise<{ p: string; key: string; birth: number; head: Buffer }[]> {
+  async #unknownCopies(path: string, inputIndex: number, born: (ms: number) => boolean, withHead: boolean): Promise<{ p: string; key: string; birth: number; head: Buffer }[]> {
     const dir = dirname(path)
     const base = basename(path)
     const matcher = this.#matchers[inputIndex]
@@ -457,7 +457,7 @@ export class Tailer {
         // lstat: a link named like a copy is never followed; fs.open refuses FIFOs and devices without blocking.
         const st = await this.fs.lstat(p)
         const key = fileKey(st.dev, st.ino)
-        if (!st.isFile() || !(st.birthtimeMs > bornAfter) || this.#byKey.has(key) || this.#o.registry.get(key)) continue
+        if (!st.isFile() || !born(st.birthtimeMs) || this.#byKey.has(key) || this.#o.registry.get(key)) continue
         if (!withHead) {
           out.push({ p, key, birth: st.birthtimeMs, head: EMPTY })
           continue
@@ -723,21 +723,7 @@ export class Tailer {
         // the next start, the restart can still find it by its inode.
         void registry.flushAsync()
       }
-      const h = new Harvester({
-        key,
-        path,
-        openPath: found.openPath !== path ? found.openPath : undefined,
-        input,
-        inputIndex,
-        fingerprint: fingerprintOf(head),
-        offset,
-        size: st.size,
-        birthMs: st.birthtimeMs,
-        encoder: new EventEncoder(this.#o.agent, input, path, id),
-        batcher: this.#o.batcher,
-        counters: this.#counters,
-        onAcked: this.#onAcked,
-      })
+      const h = this.#newHarvester(key, path, inputIndex, head, offset, st, id, { openPath: found.openPath !== path ? found.openPath : undefined })
       h.open(fd)
       // Stopped after a truncation was seen and before anything of the new
       // generation was acknowledged: copies made since are generations never read.
@@ -978,24 +964,29 @@ export class Tailer {
     }
   }
 
-  /** A harvester for a rotated file found by #recoverRotated or #findUnseen: read to its end, then forgotten. */
-  #startRotated(path: string, fd: number, st: Stats, head: Buffer, key: string, id: string, offset: number, inputIndex: number): void {
+  /** A harvester for the file `key` at `path`, reading from `offset` under event id `id`. */
+  #newHarvester(key: string, path: string, inputIndex: number, head: Buffer, offset: number, st: Stats, id: string, more: { openPath?: string | undefined; recovered?: boolean }): Harvester {
     const input = this.#o.config.inputs[inputIndex]!
-    const h = new Harvester({
+    return new Harvester({
       key,
       path,
+      ...more,
       input,
       inputIndex,
       fingerprint: fingerprintOf(head),
       offset,
       size: st.size,
       birthMs: st.birthtimeMs,
-      recovered: true, // removed too: forgotten once read to its end
       encoder: new EventEncoder(this.#o.agent, input, path, id),
       batcher: this.#o.batcher,
       counters: this.#counters,
       onAcked: this.#onAcked,
     })
+  }
+
+  /** A harvester for a rotated file found by #recoverRotated or #findUnseen: read to its end, then forgotten. */
+  #startRotated(path: string, fd: number, st: Stats, head: Buffer, key: string, id: string, offset: number, inputIndex: number): void {
+    const h = this.#newHarvester(key, path, inputIndex, head, offset, st, id, { recovered: true }) // removed too: forgotten once read to its end
     h.open(fd)
     this.#budget.opened()
     this.#o.stats.recovered++
@@ -1022,41 +1013,13 @@ export class Tailer {
   // at `path` and before the one there now. Each is read whole, then forgotten.
   async #findUnseen(path: string, after: number, before: number, inputIndex: number): Promise<void> {
     if (!(after > 0 && before >= after) || this.#stopping) return
-    const dir = dirname(path)
-    const base = basename(path)
-    const matcher = this.#matchers[inputIndex]
-    let names: string[]
-    try {
-      names = await this.fs.readdir(dir)
-    } catch {
-      return
-    }
+    // inclusive: coarse clocks; known files are skipped by key
+    const unseen = await this.#unknownCopies(path, inputIndex, (b) => b >= after && b <= before, false)
     let found = 0
-    for (const name of names) {
-      if (name === base || !name.startsWith(base)) continue
-      const p = join(dir, name)
-      if (matcher?.excluded(p) || matcher?.matches(p)) continue // matched names are the scanner's
-      let fd = -1
-      try {
-        const st0 = await this.fs.lstat(p) // a link named like a rotated file is never followed
-        if (!st0.isFile() || !(st0.birthtimeMs >= after && st0.birthtimeMs <= before)) continue // inclusive: coarse clocks; known files are skipped by key
-        const key = fileKey(st0.dev, st0.ino)
-        if (this.#byKey.has(key) || this.#o.registry.get(key)) continue
-        let st: Stats
-        ;({ fd, st } = await this.fs.open(p))
-        if (fileKey(st.dev, st.ino) !== key || this.#byKey.has(key)) continue
-        const head = await this.fs.readHead(fd, p)
-        const id = fileId(key, st.birthtimeMs, head)
-        this.#o.registry.set({ key, id, path: p, offset: 0, fingerprint: fingerprintOf(head), updated: new Date().toISOString(), birth: st.birthtimeMs })
-        this.#startRotated(p, fd, st, head, key, id, 0, inputIndex)
-        fd = -1
-        found++
-        this.#log.warn({ code: 'LY_IO', path: p, key, size: st.size, tailed: path }, 'rotated file never seen at its first name; reading it whole')
-      } catch (err) {
-        this.#openError(p, err)
-      } finally {
-        if (fd >= 0) close(fd, () => {})
-      }
+    for (const c of unseen) {
+      if (!(await this.#adoptOne(c.p, c.key, inputIndex, undefined))) continue
+      found++
+      this.#log.warn({ code: 'LY_IO', path: c.p, key: c.key, tailed: path }, 'rotated file never seen at its first name; reading it whole')
     }
     if (found > 0) void this.#o.registry.flushAsync()
   }
