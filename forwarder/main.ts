@@ -1,5 +1,5 @@
 import { codeOf, ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
-import { parseListen } from '../core/http-server.ts'
+import { formatAddress, parseListenAddress } from '../core/net/address.ts'
 import { redactUrls } from '../core/config/url.ts'
 import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { loadConfigFile } from '../core/config/load.ts'
@@ -34,9 +34,9 @@ async function printStatus(url: string | undefined, file: string, json: boolean)
   else {
     const config = loadConfigFile<ForwarderConfig>(forwarderSpec, file)
     if (!config.http) throw new UsageError(`${file} has no http.listen: the forwarder serves no status; set http.listen or give --url`)
-    const { host, port } = parseListen(config.http.listen, '127.0.0.1')
+    const { host, port } = parseListenAddress(config.http.listen, '127.0.0.1')
     if (port === 0) throw new UsageError(`${file}: http.listen ${config.http.listen} has port 0 (chosen at start): give --url`)
-    base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host}:${port}`
+    base = `http://${formatAddress({ host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port })}`
   }
   let res: Response
   try {
