@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Infer, Spec } from '../core/config/schema.ts'
 import { loadConfigFile, parseConfig } from '../core/config/load.ts'
-import { checkListen } from '../core/http-server.ts'
 import { loggingSpec } from '../core/logger.ts'
+import { checkListenAddress } from '../core/net/address.ts'
 import { collectdInputSpec, type CollectdInputOptions } from './receive/collectd-input.ts'
 import { beatsInputSpec, type BeatsInputOptions } from './receive/beats-input.ts'
 import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './output/index.ts'
@@ -53,7 +53,7 @@ export const aggregatorSpec = {
       type: 'object',
       optional: true,
       doc: 'HTTP ops endpoint: /healthz (503 while draining or the output is unhealthy), /metrics, the status page / with /status (JSON) and the grok debugger /grok',
-      fields: { listen: { type: 'string', default: '127.0.0.1:9600', doc: 'host:port', check: checkListen } },
+      fields: { listen: { type: 'string', default: '127.0.0.1:9600', doc: 'host:port', check: checkListenAddress } },
     },
     max_inflight_batches: { type: 'int', default: 32, min: 1, max: 100_000, doc: 'batches in the pipeline and output at once per worker; beyond it the inputs pause' },
     shutdown_timeout: { type: 'duration', default: '30s', min: 0, doc: 'on SIGTERM, how long in-flight batches get to finish' },

@@ -1,6 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises'
 import { validate } from '../core/config/schema.ts'
-import { helpText, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
+import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { UsageError } from '../core/errors.ts'
 import type { LogEvent } from '../core/event.ts'
 import { silentLogger } from '../core/logger.ts'
@@ -131,52 +131,47 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayCounts>
   return counts
 }
 
-const flags: CliFlag[] = [
-  { name: 'dlq', takesValue: true, doc: 'Dead-letter directory (dead_letter.path)' },
-  { name: 'print', takesValue: false, doc: 'Print the records as NDJSON instead of replaying' },
-  { name: 'es', takesValue: true, doc: 'Elasticsearch URL to replay into' },
-  { name: 'index', takesValue: true, doc: 'Index template to replay into (default: the index each record was refused by)' },
-  { name: 'username', takesValue: true, doc: 'Basic auth user' },
-  { name: 'password', takesValue: true, doc: 'Basic auth password' },
-  { name: 'api-key', takesValue: true, doc: 'API key (encoded form)' },
-  { name: 'ca', takesValue: true, doc: 'CA PEM file for https' },
-  { name: 'insecure', takesValue: false, doc: 'Do not verify the TLS certificate' },
-  { name: 'delete', takesValue: false, doc: 'Delete each replayed file (records that fail again go to a new file)' },
-  { name: 'help', takesValue: false, doc: 'Show this help' },
-]
+const program: CliProgram = {
+  name: 'logyard-dlq',
+  summary: 'Print or replay the dead-letter queue into Elasticsearch.',
+  usage: ['--dlq DIR --print', '--dlq DIR --es URL [--index TEMPLATE] [--username U --password P | --api-key K] [--ca FILE] [--insecure] [--delete]'],
+  flags: [
+    { name: 'dlq', value: 'DIR', doc: 'Dead-letter directory (dead_letter.path)' },
+    { name: 'print', doc: 'Print the records as NDJSON instead of replaying' },
+    { name: 'es', value: 'URL', doc: 'Elasticsearch URL to replay into' },
+    { name: 'index', value: 'TEMPLATE', doc: 'Index template to replay into (default: the index each record was refused by)' },
+    { name: 'username', value: 'USER', doc: 'Basic auth user' },
+    { name: 'password', value: 'PASSWORD', doc: 'Basic auth password' },
+    { name: 'api-key', value: 'KEY', doc: 'API key (encoded form)' },
+    { name: 'ca', value: 'FILE', doc: 'CA PEM file for https' },
+    { name: 'insecure', doc: 'Do not verify the TLS certificate' },
+    { name: 'delete', doc: 'Delete each replayed file (records that fail again go to a new file)' },
+  ],
+  strayHint: 'dlq',
+}
 
-async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, flags)
-  if (args.flags.help) {
-    process.stdout.write(helpText('logyard-dlq', 'Print or replay the dead-letter queue into Elasticsearch.', flags))
-    return 0
-  }
-  const str = (name: string): string | undefined => (typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined)
-  const dlq = str('dlq')
+async function main(args: CliArgs): Promise<number> {
+  const dlq = args.string('dlq')
   if (!dlq) throw new UsageError('--dlq DIR is required; see --help')
-  const es = str('es')
-  if (!es && !args.flags.print) throw new UsageError('give --es URL to replay, or --print; see --help')
+  const es = args.string('es')
+  const print = args.has('print')
+  if (!es && !print) throw new UsageError('give --es URL to replay, or --print; see --help')
   const counts = await replayDeadLetters({
     dlq,
-    es: args.flags.print ? undefined : es,
-    index: str('index'),
-    username: str('username'),
-    password: str('password'),
-    apiKey: str('api-key'),
-    ca: str('ca'),
-    insecure: args.flags.insecure === true,
-    delete: args.flags.delete === true,
+    es: print ? undefined : es,
+    index: args.string('index'),
+    username: args.string('username'),
+    password: args.string('password'),
+    apiKey: args.string('api-key'),
+    ca: args.string('ca'),
+    insecure: args.has('insecure'),
+    delete: args.has('delete'),
     print: (r) => process.stdout.write(JSON.stringify(r) + '\n'),
   })
-  if (args.flags.print) process.stderr.write(JSON.stringify(counts) + '\n')
+  if (print) process.stderr.write(JSON.stringify(counts) + '\n')
   else process.stdout.write(JSON.stringify(counts) + '\n')
   return counts.failed > 0 ? 1 : 0
 }
 
 // Run directly (`node aggregator/dlq-replay.ts`) or through the `logyard-dlq` bin (bin/logyard-dlq.js imports this file).
-if (import.meta.main || /logyard-dlq(?:\.js)?$/.test(process.argv[1] ?? '')) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => process.exit(reportFatal(err, 'logyard-dlq')),
-  )
-}
+if (import.meta.main || /logyard-dlq(?:\.js)?$/.test(process.argv[1] ?? '')) runProgram(program, main)

@@ -1,7 +1,7 @@
 import { createReadStream, openSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { ExitCode, IoError, UsageError } from '../core/errors.ts'
-import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
+import { ExitCode, IoError } from '../core/errors.ts'
+import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { GrokLibrary } from './parse/grok/library.ts'
 import type { EcsCompatibility } from './parse/grok/library.ts'
 import { debugOptions, debugStage, matchLines } from './grok-debug.ts'
@@ -13,21 +13,20 @@ import { debugOptions, debugStage, matchLines } from './grok-debug.ts'
 // _grokparsefailure (or _groktimeout) when nothing matched. At the end it
 // prints the match rate and the mean cost per line on stderr.
 
-const program = 'logyard-grok'
-
-const flags: CliFlag[] = [
-  { name: 'patterns-dir', takesValue: true, doc: 'extra directory of pattern files (NAME regex per line)' },
-  { name: 'ecs-compatibility', takesValue: true, doc: 'disabled (legacy field names) | v1 | v8 (ECS names, default)' },
-  { name: 'timeout-millis', takesValue: true, doc: 'budget of one regex attempt (default 1000; 0 = inline, no watchdog)' },
-  { name: 'help', takesValue: false, doc: 'print this help' },
-  { name: 'version', takesValue: false, doc: 'print the version' },
-]
-
-const summary = `Usage: ${program} PATTERN [FILE]
-
-Matches each line of FILE (or standard input) against the grok PATTERN,
-e.g. '%{COMBINEDAPACHELOG}', and prints the resulting event as one JSON line.
-Statistics (match rate, mean cost per line) go to standard error.`
+const program: CliProgram = {
+  name: 'logyard-grok',
+  summary: `Matches each line of FILE (or standard input; FILE - is standard input too)
+against the grok PATTERN, e.g. '%{COMBINEDAPACHELOG}', and prints the resulting
+event as one JSON line. Statistics (match rate, mean cost per line) go to
+standard error.`,
+  usage: ['PATTERN [FILE]'],
+  flags: [
+    { name: 'patterns-dir', value: 'DIR', doc: 'extra directory of pattern files (NAME regex per line)' },
+    { name: 'ecs-compatibility', value: 'MODE', doc: 'disabled (legacy field names) | v1 | v8 (ECS names, default)' },
+    { name: 'timeout-millis', value: 'MS', doc: 'budget of one regex attempt (default 1000; 0 = inline, no watchdog)' },
+  ],
+  operands: { name: 'PATTERN [FILE]', min: 1, max: 2 },
+}
 
 /** Splits a byte stream into lines; each chunk's complete lines form one batch. */
 async function* lineBatches(input: Readable): AsyncGenerator<string[]> {
@@ -51,29 +50,20 @@ function write(text: string): Promise<void> {
   })
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { flags: f, positional } = parseArgs(argv, flags)
-  if (f.help) {
-    process.stdout.write(helpText(program, summary, flags))
-    return ExitCode.ok
-  }
-  if (f.version) {
-    process.stdout.write(`${program} ${packageVersion()}\n`)
-    return ExitCode.ok
-  }
-  if (positional.length < 1 || positional.length > 2) throw new UsageError(`expected PATTERN [FILE], got ${positional.length} argument(s); see --help`)
-  const [pattern, file] = positional as [string, string | undefined]
-  const timeout = f['timeout-millis'] === undefined ? 1000 : Number(f['timeout-millis'])
+async function main(args: CliArgs): Promise<number> {
+  const [pattern, file] = args.operands as [string, string | undefined]
+  const timeoutText = args.string('timeout-millis')
+  const timeout = timeoutText === undefined ? 1000 : Number(timeoutText)
   const options = debugOptions(pattern, {
-    ecs: typeof f['ecs-compatibility'] === 'string' ? f['ecs-compatibility'] : undefined,
-    patternsDir: typeof f['patterns-dir'] === 'string' ? [f['patterns-dir']] : [],
+    ecs: args.string('ecs-compatibility'),
+    patternsDir: [args.string('patterns-dir')].filter((d) => d !== undefined),
     timeoutMillis: timeout,
   })
 
   // Compile once up front to show static-analysis warnings.
   const library = GrokLibrary.load({ ecs: options.ecs_compatibility as EcsCompatibility, extraDirs: [...options.patterns_dir] })
   const matcher = library.compile(pattern)
-  for (const w of matcher.warnings) process.stderr.write(`${program}: warning: ${w}\n`)
+  for (const w of matcher.warnings) process.stderr.write(`${program.name}: warning: ${w}\n`)
 
   let input: Readable = process.stdin
   if (file !== undefined && file !== '-') {
@@ -116,15 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   const matched = lines - failed - timedOut
   const rate = lines === 0 ? 0 : (100 * matched) / lines
   const meanUs = lines === 0 ? 0 : Number(busyNs) / 1000 / lines
-  process.stderr.write(`${program}: ${lines} lines, ${matched} matched (${rate.toFixed(1)}%), ${failed} failed, ${timedOut} timed out; mean cost ${meanUs.toFixed(2)} µs/line\n`)
+  process.stderr.write(`${program.name}: ${lines} lines, ${matched} matched (${rate.toFixed(1)}%), ${failed} failed, ${timedOut} timed out; mean cost ${meanUs.toFixed(2)} µs/line\n`)
   return ExitCode.ok
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (err: unknown) => {
-    process.exitCode = reportFatal(err, program)
-  },
-)
+runProgram(program, main)

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster'
 import { codeOf, ExitCode, LogyardError } from '../core/errors.ts'
 import { redactUrls } from '../core/config/url.ts'
-import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
+import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
 import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
@@ -24,14 +24,19 @@ import { CollectdInput } from './receive/collectd-input.ts'
 // workers (each re-runs this file and takes the worker branch). workers = 1:
 // one process does everything, including the HTTP ops endpoint.
 
-const PROGRAM = 'logyard-aggregator'
-const flags: CliFlag[] = [
-  { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/aggregator.yml)' },
-  { name: 'workers', takesValue: true, doc: 'worker processes, overrides the file: auto or N' },
-  { name: 'check-config', takesValue: false, doc: 'validate, check the files it names (TLS, auth_file, types_db, writable dead_letter/file directories), compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
-  { name: 'version', takesValue: false, doc: 'print the version and exit' },
-  { name: 'help', takesValue: false, doc: 'print this help and exit' },
-]
+const program: CliProgram = {
+  name: 'logyard-aggregator',
+  summary: 'Receives Lumberjack v2 (logyard-forwarder, Filebeat) and collectd, runs the pipeline, indexes into Elasticsearch.',
+  usage: ['[--config FILE] [--workers N] [--check-config]'],
+  flags: [
+    { name: 'config', short: 'c', value: 'FILE', doc: 'YAML configuration file (default /etc/logyard/aggregator.yml)' },
+    { name: 'workers', value: 'N', doc: 'worker processes, overrides the file: auto or N' },
+    { name: 'check-config', doc: 'validate, check the files it names (TLS, auth_file, types_db, writable dead_letter/file directories), compile the pipeline (every grok pattern) and exit: 0 ok, 2 invalid' },
+  ],
+  strayHint: 'config',
+  spec: aggregatorSpec,
+}
+const PROGRAM = program.name
 
 async function checkConfig(file: string, loaded: LoadedConfig): Promise<number> {
   checkAggregatorFiles(loaded.config)
@@ -144,20 +149,11 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   if (cluster.isWorker) announceReady(listening)
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, flags)
-  if (args.flags.help) {
-    process.stdout.write(helpText(PROGRAM, 'Receives Lumberjack v2 (logyard-forwarder, Filebeat) and collectd, runs the pipeline, indexes into Elasticsearch.', flags, aggregatorSpec))
-    return ExitCode.ok
-  }
-  if (args.flags.version) {
-    process.stdout.write(`${PROGRAM} ${packageVersion()}\n`)
-    return ExitCode.ok
-  }
-  const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/aggregator.yml'
+async function main(args: CliArgs): Promise<number> {
+  const file = args.string('config') ?? '/etc/logyard/aggregator.yml'
   const loaded = loadAggregatorConfig(file)
-  const workers = resolveWorkers(args.flags.workers === undefined ? loaded.config.workers : parseWorkers(args.flags.workers, '--workers'))
-  if (args.flags['check-config']) return checkConfig(file, loaded)
+  const workers = resolveWorkers(args.string('workers') === undefined ? loaded.config.workers : parseWorkers(args.string('workers'), '--workers'))
+  if (args.has('check-config')) return checkConfig(file, loaded)
   const worker = cluster.isWorker ? Number(process.env.LOGYARD_WORKER_ID ?? 0) : undefined
   const logger = createLogger({ name: PROGRAM, level: loaded.config.logging.level })
   const log = worker === undefined ? logger : logger.child({ worker })
@@ -183,11 +179,4 @@ export async function main(argv: string[]): Promise<number> {
   return -1 // keep running until a signal
 }
 
-if (import.meta.main || process.argv[1]?.endsWith('logyard-aggregator.js') || process.argv[1]?.endsWith('logyard-aggregator')) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      if (code >= 0) process.exit(code)
-    },
-    (err: unknown) => process.exit(reportFatal(err, PROGRAM)),
-  )
-}
+runProgram(program, main)

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import type { Server } from 'node:http'
 import type { Logger } from './logger.ts'
 import { ConnectionError } from './errors.ts'
-import { redactAddress } from './config/url.ts'
+import { parseListenAddress } from './net/address.ts'
 
 // The small operations endpoint both programs expose: /healthz for load
 // balancers and systemd watchdogs, /metrics in Prometheus text format.
@@ -50,32 +50,12 @@ interface OpsServerOptions {
   refusalReasons?: readonly string[]
 }
 
-export function parseListen(listen: string, defaultHost = '0.0.0.0'): { host: string; port: number } {
-  const text = listen.trim()
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text)
-  const out = m ? { host: m[1] ?? (m[2] || defaultHost), port: Number(m[3]) } : /^\d+$/.test(text) ? { host: defaultHost, port: Number(text) } : undefined
-  if (!out) throw new RangeError(`listen address must be host:port, got ${JSON.stringify(redactAddress(listen))}`)
-  if (out.port > 65535) throw new RangeError(`port must be at most 65535, got ${out.port}`)
-  if (/[\s/@?#]/.test(out.host)) throw new RangeError(`listen host must be an address or a name, got ${JSON.stringify(redactAddress(listen))}`)
-  return out
-}
-
-/** Config check for `listen` keys (Spec.check): the parse error, or nothing. */
-export function checkListen(value: string): string | undefined {
-  try {
-    parseListen(value)
-    return undefined
-  } catch (err) {
-    return (err as Error).message
-  }
-}
-
 export const OPS_MAX_CONNECTIONS = 64
 const OPS_IDLE_TIMEOUT_MS = 30_000
 const OPS_HEADERS_TIMEOUT_MS = 10_000
 
 export async function startOpsServer(options: OpsServerOptions): Promise<Server> {
-  const { host, port } = parseListen(options.listen, '127.0.0.1')
+  const { host, port } = parseListenAddress(options.listen, '127.0.0.1')
   const refused: Record<string, number> = { method: 0, max_connections: 0 }
   for (const r of options.refusalReasons ?? []) refused[r] = 0
   let lastLog = 0

@@ -58,7 +58,7 @@ export class ForwarderApp {
   async start(): Promise<void> {
     const c = this.#o.config
     this.registry.load()
-    const agentId = loadAgentId(c.data_dir, (err) => {
+    const agentId = await loadAgentId(c.data_dir, (err) => {
       this.stats.countError('LY_CHECKPOINT')
       this.#log.error({ code: 'LY_CHECKPOINT', errno: (err as NodeJS.ErrnoException).code, err: String(err) }, 'cannot persist agent.json; agent.id changes at the next start')
     })

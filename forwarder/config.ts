@@ -1,6 +1,6 @@
 import type { Infer, Spec } from '../core/config/schema.ts'
 import { checkCertificates, checkKeyPair, checkWritableDir } from '../core/config/files.ts'
-import { checkListen } from '../core/http-server.ts'
+import { checkListenAddress } from '../core/net/address.ts'
 import { loggingSpec } from '../core/logger.ts'
 import { outputSpec } from './ship/output-spec.ts'
 
@@ -66,7 +66,7 @@ export const forwarderSpec = {
     max_pending_bytes: { type: 'size', min: 65536, default: '8mb', doc: 'encoded event bytes held before a batch is handed to the output; reading pauses above it' },
     batch_linger: { type: 'duration', default: '100ms', doc: 'a partial batch is sent after this long' },
     batch_bytes: { type: 'size', min: 1024, default: '4mb', doc: 'a batch is cut at this many encoded bytes' },
-    http: { type: 'object', optional: true, doc: 'operations endpoint', fields: { listen: { type: 'string', required: true, doc: 'host:port for /healthz, /metrics and /status, e.g. 127.0.0.1:5066', check: checkListen } } },
+    http: { type: 'object', optional: true, doc: 'operations endpoint', fields: { listen: { type: 'string', required: true, doc: 'host:port for /healthz, /metrics and /status, e.g. 127.0.0.1:5066', check: checkListenAddress } } },
     read_stall_timeout: { type: 'duration', min: 100, default: '30s', doc: 'a file-system call (open, stat, read) outstanding longer than this marks the reader stalled: /healthz answers 503' },
     logging: loggingSpec,
   },

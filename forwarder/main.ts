@@ -1,7 +1,7 @@
 import { codeOf, ConnectionError, ExitCode, UsageError } from '../core/errors.ts'
-import { parseListen } from '../core/http-server.ts'
+import { formatAddress, parseListenAddress } from '../core/net/address.ts'
 import { redactUrls } from '../core/config/url.ts'
-import { helpText, packageVersion, parseArgs, reportFatal, type CliFlag } from '../core/cli.ts'
+import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { loadConfigFile } from '../core/config/load.ts'
 import { createLogger } from '../core/logger.ts'
 import { ForwarderApp } from './app.ts'
@@ -12,26 +12,31 @@ import { statusTable, type ForwarderStatus } from './status.ts'
 // logyard-forwarder --config FILE [--check-config] | --version | --help
 // logyard-forwarder status [--config FILE | --url http://host:port] [--json]
 
-const PROGRAM = 'logyard-forwarder'
-const flags: CliFlag[] = [
-  { name: 'config', takesValue: true, doc: 'YAML configuration file (default /etc/logyard/forwarder.yml)' },
-  { name: 'check-config', takesValue: false, doc: 'validate the configuration and the files it names (TLS, data_dir) and exit: 0 ok, 2 invalid' },
-  { name: 'url', takesValue: true, doc: 'status: the ops endpoint to ask (default: http.listen of --config)' },
-  { name: 'json', takesValue: false, doc: 'status: print the JSON instead of the table' },
-  { name: 'version', takesValue: false, doc: 'print the version and exit' },
-  { name: 'help', takesValue: false, doc: 'print this help and exit' },
-]
+const program: CliProgram = {
+  name: 'logyard-forwarder',
+  summary: 'Tails log files and ships them to logyard-aggregator (or Logstash) over Lumberjack v2.',
+  usage: ['[--config FILE] [--check-config]', 'status [--config FILE | --url URL] [--json]'],
+  flags: [
+    { name: 'config', short: 'c', value: 'FILE', doc: 'YAML configuration file (default /etc/logyard/forwarder.yml)' },
+    { name: 'check-config', doc: 'validate the configuration and the files it names (TLS, data_dir) and exit: 0 ok, 2 invalid' },
+    { name: 'url', value: 'URL', doc: 'status: the ops endpoint to ask (default: http.listen of --config)' },
+    { name: 'json', doc: 'status: print the JSON instead of the table' },
+  ],
+  operands: { name: '[status]', min: 0, max: 1, commands: ['status'] },
+  strayHint: 'config',
+  spec: forwarderSpec,
+}
 
 /** `status`: GET /status from a running forwarder's ops endpoint and print it as a table. */
-async function printStatus(url: unknown, file: string, json: boolean): Promise<number> {
+async function printStatus(url: string | undefined, file: string, json: boolean): Promise<number> {
   let base: string
   if (typeof url === 'string') base = url.replace(/\/+$/, '')
   else {
     const config = loadConfigFile(forwarderSpec, file)
     if (!config.http) throw new UsageError(`${file} has no http.listen: the forwarder serves no status; set http.listen or give --url`)
-    const { host, port } = parseListen(config.http.listen, '127.0.0.1')
+    const { host, port } = parseListenAddress(config.http.listen, '127.0.0.1')
     if (port === 0) throw new UsageError(`${file}: http.listen ${config.http.listen} has port 0 (chosen at start): give --url`)
-    base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host}:${port}`
+    base = `http://${formatAddress({ host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port })}`
   }
   let res: Response
   try {
@@ -45,26 +50,16 @@ async function printStatus(url: unknown, file: string, json: boolean): Promise<n
   return ExitCode.ok
 }
 
-async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, flags)
-  if (args.flags.help) {
-    process.stdout.write(helpText(PROGRAM, 'Tails log files and ships them to logyard-aggregator (or Logstash) over Lumberjack v2.', flags, forwarderSpec))
-    return ExitCode.ok
-  }
-  if (args.flags.version) {
-    process.stdout.write(`${PROGRAM} ${packageVersion()}\n`)
-    return ExitCode.ok
-  }
-  const file = typeof args.flags.config === 'string' ? args.flags.config : '/etc/logyard/forwarder.yml'
-  if (args.positional[0] === 'status') return printStatus(args.flags.url, file, args.flags.json === true)
-  if (args.positional.length > 0) throw new UsageError(`unknown command ${JSON.stringify(args.positional[0])}; the only command is status`)
+async function main(args: CliArgs): Promise<number> {
+  const file = args.string('config') ?? '/etc/logyard/forwarder.yml'
+  if (args.operands[0] === 'status') return printStatus(args.string('url'), file, args.has('json'))
   const config = loadConfigFile(forwarderSpec, file)
-  if (args.flags['check-config']) {
+  if (args.has('check-config')) {
     checkForwarderFiles(config)
     process.stdout.write(`${file}: configuration ok (${config.inputs.length} input(s), ${config.output.hosts.length} host(s))\n`)
     return ExitCode.ok
   }
-  const logger = createLogger({ name: PROGRAM, level: config.logging.level })
+  const logger = createLogger({ name: program.name, level: config.logging.level })
   process.on('uncaughtException', (err) => {
     logger.fatal({ code: codeOf(err, 'LY_IO'), err: redactUrls(err.stack ?? String(err)) }, 'uncaught exception')
     process.exit(ExitCode.runtime)
@@ -89,9 +84,4 @@ async function main(argv: string[]): Promise<number> {
   return -1 // keep running
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code)
-  },
-  (err: unknown) => process.exit(reportFatal(err, PROGRAM)),
-)
+runProgram(program, main)

@@ -1,7 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync, mkdirSync, unlinkSync } from 'node:fs'
-import { open as openP, rename as renameP, unlink as unlinkP } from 'node:fs/promises'
+import { readFileSync, renameSync, existsSync, mkdirSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { CheckpointError } from '../core/errors.ts'
+import { writeFileAtomic } from '../core/fs/atomic-write.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Fingerprint } from './tail/fingerprint.ts'
 
@@ -213,9 +213,24 @@ export class Registry {
   flushAsync(): Promise<boolean> {
     if (this.#writing) return this.#writing
     if (!this.#dirty) return Promise.resolve(true)
+    return this.#write()
+  }
+
+  /**
+   * Writes the registry as it is now (after any write in progress), e.g. at
+   * shutdown or before reading a truncated file again; `force` writes it even
+   * when nothing changed. Returns false (logged, counted) when the write failed.
+   */
+  async flush(force = false): Promise<boolean> {
+    while (this.#writing) await this.#writing
+    if (!this.#dirty && !force) return true
+    return this.#write()
+  }
+
+  #write(): Promise<boolean> {
     const text = this.#snapshot()
     this.#dirty = false
-    this.#writing = writeAtomicAsync(this.#dir, this.#file, this.#tmp, text).then(
+    this.#writing = writeFileAtomic(this.#file, text, { tmp: this.#tmp, mode: 0o640 }).then(
       () => {
         this.#writing = undefined
         this.writes++
@@ -231,74 +246,10 @@ export class Registry {
     return this.#writing
   }
 
-  /** Writes the registry now, synchronously (shutdown). Returns false (logged, counted) when the write failed. */
-  async flush(force = false): Promise<boolean> {
-    if (this.#writing) await this.#writing
-    if (!this.#dirty && !force) return true
-    const text = this.#snapshot()
-    try {
-      writeAtomic(this.#dir, this.#file, this.#tmp, text)
-      this.#dirty = false
-      this.writes++
-      return true
-    } catch (cause) {
-      this.#failed(cause)
-      return false
-    }
-  }
-
   #failed(cause: unknown): void {
     this.failures++
     const code = (cause as NodeJS.ErrnoException).code
     const err = new CheckpointError(`cannot write registry ${this.#file} (${code ?? String(cause)}); offsets are kept in memory and the write is retried`, { path: this.#file, cause })
     this.#logger.error({ code: err.code, errno: code, err: err.message }, 'registry write failed')
-    try {
-      unlinkSync(this.#tmp)
-    } catch {
-      /* ignore */
-    }
-  }
-}
-
-/** writeAtomic without blocking the event loop. */
-async function writeAtomicAsync(dir: string, file: string, tmp: string, text: string): Promise<void> {
-  const fh = await openP(tmp, 'w', 0o640)
-  try {
-    await fh.writeFile(text, 'utf8')
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  try {
-    await renameP(tmp, file)
-  } catch (err) {
-    await unlinkP(tmp).catch(() => {})
-    throw err
-  }
-  const dh = await openP(dir, 'r')
-  try {
-    await dh.sync()
-  } finally {
-    await dh.close()
-  }
-}
-
-/** temp file + fsync + rename + directory fsync. Throws the fs error. */
-export function writeAtomic(dir: string, file: string, tmp: string, text: string): void {
-  const fd = openSync(tmp, 'w', 0o640)
-  try {
-    const buf = Buffer.from(text, 'utf8')
-    let off = 0
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, file)
-  const dfd = openSync(dir, 'r')
-  try {
-    fsyncSync(dfd)
-  } finally {
-    closeSync(dfd)
   }
 }

@@ -6,7 +6,7 @@ import type { Spec } from '../../core/config/schema.ts'
 import { ClosedError, ConnectionError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { parseFieldRef } from '../../core/fields.ts'
-import { checkListen, parseListen } from '../../core/http-server.ts'
+import { checkListenAddress, parseListenAddress } from '../../core/net/address.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { AuthFile } from '../parse/collectd/auth-file.ts'
@@ -82,7 +82,7 @@ export const collectdInputSpec: Spec = {
       type: 'string',
       default: '0.0.0.0:25826',
       doc: "host:port to receive on; '[::]:25826' for IPv6 (dual stack)",
-      check: checkListen,
+      check: checkListenAddress,
     },
     receive_buffer: { type: 'size', default: '4mb', min: 65536, doc: 'socket receive buffer (SO_RCVBUF); the kernel caps it at net.core.rmem_max' },
     reuse_port: { type: 'bool', default: true, doc: 'each cluster worker binds its own SO_REUSEPORT socket (Linux); off: workers share one socket' },
@@ -228,7 +228,7 @@ export class CollectdInput {
 
   async start(): Promise<{ address: string; port: number }> {
     if (this.#socket || this.#closing) throw new ClosedError('CollectdInput.start() called twice or after close()')
-    const { host, port } = parseListen(this.#options.listen)
+    const { host, port } = parseListenAddress(this.#options.listen)
     const v6 = isIPv6(host)
     const reusePort = this.#options.reuse_port && port !== 0
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reusePort, recvBufferSize: this.#options.receive_buffer })

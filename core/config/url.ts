@@ -7,6 +7,8 @@
 // the WHATWG URL parser refuses. Its messages, like every message that
 // prints a URL, show the password as `***` (redactUrls).
 
+import { portProblem } from '../net/port.ts'
+
 const REDACTED = '***'
 
 /**
@@ -36,14 +38,6 @@ export function redactAddress(value: string): string {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/is.exec(value)
   if (!m) return value
   return (m[1] ?? '') + redactAuthority(m[2]!) + redactUrls(m[3]!)
-}
-
-/** Checks a `host:port` port text: digits only, 1-65535. */
-function portProblem(port: string): string | undefined {
-  if (!/^\d+$/.test(port)) return `port must be a number, got ${JSON.stringify(port)}`
-  const n = Number(port)
-  if (n < 1 || n > 65535) return `port must be 1-65535, got ${n}`
-  return undefined
 }
 
 /**

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { ConnectionOptions } from 'node:tls'
 import type { Infer, Spec } from '../config/schema.ts'
-import { redactAddress } from '../config/url.ts'
+import { connectAddressCheck, parseConnectAddress } from '../net/address.ts'
 import { ClosedError, ConfigError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { Counter, type MetricsRegistry } from '../metrics.ts'
@@ -32,7 +32,7 @@ export const lumberjackClientSpec = {
       coerce: true,
       minItems: 1,
       required: true,
-      of: { type: 'string', nonEmpty: true, doc: 'host:port', check: (v: string) => checkHost(v) },
+      of: { type: 'string', nonEmpty: true, doc: 'host:port', check: connectAddressCheck(DEFAULT_PORT) },
       doc: `receivers as host:port (port defaults to ${DEFAULT_PORT})`,
     },
     loadbalance: { type: 'bool', default: false, doc: 'send to every host at once; false = one host at a time with failover' },
@@ -72,24 +72,9 @@ export type ClientOptions = Infer<typeof lumberjackClientSpec>
 /** `tls` of ClientOptions: `ca` absent → Node's default CAs; `server_name` is verified and sent as SNI instead of the host. */
 type ClientTlsOptions = NonNullable<ClientOptions['tls']>
 
-function checkHost(v: string): string | undefined {
-  try {
-    parseEndpoint(v)
-    return undefined
-  } catch (err) {
-    return (err as Error).message
-  }
-}
-
-/** "host:port", "host", "[v6]:port" → endpoint; the port defaults to 5044. */
+/** "host:port", "host" (port 5044), "[v6]:port" → endpoint (core/net/address.ts). */
 export function parseEndpoint(text: string): Endpoint {
-  const t = text.trim()
-  let m = /^\[([^\]]+)\](?::(\d+))?$/.exec(t)
-  if (!m) m = /^([^:[\]]+)(?::(\d+))?$/.exec(t)
-  if (!m) throw new RangeError(`host must be host:port, got ${JSON.stringify(redactAddress(text))}`)
-  const port = m[2] === undefined ? DEFAULT_PORT : Number(m[2])
-  if (!(port > 0 && port < 65536)) throw new RangeError(`port out of range (1-65535), got ${port} in ${JSON.stringify(redactAddress(text))}`)
-  return { host: m[1]!, port, name: t }
+  return { ...parseConnectAddress(text, DEFAULT_PORT), name: text.trim() }
 }
 
 export interface LumberjackClientInit extends Partial<Omit<ClientOptions, 'hosts'>> {

@@ -3,7 +3,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { PeerCertificate, TLSSocket } from 'node:tls'
 import type { Infer, Spec } from '../config/schema.ts'
 import { TlsError, type ErrorCode, type LogyardError } from '../errors.ts'
-import { checkListen, parseListen } from '../http-server.ts'
+import { checkListenAddress, parseListenAddress } from '../net/address.ts'
 import type { Logger } from '../logger.ts'
 import { tls } from '../tls-module.ts'
 import type { MetricsRegistry } from '../metrics.ts'
@@ -25,7 +25,7 @@ export const lumberjackServerSpec = {
   type: 'object',
   doc: 'Lumberjack v2 (Beats protocol) listener',
   fields: {
-    listen: { type: 'string', default: '0.0.0.0:5044', doc: 'host:port to listen on (Beats default port 5044)', check: checkListen },
+    listen: { type: 'string', default: '0.0.0.0:5044', doc: 'host:port to listen on (Beats default port 5044)', check: checkListenAddress },
     tls: {
       type: 'object',
       optional: true,
@@ -184,7 +184,7 @@ export class LumberjackServer extends EventEmitter {
   }
 
   listen(): Promise<{ host: string; port: number }> {
-    const { host, port } = parseListen(this.#options.listen)
+    const { host, port } = parseListenAddress(this.#options.listen)
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err)
       this.#server.once('error', onError)

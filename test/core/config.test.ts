@@ -87,7 +87,7 @@ t.test('--help text and the README table: enums without markdown escapes in --he
   const { helpText } = await import('../../core/cli.ts')
   const { docMarkdown } = await import('../../core/config/schema.ts')
   const enumSpec: Spec = { type: 'object', doc: 'x', fields: { read_from: { type: 'enum', values: ['beginning', 'end'], default: 'end', doc: 'where | to start' } } }
-  const help = helpText('prog', 'summary', [], enumSpec)
+  const help = helpText({ name: 'prog', summary: 'summary', usage: [], flags: [], spec: enumSpec })
   t.match(help, /read_from\s+beginning \| end = end  where \| to start/)
   t.notMatch(help, /\\\|/, 'no backslash escapes in --help')
   t.match(docMarkdown(enumSpec), /\| `read_from` \| beginning \\\| end \| `end` \| where \\\| to start \|/)

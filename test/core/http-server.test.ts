@@ -1,19 +1,8 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import { once } from 'node:events'
-import { checkListen, OPS_MAX_CONNECTIONS, parseListen, startOpsServer } from '../../core/http-server.ts'
+import { OPS_MAX_CONNECTIONS, startOpsServer } from '../../core/http-server.ts'
 import { silentLogger } from '../../core/logger.ts'
-
-t.test('parseListen', async (t) => {
-  t.same(parseListen('127.0.0.1:5066'), { host: '127.0.0.1', port: 5066 })
-  t.same(parseListen('[::1]:9600'), { host: '::1', port: 9600 })
-  t.same(parseListen(':9600'), { host: '0.0.0.0', port: 9600 })
-  t.same(parseListen('9600', '127.0.0.1'), { host: '127.0.0.1', port: 9600 })
-  t.throws(() => parseListen('localhost'), /host:port/)
-  t.throws(() => parseListen('0.0.0.0:99999'), /port must be at most 65535, got 99999/)
-  t.equal(checkListen('127.0.0.1:5044'), undefined)
-  t.match(checkListen('[::1]:70000'), /at most 65535/)
-})
 
 t.test('healthz follows the health function; metrics are served', async (t) => {
   let ok = true

@@ -39,6 +39,23 @@ test('records are NDJSON with the failure time, reason, status, index and the wh
   t.same(lines, [rec(1), rec(2)])
 })
 
+test('an event holding one object twice (shared, not circular) is written whole both times, BigInt exact', async (t) => {
+  const dir = tmp(t)
+  const q = await open(dir, {})
+  const geo = { lat: 48.85, lon: 2.35 }
+  const r = rec(1)
+  r.event = { ...r.event, source: { geo }, destination: { geo }, bytes: 2n ** 64n }
+  await q.write([r])
+  await q.close()
+  const files = await listDeadLetterFiles(dir)
+  const line = readFileSync(files[0]!.path, 'utf8').trim()
+  t.notMatch(line, /Circular/)
+  const back = JSON.parse(line) as DeadLetterRecord
+  t.same(back.event.source, { geo: { lat: 48.85, lon: 2.35 } })
+  t.same(back.event.destination, { geo: { lat: 48.85, lon: 2.35 } })
+  t.match(line, /"bytes":18446744073709551616[,}]/, 'the BigInt is written as its exact digits')
+})
+
 test('rotation at max_file_bytes; drop_oldest deletes the oldest files and counts them', async (t) => {
   const dir = tmp(t)
   writeFileSync(join(dir, 'dlq-1-1-0.ndjson'), 'x'.repeat(3000) + '\n') // another worker's old file
