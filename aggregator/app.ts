@@ -3,7 +3,7 @@ import type { LogEvent } from '../core/event.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../core/metrics.ts'
 import { ClosedError, codeOf } from '../core/errors.ts'
-import type { Output } from './output/output.ts'
+import type { Output } from './outputs/output.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 
 // One aggregator process (or cluster worker): inputs → pipeline → output.

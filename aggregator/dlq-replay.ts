@@ -5,9 +5,9 @@ import { UsageError } from '../core/errors.ts'
 import type { LogEvent } from '../core/event.ts'
 import { silentLogger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
-import { DeadLetterQueue, listDeadLetterFiles, MemoryDeadLetter, type DeadLetterRecord } from './output/dead-letter.ts'
-import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from './output/elasticsearch/es-config.ts'
-import { ElasticsearchOutput } from './output/elasticsearch/es-sink.ts'
+import { DeadLetterQueue, listDeadLetterFiles, MemoryDeadLetter, type DeadLetterRecord } from './outputs/dead-letter.ts'
+import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from './outputs/elasticsearch/es-config.ts'
+import { ElasticsearchOutput } from './outputs/elasticsearch/es-sink.ts'
 
 // logyard DLQ replay: print the dead-letter queue, or send it to
 // Elasticsearch again after the cause was fixed (a mapping changed, an index

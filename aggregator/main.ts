@@ -10,13 +10,13 @@ import { aggregatorSpec, checkAggregatorFiles, loadAggregatorConfig, resolveWork
 import { startAggregatorOps } from './ops.ts'
 import { FailureSamples } from './pipeline/failures.ts'
 import type { StageDefinition } from './pipeline/pipeline.ts'
-import type { GrokOptions } from './stages/grok.ts'
+import type { GrokOptions } from './stages/grok/grok.ts'
 import { SENDERS_PER_WORKER, StatusBoard, type WorkerStatus } from './status.ts'
 import { statusRoutes } from './status-routes.ts'
-import { createOutputs } from './output/index.ts'
+import { createOutputs } from './outputs/index.ts'
 import { buildPipeline } from './pipeline/pipeline.ts'
-import { BeatsInput } from './receive/beats-input.ts'
-import { CollectdInput } from './receive/collectd-input.ts'
+import { BeatsInput } from './inputs/beats/beats-input.ts'
+import { CollectdInput } from './inputs/collectd/collectd-input.ts'
 
 // logyard-aggregator --config FILE [--workers N] [--check-config] | --version | --help
 //

@@ -3,7 +3,7 @@ import { validate } from '../../core/config/schema.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import type { LogEvent } from '../../core/event.ts'
-import type { Stage, StageModule } from './stage.ts'
+import type { Stage, StageModule } from '../component.ts'
 import { compileCondition, type Condition } from './condition.ts'
 import type { FailureSamples } from './failures.ts'
 

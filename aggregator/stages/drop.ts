@@ -1,6 +1,6 @@
 import type { Spec } from '../../core/config/schema.ts'
 import type { LogEvent } from '../../core/event.ts'
-import type { Stage, StageModule } from '../pipeline/stage.ts'
+import type { Stage, StageModule } from '../component.ts'
 
 // drop: removes the events it sees (usually behind a `when:`). `percentage`
 // drops only that share of them, sampled at random, as Logstash's drop does.

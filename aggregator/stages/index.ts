@@ -1,7 +1,7 @@
-import type { StageModule } from '../pipeline/stage.ts'
-import { dateStage } from './date.ts'
+import type { StageModule } from '../component.ts'
+import { dateStage } from './date/date.ts'
 import { dropStage } from './drop.ts'
-import { grokStage } from './grok.ts'
+import { grokStage } from './grok/grok.ts'
 import { jsonStage } from './json.ts'
 import { mutateStage } from './mutate.ts'
 

@@ -2,7 +2,7 @@ import type { Spec } from '../../core/config/schema.ts'
 import { addTag, deleteField, getField, parseFieldRef, setField, type FieldPath } from '../../core/fields.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Counter } from '../../core/metrics.ts'
-import type { Stage, StageContext, StageModule } from '../pipeline/stage.ts'
+import type { Stage, StageContext, StageModule } from '../component.ts'
 import { failureCounter } from '../pipeline/pipeline.ts'
 
 // json: parses a string field as JSON. Without `target` an object result is

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildPipeline, validatePipeline } from '../../../aggregator/pipeline/pipeline.ts'
 import { stageModules } from '../../../aggregator/stages/index.ts'
-import type { StageModule } from '../../../aggregator/pipeline/stage.ts'
+import type { StageModule } from '../../../aggregator/component.ts'
 import { LogyardError } from '../../../core/errors.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'

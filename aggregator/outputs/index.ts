@@ -1,0 +1,127 @@
+import { EventEmitter } from 'node:events'
+import type { Spec } from '../../core/config/schema.ts'
+import { ClosedError } from '../../core/errors.ts'
+import type { LogEvent } from '../../core/event.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { MetricsRegistry } from '../../core/metrics.ts'
+import { BlackholeOutput, blackholeSpec, type BlackholeConfig } from './blackhole.ts'
+import { DeadLetterQueue, deadLetterSpec, LoggingDeadLetter, type DeadLetterConfig, type DeadLetterSink } from './dead-letter.ts'
+import { elasticsearchOutputSpec, opensearchOutputSpec, type ElasticsearchOutputConfig } from './elasticsearch/es-config.ts'
+import { ElasticsearchOutput } from './elasticsearch/es-sink.ts'
+import { FileOutput, fileOutputSpec, type FileOutputConfig } from './file.ts'
+import type { Output } from './output.ts'
+
+// The `output:` section: one or more of elasticsearch, opensearch, file, blackhole.
+// createOutputs() builds them (plus the dead-letter queue from the top-level
+// `dead_letter:` section) and returns ONE Output: with several configured, a
+// fan-out whose write() resolves when every output has the events (safe when
+// all are safe), busy while any is busy, healthy while all are healthy.
+//
+//   import { outputSpec, deadLetterSpec, createOutputs } from './outputs/index.ts'
+//   const out = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
+//   await out.write(events); out.busy; out.on('drain', …); out.healthy(); await out.close(deadlineMs)
+
+export { deadLetterSpec }
+export type { DeadLetterConfig, ElasticsearchOutputConfig, FileOutputConfig, BlackholeConfig }
+
+export interface OutputConfig {
+  elasticsearch?: ElasticsearchOutputConfig
+  /** Same options as elasticsearch (no auth.api_key); the same bulk loop through the OpenSearch client. */
+  opensearch?: ElasticsearchOutputConfig
+  file?: FileOutputConfig
+  blackhole?: BlackholeConfig
+}
+
+export const outputSpec: Spec = {
+  type: 'object',
+  doc: 'Where events go: one or more of elasticsearch, opensearch, file, blackhole (all get every event)',
+  fields: {
+    elasticsearch: elasticsearchOutputSpec,
+    opensearch: opensearchOutputSpec,
+    file: fileOutputSpec,
+    blackhole: blackholeSpec,
+  },
+  check: (v: OutputConfig) => {
+    if (!v.elasticsearch && !v.opensearch && !v.file && !v.blackhole) return 'configure at least one output: elasticsearch, opensearch, file or blackhole'
+  },
+}
+
+interface OutputDeps {
+  logger: Logger
+  metrics: MetricsRegistry
+  /** The validated top-level `dead_letter` section; unset → refused documents are logged and counted, then dropped. */
+  deadLetter?: DeadLetterConfig | undefined
+}
+
+/** Several outputs behind one: every event goes to all of them. Also owns the dead-letter queue. */
+class FanOut extends EventEmitter implements Output {
+  readonly type: string
+  readonly outputs: readonly Output[]
+  readonly #deadLetter: DeadLetterSink
+  #closed = false
+  #waiting = false
+
+  constructor(outputs: Output[], deadLetter: DeadLetterSink) {
+    super()
+    this.outputs = outputs
+    this.type = outputs.map((o) => o.type).join('+')
+    this.#deadLetter = deadLetter
+    for (const o of outputs) o.on('drain', this.#onDrain)
+  }
+
+  readonly #onDrain = (): void => {
+    if (this.#waiting && !this.busy) {
+      this.#waiting = false
+      this.emit('drain')
+    }
+  }
+
+  get busy(): boolean {
+    for (const o of this.outputs) {
+      if (o.busy) {
+        this.#waiting = true
+        return true
+      }
+    }
+    return false
+  }
+
+  healthy(): boolean {
+    return this.outputs.every((o) => o.healthy())
+  }
+
+  unhealthyReason(): string | undefined {
+    const bad = this.outputs.find((o) => !o.healthy())
+    return bad ? (bad.unhealthyReason?.() ?? `${bad.type} output unhealthy`) : undefined
+  }
+
+  write(events: LogEvent[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('outputs are closed'))
+    if (this.outputs.length === 1) return this.outputs[0]!.write(events)
+    return Promise.all(this.outputs.map((o) => o.write(events))).then(() => undefined)
+  }
+
+  async close(deadlineMs?: number): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.all(this.outputs.map((o) => o.close(deadlineMs)))
+    for (const o of this.outputs) o.off('drain', this.#onDrain)
+    await this.#deadLetter.close()
+  }
+}
+
+export async function createOutputs(config: OutputConfig, deps: OutputDeps): Promise<FanOut> {
+  const deadLetter: DeadLetterSink = deps.deadLetter ? await DeadLetterQueue.open(deps.deadLetter, deps) : new LoggingDeadLetter(deps)
+  const outputs: Output[] = []
+  try {
+    if (config.elasticsearch) outputs.push(await ElasticsearchOutput.create(config.elasticsearch, { logger: deps.logger, metrics: deps.metrics, deadLetter }))
+    if (config.opensearch) outputs.push(await ElasticsearchOutput.create(config.opensearch, { logger: deps.logger, metrics: deps.metrics, deadLetter, product: 'opensearch' }))
+    if (config.file) outputs.push(new FileOutput(config.file, deps))
+    if (config.blackhole) outputs.push(new BlackholeOutput(config.blackhole, deps))
+  } catch (err) {
+    await Promise.all(outputs.map((o) => o.close(0)))
+    await deadLetter.close()
+    throw err
+  }
+  return new FanOut(outputs, deadLetter)
+}
