@@ -1,18 +1,16 @@
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import type { Spec } from '../core/config/schema.ts'
+import type { Infer, Spec } from '../core/config/schema.ts'
 import { loadConfigFile, parseConfig } from '../core/config/load.ts'
 import { checkListen } from '../core/http-server.ts'
-import { collectdInputSpec, type CollectdInputOptions } from './inputs/collectd/collectd-input.ts'
-import { beatsInputSpec, type BeatsInputOptions } from './inputs/beats/beats-input.ts'
-import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './outputs/index.ts'
+import type { InputComponent, OutputComponent } from './component.ts'
+import { inputComponents, inputsSpec } from './inputs/index.ts'
+import { outputComponents, outputSpec, type OutputConfig } from './outputs/index.ts'
+import { deadLetterSpec, type DeadLetterConfig } from './outputs/dead-letter.ts'
 import { validatePipeline, type StageDefinition } from './pipeline/pipeline.ts'
-import { stageModules } from './stages/index.ts'
+import { stageComponents } from './stages/index.ts'
 import { ConfigError } from '../core/errors.ts'
-import { checkCertificates, checkKeyPair, checkReadableFile, checkWritableDir } from '../core/config/files.ts'
-import { parseAuthFile } from './inputs/collectd/auth-file.ts'
-import { loadTypesDb } from './inputs/collectd/types-db.ts'
-import { dirname } from 'node:path'
+import { checkWritableDir } from '../core/config/files.ts'
 
 // logyard-aggregator's option table. Validation is pure: no sockets, no
 // files beyond the config itself (grok compiles in buildPipeline, which
@@ -32,15 +30,7 @@ export const aggregatorSpec: Spec = {
   doc: 'logyard-aggregator configuration',
   fields: {
     workers: { type: 'any', default: 'auto', doc: 'worker processes: auto (one per core) or a number; 1 runs without a cluster primary', check: checkWorkers },
-    inputs: {
-      type: 'object',
-      doc: 'where events come from (at least one)',
-      fields: {
-        beats: { ...beatsInputSpec, optional: true },
-        collectd: collectdInputSpec,
-      },
-      check: (v: { beats?: unknown; collectd?: unknown }) => (v.beats === undefined && v.collectd === undefined ? 'configure at least one input: beats or collectd' : undefined),
-    },
+    inputs: inputsSpec,
     pipeline: { type: 'list', default: [], of: { type: 'any', doc: '{when?: condition, <stage type>: options}' }, doc: 'ordered stages: json, date, mutate, drop, grok; each item may have a when: condition' },
     output: outputSpec,
     dead_letter: deadLetterSpec,
@@ -64,7 +54,7 @@ export const aggregatorSpec: Spec = {
 
 export interface AggregatorConfig {
   workers: 'auto' | number | string
-  inputs: { beats?: BeatsInputOptions; collectd?: CollectdInputOptions }
+  inputs: Infer<typeof inputsSpec>
   pipeline: unknown[]
   output: OutputConfig
   dead_letter: DeadLetterConfig | undefined
@@ -78,11 +68,11 @@ export interface AggregatorConfig {
 
 export interface LoadedConfig {
   config: AggregatorConfig
-  stages: StageDefinition[]
+  stages: StageDefinition<typeof stageComponents>[]
 }
 
 function withStages(config: AggregatorConfig): LoadedConfig {
-  return { config, stages: validatePipeline(config.pipeline, stageModules, 'pipeline') }
+  return { config, stages: validatePipeline(config.pipeline, stageComponents, 'pipeline') }
 }
 
 export function parseAggregatorConfig(text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -104,32 +94,21 @@ export function resolveWorkers(value: unknown): number {
 /**
  * `--check-config` beyond the schema and the pipeline: every file the
  * configuration names is readable and parseable (inputs.beats.tls cert/key as
- * a matching pair and client_ca, output.elasticsearch.tls.ca, the collectd
- * auth_file and types_db) and every directory written is writable or
- * creatable (dead_letter.path, the static directory of output.file.path).
+ * a matching pair and client_ca, output.elasticsearch/opensearch.tls.ca, the
+ * collectd auth_file and types_db) and every directory written is writable or
+ * creatable (dead_letter.path, the static directory of output.file.path): each
+ * configured component's checkFiles, then the dead-letter queue's.
  * Throws a ConfigError naming the full key (exit 2).
  */
 export function checkAggregatorFiles(config: AggregatorConfig): void {
-  const t = config.inputs.beats?.tls
-  if (t) {
-    checkKeyPair(t.cert, t.key, 'inputs.beats.tls.cert', 'inputs.beats.tls.key')
-    checkCertificates(t.client_ca, 'inputs.beats.tls.client_ca')
-  }
-  const collectd = config.inputs.collectd
-  if (collectd) {
-    loadTypesDb(collectd.types_db) // the same read (and error) as at start-up
-    if (collectd.auth_file !== undefined) {
-      const users = parseAuthFile(checkReadableFile(collectd.auth_file, 'inputs.collectd.auth_file'))
-      if (users.size === 0) throw new ConfigError('inputs.collectd.auth_file', `${JSON.stringify(collectd.auth_file)} holds no 'user: password' line`)
-    }
-  }
-  const es = config.output.elasticsearch
-  if (es?.tls.ca !== undefined) checkCertificates(es.tls.ca, 'output.elasticsearch.tls.ca')
-  const file = config.output.file
-  if (file) {
-    // The directory part before the first %{…} reference is fixed; it must be writable or creatable.
-    const fixed = file.path.split('%{')[0]!
-    checkWritableDir(fixed.endsWith('/') ? fixed : dirname(fixed), 'output.file.path')
-  }
+  checkComponentFiles(inputComponents, config.inputs, 'inputs')
+  checkComponentFiles(outputComponents, config.output, 'output')
   if (config.dead_letter) checkWritableDir(config.dead_letter.path, 'dead_letter.path')
+}
+
+function checkComponentFiles(components: Readonly<Record<string, InputComponent<any> | OutputComponent<any>>>, section: Readonly<Record<string, unknown>>, key: string): void {
+  for (const component of Object.values(components)) {
+    const options = section[component.type]
+    if (options !== undefined) component.checkFiles?.(options, `${key}.${component.type}`)
+  }
 }

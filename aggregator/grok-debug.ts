@@ -26,7 +26,7 @@ export function debugOptions(pattern: string, flags: GrokDebugFlags = {}): GrokO
     patterns_dir: flags.patternsDir ?? [],
     timeout_millis: flags.timeoutMillis ?? 1000,
   }
-  return (validate(grokSpec, raw, 'grok') as GrokOptions)
+  return validate(grokSpec, raw, 'grok')
 }
 
 export function debugStage(options: GrokOptions, patternsDir = defaultPatternsDir): GrokStage {

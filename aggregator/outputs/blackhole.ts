@@ -1,27 +1,26 @@
 import { EventEmitter } from 'node:events'
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import { ClosedError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
-import type { Output } from './output.ts'
+import type { Output, OutputComponent } from '../component.ts'
 
 // Discards every event and counts it: the sink for benchmarks (pipeline cost
 // without an indexer) and for checking a config. Never busy, always healthy.
 // With `print_interval` it logs the event rate.
 
-export interface BlackholeConfig {
-  print_interval: number
-}
 
-export const blackholeSpec: Spec = {
+const blackholeSpec = {
   type: 'object',
   optional: true,
   doc: 'Discard events, counting them (benchmarks, dry runs)',
   fields: {
     print_interval: { type: 'duration', default: 0, doc: 'Log the event count and rate this often (0 = never)' },
   },
-}
+} as const satisfies Spec
+
+type BlackholeConfig = Infer<typeof blackholeSpec>
 
 export class BlackholeOutput extends EventEmitter implements Output {
   readonly type = 'blackhole'
@@ -65,4 +64,11 @@ export class BlackholeOutput extends EventEmitter implements Output {
     this.#closed = true
     if (this.#timer) clearInterval(this.#timer)
   }
+}
+
+export const blackholeOutput: OutputComponent<typeof blackholeSpec, 'blackhole'> = {
+  kind: 'output',
+  type: 'blackhole',
+  spec: blackholeSpec,
+  create: (options, ctx) => new BlackholeOutput(options, ctx),
 }

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import { IoError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -34,18 +34,12 @@ import { safeStringify } from '../../core/json.ts'
 //     nothing is lost. A warning is logged while blocked.
 // Nothing is ever dropped silently.
 
-export const WhenFull = { dropOldest: 'drop_oldest', dropNewest: 'drop_newest', block: 'block' } as const
-export type WhenFull = (typeof WhenFull)[keyof typeof WhenFull]
+const WhenFull = { dropOldest: 'drop_oldest', dropNewest: 'drop_newest', block: 'block' } as const
+type WhenFull = (typeof WhenFull)[keyof typeof WhenFull]
 const allowedWhenFull = Object.values(WhenFull)
 
-export interface DeadLetterConfig {
-  path: string
-  max_bytes: number
-  max_file_bytes: number
-  when_full: WhenFull
-}
 
-export const deadLetterSpec: Spec = {
+export const deadLetterSpec = {
   type: 'object',
   optional: true,
   doc: 'Dead-letter queue for documents Elasticsearch refused (400/404/other 4xx), as NDJSON files; unset = such documents are logged at error level and counted, then dropped',
@@ -55,7 +49,9 @@ export const deadLetterSpec: Spec = {
     max_file_bytes: { type: 'size', default: 64 * 1024 ** 2, min: 1024, doc: 'A file is rotated when it reaches this size' },
     when_full: { type: 'enum', values: allowedWhenFull, default: WhenFull.dropOldest, doc: 'At max_bytes: drop_oldest deletes the oldest files, drop_newest refuses new records, block waits for space (backpressure); drops are always logged and counted' },
   },
-}
+} as const satisfies Spec
+
+export type DeadLetterConfig = Infer<typeof deadLetterSpec>
 
 export interface DeadLetterRecord {
   '@timestamp': string

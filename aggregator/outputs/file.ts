@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { mkdir, open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import { ClosedError, IoError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -10,7 +10,8 @@ import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import { sourceOf } from './elasticsearch/es-encoder.ts'
 import { safeStringify, stringifyEvent } from '../../core/json.ts'
 import { pathSafeValue, Template } from '../../core/template.ts'
-import type { Output } from './output.ts'
+import { checkWritableDir } from '../../core/config/files.ts'
+import type { Output, OutputComponent } from '../component.ts'
 
 // NDJSON file output (archiving, debugging, tests). One JSON document per
 // line; `path` may contain %{+yyyy.MM.dd} (the event's @timestamp, UTC) and
@@ -25,15 +26,8 @@ import type { Output } from './output.ts'
 const Codec = { jsonLines: 'json_lines' } as const
 const allowedCodecs = Object.values(Codec)
 
-export interface FileOutputConfig {
-  path: string
-  codec: 'json_lines'
-  metadata: boolean
-  max_open_files: number
-  max_pending_bytes: number
-}
 
-export const fileOutputSpec: Spec = {
+export const fileOutputSpec = {
   type: 'object',
   optional: true,
   doc: 'Append events as NDJSON to files, fsynced before acknowledging',
@@ -44,7 +38,9 @@ export const fileOutputSpec: Spec = {
     max_open_files: { type: 'int', default: 16, min: 1, doc: 'Open file handles kept for dated paths; the least recently used is closed beyond this' },
     max_pending_bytes: { type: 'size', default: 16 * 1024 ** 2, min: 1024, doc: 'Bytes accepted but not yet fsynced; above it the output reports busy' },
   },
-}
+} as const satisfies Spec
+
+type FileOutputConfig = Infer<typeof fileOutputSpec>
 
 interface FileOutputDeps {
   logger: Logger
@@ -237,4 +233,16 @@ export class FileOutput extends EventEmitter implements Output {
     for (const fh of this.#handles.values()) await fh.close().catch(() => {})
     this.#handles.clear()
   }
+}
+
+export const fileOutput: OutputComponent<typeof fileOutputSpec, 'file'> = {
+  kind: 'output',
+  type: 'file',
+  spec: fileOutputSpec,
+  checkFiles: (options, key) => {
+    // The directory part before the first %{…} reference is fixed; it must be writable or creatable.
+    const fixed = options.path.split('%{')[0]!
+    checkWritableDir(fixed.endsWith('/') ? fixed : dirname(fixed), `${key}.path`)
+  },
+  create: (options, ctx) => new FileOutput(options, ctx),
 }

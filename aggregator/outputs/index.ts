@@ -1,50 +1,39 @@
 import { EventEmitter } from 'node:events'
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import { ClosedError } from '../../core/errors.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { MetricsRegistry } from '../../core/metrics.ts'
-import { BlackholeOutput, blackholeSpec, type BlackholeConfig } from './blackhole.ts'
-import { DeadLetterQueue, deadLetterSpec, LoggingDeadLetter, type DeadLetterConfig, type DeadLetterSink } from './dead-letter.ts'
-import { elasticsearchOutputSpec, opensearchOutputSpec, type ElasticsearchOutputConfig } from './elasticsearch/es-config.ts'
-import { ElasticsearchOutput } from './elasticsearch/es-sink.ts'
-import { FileOutput, fileOutputSpec, type FileOutputConfig } from './file.ts'
-import type { Output } from './output.ts'
+import { registry, sectionFields, typeList, type Output, type OutputComponent } from '../component.ts'
+import { blackholeOutput } from './blackhole.ts'
+import { DeadLetterQueue, LoggingDeadLetter, type DeadLetterConfig, type DeadLetterSink } from './dead-letter.ts'
+import { elasticsearchOutput, opensearchOutput } from './elasticsearch/index.ts'
+import { fileOutput } from './file.ts'
 
-// The `output:` section: one or more of elasticsearch, opensearch, file, blackhole.
-// createOutputs() builds them (plus the dead-letter queue from the top-level
+// The output registry and the `output:` section: one or more of
+// elasticsearch, opensearch, file, blackhole. createOutputs() builds the
+// configured ones (plus the dead-letter queue from the top-level
 // `dead_letter:` section) and returns ONE Output: with several configured, a
 // fan-out whose write() resolves when every output has the events (safe when
 // all are safe), busy while any is busy, healthy while all are healthy.
 //
-//   import { outputSpec, deadLetterSpec, createOutputs } from './outputs/index.ts'
+//   import { outputSpec, createOutputs } from './outputs/index.ts'
 //   const out = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
 //   await out.write(events); out.busy; out.on('drain', …); out.healthy(); await out.close(deadlineMs)
 
-export { deadLetterSpec }
-export type { DeadLetterConfig, ElasticsearchOutputConfig, FileOutputConfig, BlackholeConfig }
+/** Every output type `output:` may name, in the order the configuration reference lists them. */
+export const outputComponents = registry(elasticsearchOutput, opensearchOutput, fileOutput, blackholeOutput)
 
-export interface OutputConfig {
-  elasticsearch?: ElasticsearchOutputConfig
-  /** Same options as elasticsearch (no auth.api_key); the same bulk loop through the OpenSearch client. */
-  opensearch?: ElasticsearchOutputConfig
-  file?: FileOutputConfig
-  blackhole?: BlackholeConfig
-}
-
-export const outputSpec: Spec = {
+export const outputSpec = {
   type: 'object',
-  doc: 'Where events go: one or more of elasticsearch, opensearch, file, blackhole (all get every event)',
-  fields: {
-    elasticsearch: elasticsearchOutputSpec,
-    opensearch: opensearchOutputSpec,
-    file: fileOutputSpec,
-    blackhole: blackholeSpec,
+  doc: `Where events go: one or more of ${Object.keys(outputComponents).join(', ')} (all get every event)`,
+  fields: sectionFields(outputComponents),
+  check: (v: Readonly<Record<string, unknown>>) => {
+    if (Object.keys(outputComponents).every((type) => v[type] === undefined)) return `configure at least one output: ${typeList(outputComponents)}`
   },
-  check: (v: OutputConfig) => {
-    if (!v.elasticsearch && !v.opensearch && !v.file && !v.blackhole) return 'configure at least one output: elasticsearch, opensearch, file or blackhole'
-  },
-}
+} as const satisfies Spec
+
+export type OutputConfig = Infer<typeof outputSpec>
 
 interface OutputDeps {
   logger: Logger
@@ -114,10 +103,10 @@ export async function createOutputs(config: OutputConfig, deps: OutputDeps): Pro
   const deadLetter: DeadLetterSink = deps.deadLetter ? await DeadLetterQueue.open(deps.deadLetter, deps) : new LoggingDeadLetter(deps)
   const outputs: Output[] = []
   try {
-    if (config.elasticsearch) outputs.push(await ElasticsearchOutput.create(config.elasticsearch, { logger: deps.logger, metrics: deps.metrics, deadLetter }))
-    if (config.opensearch) outputs.push(await ElasticsearchOutput.create(config.opensearch, { logger: deps.logger, metrics: deps.metrics, deadLetter, product: 'opensearch' }))
-    if (config.file) outputs.push(new FileOutput(config.file, deps))
-    if (config.blackhole) outputs.push(new BlackholeOutput(config.blackhole, deps))
+    for (const component of Object.values<OutputComponent<any, keyof OutputConfig>>(outputComponents)) {
+      const options = config[component.type]
+      if (options !== undefined) outputs.push(await component.create(options, { logger: deps.logger, metrics: deps.metrics, deadLetter }))
+    }
   } catch (err) {
     await Promise.all(outputs.map((o) => o.close(0)))
     await deadLetter.close()

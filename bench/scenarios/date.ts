@@ -70,7 +70,7 @@ const scenario: Scenario = {
       const all = texts(count, c.kind)
       let options: DateOptions
       try {
-        options = (validate(dateSpec, { field: 'ts', cache_size: 0, ...c.options }) as DateOptions)
+        options = validate(dateSpec, { field: 'ts', cache_size: 0, ...c.options })
       } catch (err) {
         process.stderr.write(`bench: date.${c.name} skipped: ${(err as Error).message}\n`)
         continue

@@ -7,6 +7,8 @@ import { LumberjackServer, lumberjackServerSpec, type ServerOptions } from '../.
 import type { DecodedBatch } from '../../../core/lumberjack/frame-decoder.ts'
 import type { PeerInfo, PeerStatus } from '../../../core/lumberjack/server-connection.ts'
 import { ConnectionError, underKey } from '../../../core/errors.ts'
+import { checkCertificates, checkKeyPair } from '../../../core/config/files.ts'
+import type { Input, InputComponent } from '../../component.ts'
 
 // `inputs.beats`: the Lumberjack v2 listener feeding the pipeline. A batch
 // is handed to `deliver` (pipeline → output) and ACKed only when that
@@ -15,7 +17,7 @@ import { ConnectionError, underKey } from '../../../core/errors.ts'
 // without ACK, so the sender resends the window.
 
 const serverSpec = lumberjackServerSpec as ObjectSpec
-export const beatsInputSpec: ObjectSpec = {
+const beatsInputSpec: ObjectSpec = {
   ...serverSpec,
   fields: {
     ...serverSpec.fields,
@@ -26,7 +28,7 @@ export const beatsInputSpec: ObjectSpec = {
     },
   },
 }
-export type BeatsInputOptions = ServerOptions & { derive_id?: boolean }
+type BeatsInputOptions = ServerOptions & { derive_id?: boolean }
 
 /**
  * The document id of a stock Filebeat event that carries none: the same
@@ -72,7 +74,7 @@ interface BeatsInputDeps {
   deliver: (events: LogEvent[]) => Promise<void>
 }
 
-export class BeatsInput {
+export class BeatsInput implements Input {
   readonly #server: LumberjackServer
   readonly #deliver: (events: LogEvent[]) => Promise<void>
   readonly #logger: Logger
@@ -113,6 +115,11 @@ export class BeatsInput {
   /** The `limit` connections with the most events (status page). */
   peers(limit: number): PeerStatus[] {
     return this.#server.peers(limit)
+  }
+
+  /** Input contract: listen(), reported as what it bound. */
+  async start(): Promise<Record<string, unknown>> {
+    return { ...(await this.listen()) }
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -171,4 +178,19 @@ export class BeatsInput {
       throw err
     }
   }
+}
+
+// The options type is spelled out (ServerOptions) while core's lumberjackServerSpec is not a const table.
+export const beatsInput: InputComponent<typeof beatsInputSpec, 'beats', BeatsInputOptions> = {
+  kind: 'input',
+  type: 'beats',
+  spec: beatsInputSpec,
+  checkFiles: (options, key) => {
+    const t = options.tls
+    if (t) {
+      checkKeyPair(t.cert, t.key, `${key}.tls.cert`, `${key}.tls.key`)
+      checkCertificates(t.client_ca, `${key}.tls.client_ca`)
+    }
+  },
+  create: (options, ctx) => new BeatsInput(options, { ...ctx, logger: ctx.logger.child({ component: 'beats' }) }),
 }

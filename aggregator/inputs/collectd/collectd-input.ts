@@ -2,14 +2,16 @@ import cluster from 'node:cluster'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
-import type { Spec } from '../../../core/config/schema.ts'
-import { ClosedError, ConnectionError } from '../../../core/errors.ts'
+import type { Infer, Spec } from '../../../core/config/schema.ts'
+import { checkReadableFile } from '../../../core/config/files.ts'
+import { ClosedError, ConfigError, ConnectionError } from '../../../core/errors.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import { parseFieldRef } from '../../../core/fields.ts'
 import { checkListen, parseListen } from '../../../core/http-server.ts'
 import type { Logger } from '../../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../../core/metrics.ts'
-import { AuthFile } from './auth-file.ts'
+import type { Input, InputComponent } from '../../component.ts'
+import { AuthFile, parseAuthFile } from './auth-file.ts'
 import {
   createDecoderContext,
   decodeCollectd,
@@ -19,9 +21,7 @@ import {
   eventFormats,
   type EventFormat,
   nanDropScopes,
-  type NanDropScope,
   nanHandlings,
-  type NanHandling,
   securityLevels,
   type SecurityLevel,
   securityReasons,
@@ -53,27 +53,8 @@ import { defaultTypesDbPath, loadTypesDb } from './types-db.ts'
 const dropReasons = ['queue_full', 'deliver_failed', 'shutdown'] as const
 type DropReason = (typeof dropReasons)[number]
 
-export interface CollectdInputOptions {
-  listen: string
-  receive_buffer: number
-  reuse_port: boolean
-  types_db: readonly string[]
-  security_level: SecurityLevel
-  auth_file?: string | undefined
-  event_format: EventFormat
-  nan_handling: NanHandling
-  nan_value: number
-  nan_tag: string
-  nan_drop_scope: NanDropScope
-  prune_intervals: boolean
-  target?: string | undefined
-  queue_max_events: number
-  queue_max_bytes: number
-  batch_size: number
-  max_inflight_batches: number
-}
 
-export const collectdInputSpec: Spec = {
+export const collectdInputSpec = {
   type: 'object',
   optional: true,
   doc: "collectd binary protocol over UDP (collectd's network plugin pointed at this address)",
@@ -101,11 +82,13 @@ export const collectdInputSpec: Spec = {
     batch_size: { type: 'int', default: 1000, min: 1, doc: 'events per deliver() call (rounded up to whole datagrams)' },
     max_inflight_batches: { type: 'int', default: 4, min: 1, max: 64, doc: 'deliver() calls in flight at once (more than one only for full batches)' },
   },
-  check: (v: CollectdInputOptions | undefined) => {
+  check: (v: { security_level: SecurityLevel; auth_file?: string; target?: string; event_format: EventFormat } | undefined) => {
     if (v && v.security_level !== 'none' && v.auth_file === undefined) return `security_level ${v.security_level} needs auth_file (collectd's AuthFile format)`
     if (v && v.target !== undefined && v.event_format !== 'legacy') return 'target applies to event_format: legacy only (the ecs format nests its fields under collectd.* already)'
   },
-}
+} as const satisfies Spec
+
+export type CollectdInputOptions = Infer<typeof collectdInputSpec>
 
 function checkTarget(ref: string): string | void {
   try {
@@ -134,7 +117,7 @@ interface Queued {
 const ENCRYPTED_BYTES_PER_LIST = 32
 const LOG_EVERY_MS = 10_000
 
-export class CollectdInput {
+export class CollectdInput implements Input {
   readonly #options: CollectdInputOptions
   readonly #logger: Logger
   readonly #deliver: (events: LogEvent[]) => Promise<void>
@@ -464,4 +447,18 @@ function* udpRows(): Generator<string[]> {
     }
     for (const line of text.split('\n')) yield line.trim().split(/\s+/)
   }
+}
+
+export const collectdInput: InputComponent<typeof collectdInputSpec, 'collectd'> = {
+  kind: 'input',
+  type: 'collectd',
+  spec: collectdInputSpec,
+  checkFiles: (options, key) => {
+    loadTypesDb(options.types_db) // the same read (and error) as at start-up
+    if (options.auth_file !== undefined) {
+      const users = parseAuthFile(checkReadableFile(options.auth_file, `${key}.auth_file`))
+      if (users.size === 0) throw new ConfigError(`${key}.auth_file`, `${JSON.stringify(options.auth_file)} holds no 'user: password' line`)
+    }
+  },
+  create: (options, ctx) => new CollectdInput(options, ctx),
 }

@@ -61,7 +61,7 @@ function createElasticsearchClient(config: ElasticsearchOutputConfig, key = 'out
   const ca = readCa(config, key)
   const tls = config.hosts.some((h) => h.startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
   return new EsClient({
-    nodes: config.hosts,
+    nodes: [...config.hosts],
     auth,
     tls,
     maxRetries: 0,
@@ -76,7 +76,7 @@ function createOpenSearchClient(config: ElasticsearchOutputConfig, key = 'output
   const ca = readCa(config, key)
   const ssl = config.hosts.some((h) => h.startsWith('https:')) ? { ca, rejectUnauthorized: config.tls.verify } : undefined
   return new OsClient({
-    nodes: config.hosts,
+    nodes: [...config.hosts],
     auth: basicAuth(config),
     ssl,
     maxRetries: 0,

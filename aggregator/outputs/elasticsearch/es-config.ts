@@ -1,39 +1,15 @@
-import type { ObjectSpec } from '../../../core/config/schema.ts'
+import type { Infer, Spec } from '../../../core/config/schema.ts'
 import { checkHttpUrl } from '../../../core/config/url.ts'
-import { allowedBulkOps, type BulkOp } from './es-encoder.ts'
+import { allowedBulkOps } from './es-encoder.ts'
 import { IndexName } from './index-name.ts'
 
 // `output.elasticsearch`: one option table, validated into a frozen object
 // whose keys are exactly the config keys.
 
-export const Compression = { gzip: 'gzip', none: 'none' } as const
-export type Compression = (typeof Compression)[keyof typeof Compression]
+const Compression = { gzip: 'gzip', none: 'none' } as const
+type Compression = (typeof Compression)[keyof typeof Compression]
 const allowedCompressions = Object.values(Compression)
 
-export interface ElasticsearchOutputConfig {
-  hosts: string[]
-  index: string
-  index_missing_field: string
-  action: BulkOp
-  pipeline?: string
-  auth: { username?: string; password?: string; api_key?: string }
-  tls: { ca?: string; verify: boolean }
-  max_bulk_bytes: number
-  max_bulk_docs: number
-  concurrency: number
-  compression: Compression
-  compression_level: number
-  flush_interval: number
-  request_timeout: number
-  retry_initial: number
-  retry_max: number
-  auth_retry_interval: number
-  max_pending_bytes: number
-  max_pending_docs: number
-  health_check_interval: number
-  template: { enabled: boolean; name: string; priority: number; shards?: number; replicas?: number; overwrite: boolean }
-  legacy_index?: string
-}
 
 const defaultLegacyIndex = 'logstash-%{+yyyy.MM.dd}'
 
@@ -43,7 +19,7 @@ export function resolveLegacyIndex(config: { index: string; legacy_index?: strin
   return new IndexName(config.index).pattern === new IndexName(defaultLegacyIndex).pattern ? 'logstash-legacy-%{+yyyy.MM.dd}' : defaultLegacyIndex
 }
 
-export const elasticsearchOutputSpec: ObjectSpec = {
+export const elasticsearchOutputSpec = {
   type: 'object',
   optional: true,
   doc: 'Bulk-index events into Elasticsearch (8.x or 9.x)',
@@ -106,27 +82,28 @@ export const elasticsearchOutputSpec: ObjectSpec = {
     if (v.retry_max < v.retry_initial) return 'retry_max must be at least retry_initial'
     if (v.legacy_index !== undefined && new IndexName(v.legacy_index).pattern === new IndexName(v.index).pattern) return 'legacy_index must name other indices than index: legacy documents (host as a string) cannot share an index with ECS ones (host as an object)'
   },
-}
+} as const satisfies Spec
+
+export type ElasticsearchOutputConfig = Infer<typeof elasticsearchOutputSpec>
 
 // `output.opensearch`: the same loop and the same option table (bulk-transport.ts
 // picks the OpenSearch client), except `auth.api_key`: OpenSearch has no
 // Elasticsearch-style API keys (its security plugin takes basic auth, client
 // certificates or tokens from an identity provider).
 const esFields = elasticsearchOutputSpec.fields
-const esAuth = esFields.auth as ObjectSpec
-export const opensearchOutputSpec: ObjectSpec = {
+export const opensearchOutputSpec = {
   ...elasticsearchOutputSpec,
   doc: 'Bulk-index events into OpenSearch (2.x or 3.x): the same loop and options as output.elasticsearch, basic auth only',
   fields: {
     ...esFields,
-    hosts: { ...esFields.hosts!, doc: 'OpenSearch nodes (http:// or https://); requests go round-robin and skip nodes that fail' } as ObjectSpec['fields'][string],
+    hosts: { ...esFields.hosts, doc: 'OpenSearch nodes (http:// or https://); requests go round-robin and skip nodes that fail' },
     auth: {
       type: 'object', doc: 'Basic auth credentials (the security plugin\'s internal users or LDAP)',
-      fields: { username: esAuth.fields.username!, password: esAuth.fields.password! },
+      fields: { username: esFields.auth.fields.username, password: esFields.auth.fields.password },
       check: (v: { username?: string; password?: string }) => {
         if ((v.username && v.password === undefined) || (v.password && !v.username)) return 'basic auth needs both username and password'
       },
     },
-    tls: { ...(esFields.tls as ObjectSpec), fields: { ...(esFields.tls as ObjectSpec).fields, ca: { type: 'string', nonEmpty: true, doc: 'PEM file with the CA that signed the OpenSearch certificate' } } },
+    tls: { ...esFields.tls, fields: { ...esFields.tls.fields, ca: { type: 'string', nonEmpty: true, doc: 'PEM file with the CA that signed the OpenSearch certificate' } } },
   },
-}
+} as const satisfies Spec

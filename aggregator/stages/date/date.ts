@@ -1,10 +1,10 @@
 import { LRUCache } from 'lru-cache'
-import type { Spec } from '../../../core/config/schema.ts'
+import type { Infer, Spec } from '../../../core/config/schema.ts'
 import { addTag, getField, parseFieldRef, setField, type FieldPath } from '../../../core/fields.ts'
 import type { LogEvent } from '../../../core/event.ts'
 import type { Counter } from '../../../core/metrics.ts'
 import { compileTemplate, type Template } from '../../../core/template.ts'
-import type { Stage, StageContext, StageModule } from '../../component.ts'
+import type { Stage, StageContext, StageComponent } from '../../component.ts'
 import { failureCounter } from '../../pipeline/pipeline.ts'
 import { compileFormat, type DateParser, type NumberParser } from './joda-format.ts'
 import { checkLocale, normalizeLocale } from './locale.ts'
@@ -19,16 +19,6 @@ import { ConfigError } from '../../../core/errors.ts'
 // format; numbers only through UNIX and UNIX_MS (as in Logstash). Failures
 // tag `_dateparsefailure`; `add_tag` is applied on success only.
 
-export interface DateOptions {
-  field: string
-  formats: string[]
-  target: string
-  timezone: string
-  locale: string
-  tag_on_failure: string[]
-  add_tag: string[]
-  cache_size: number
-}
 
 const dynamic = (zone: string): boolean => zone.includes('%{')
 
@@ -56,7 +46,7 @@ function checkRef(ref: string): string | void {
   }
 }
 
-function checkDate(v: DateOptions, path: string): string | void {
+function checkDate(v: { formats: readonly string[]; locale: string }, path: string): string | void {
   for (const f of v.formats) {
     try {
       compileFormat(f, v.locale)
@@ -66,7 +56,7 @@ function checkDate(v: DateOptions, path: string): string | void {
   }
 }
 
-export const dateSpec: Spec = {
+export const dateSpec = {
   type: 'object',
   doc: 'parse a date field into @timestamp',
   fields: {
@@ -80,7 +70,9 @@ export const dateSpec: Spec = {
     cache_size: { type: 'int', doc: 'parsed results cached by input text (0 disables)', default: 10000, min: 0 },
   },
   check: checkDate,
-}
+} as const satisfies Spec
+
+export type DateOptions = Infer<typeof dateSpec>
 
 export class DateStage implements Stage {
   readonly type = 'date'
@@ -164,7 +156,8 @@ export class DateStage implements Stage {
   }
 }
 
-export const dateStage: StageModule<DateOptions> = {
+export const dateStage: StageComponent<typeof dateSpec, 'date'> = {
+  kind: 'stage',
   type: 'date',
   spec: dateSpec,
   create: (options, ctx) => new DateStage(options, ctx),

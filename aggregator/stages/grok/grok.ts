@@ -1,4 +1,4 @@
-import type { Spec } from '../../../core/config/schema.ts'
+import type { Infer, Spec } from '../../../core/config/schema.ts'
 import { codeOf, ConfigError, LogyardError } from '../../../core/errors.ts'
 import { addTag, ensureParent, getField, parseFieldRef } from '../../../core/fields.ts'
 import type { FieldPath } from '../../../core/fields.ts'
@@ -6,12 +6,11 @@ import type { LogEvent } from '../../../core/event.ts'
 import type { Logger } from '../../../core/logger.ts'
 import type { Counter } from '../../../core/metrics.ts'
 import { GrokLibrary, ecsCompatibilities } from './library.ts'
-import type { EcsCompatibility } from './library.ts'
 import { fieldPath } from './matcher.ts'
 import { buildPlan, runBatch } from './plan.ts'
 import type { BatchHits, Plan, PlanSpec } from './plan.ts'
 import { GrokWorkerPool } from './pool.ts'
-import type { Stage, StageContext, StageModule } from '../../component.ts'
+import type { Stage, StageContext, StageComponent } from '../../component.ts'
 import { failureCounter } from '../../pipeline/pipeline.ts'
 
 // grok: parses text fields with named patterns into structured fields, with
@@ -35,24 +34,6 @@ import { failureCounter } from '../../pipeline/pipeline.ts'
 // and the batch goes on. timeout_millis: 0 runs inline on the event loop,
 // without that protection (only for trusted patterns).
 
-export interface GrokOptions {
-  match?: Record<string, string[]>
-  field?: string
-  patterns?: string[]
-  break_on_match: boolean
-  named_captures_only: boolean
-  keep_empty_captures: boolean
-  overwrite: string[]
-  target?: string
-  tag_on_failure: string[]
-  tag_on_timeout: string
-  timeout_millis: number
-  ecs_compatibility: EcsCompatibility
-  patterns_dir: string[]
-  pattern_definitions: Record<string, string>
-  max_field_bytes: number
-  workers: number
-}
 
 function checkRef(ref: string): string | void {
   try {
@@ -62,12 +43,12 @@ function checkRef(ref: string): string | void {
   }
 }
 
-const patternList: Spec = { type: 'list', doc: 'grok patterns tried in order', of: { type: 'string', doc: 'a grok pattern', nonEmpty: true }, minItems: 1, coerce: true }
+const patternList = { type: 'list', doc: 'grok patterns tried in order', of: { type: 'string', doc: 'a grok pattern', nonEmpty: true }, minItems: 1, coerce: true } as const satisfies Spec
 
-export const grokSpec: Spec = {
+export const grokSpec = {
   type: 'object',
   doc: 'parse text fields with grok patterns',
-  check: (o: GrokOptions) => {
+  check: (o: { match?: Readonly<Record<string, unknown>>; field?: string; patterns?: readonly string[] }) => {
     const hasMatch = o.match !== undefined && Object.keys(o.match).length > 0
     const hasShort = o.field !== undefined || o.patterns !== undefined
     if (hasMatch && hasShort) return 'use either match: {field: [patterns]} or field + patterns, not both'
@@ -95,7 +76,9 @@ export const grokSpec: Spec = {
     max_field_bytes: { type: 'size', doc: 'longer field values are not matched (tagged as failures)', default: 65536, min: 1 },
     workers: { type: 'int', doc: 'worker threads matching batches', default: 1, min: 1, max: 16 },
   },
-}
+} as const satisfies Spec
+
+export type GrokOptions = Infer<typeof grokSpec>
 
 /** Where one capture of one matcher lands and whether it may replace a value. */
 interface Destination {
@@ -267,7 +250,8 @@ function compilePlan(spec: PlanSpec, library: GrokLibrary, keyOf: (field: string
   return buildPlan(spec, library)
 }
 
-export const grokStage: StageModule<GrokOptions> = {
+export const grokStage: StageComponent<typeof grokSpec, 'grok'> = {
+  kind: 'stage',
   type: 'grok',
   spec: grokSpec,
   create: async (options, ctx) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { validate } from '../../../core/config/schema.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 import { silentLogger } from '../../../core/logger.ts'
-import { DeadLetterQueue, deadLetterSpec, listDeadLetterFiles, LoggingDeadLetter, type DeadLetterConfig, type DeadLetterRecord } from '../../../aggregator/outputs/dead-letter.ts'
+import { DeadLetterQueue, deadLetterSpec, listDeadLetterFiles, LoggingDeadLetter, type DeadLetterRecord } from '../../../aggregator/outputs/dead-letter.ts'
 import { safeStringify } from '../../../core/json.ts'
 
 function tmp(t: Test): string {
@@ -24,7 +24,7 @@ const rec = (i: number, pad = 0): DeadLetterRecord => ({
 })
 
 function open(dir: string, extra: Record<string, unknown>, metrics = new MetricsRegistry()): Promise<DeadLetterQueue> {
-  return DeadLetterQueue.open((validate(deadLetterSpec, { path: dir, ...extra }) as DeadLetterConfig), { logger: silentLogger(), metrics })
+  return DeadLetterQueue.open(validate(deadLetterSpec, { path: dir, ...extra }), { logger: silentLogger(), metrics })
 }
 
 test('records are NDJSON with the failure time, reason, status, index and the whole event', async (t) => {
@@ -100,7 +100,7 @@ test('safeStringify handles BigInt and cycles', async (t) => {
 test('spec: path required, when_full values', async (t) => {
   t.throws(() => validate(deadLetterSpec, {}), { code: 'LY_CONFIG' })
   t.throws(() => validate(deadLetterSpec, { path: '/x', when_full: 'drop' }), { code: 'LY_CONFIG', message: /when_full/ })
-  t.equal((validate(deadLetterSpec, { path: '/x' }) as DeadLetterConfig).when_full, 'drop_oldest')
+  t.equal(validate(deadLetterSpec, { path: '/x' }).when_full, 'drop_oldest')
 })
 
 test('safeStringify: a shared (non-circular) object is written in full; 100,000-deep nesting is cut, not a stack overflow', async (t) => {

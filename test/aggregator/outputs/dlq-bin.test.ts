@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { validate } from '../../../core/config/schema.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 import { silentLogger } from '../../../core/logger.ts'
-import { DeadLetterQueue, deadLetterSpec, type DeadLetterConfig } from '../../../aggregator/outputs/dead-letter.ts'
+import { DeadLetterQueue, deadLetterSpec } from '../../../aggregator/outputs/dead-letter.ts'
 
 // The DLQ tool has a bin like the other programs (issue 20 item 6):
 // `logyard-dlq` in package.json, an executable entry with a shebang, and it
@@ -27,7 +27,7 @@ t.test('package.json names logyard-dlq; the entry is executable with a node sheb
 t.test('logyard-dlq --print prints what the dead-letter queue holds; --help names it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-dlqbin-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const config = (validate(deadLetterSpec, { path: dir }) as DeadLetterConfig)
+  const config = validate(deadLetterSpec, { path: dir })
   const dlq = await DeadLetterQueue.open(config, { logger: silentLogger(), metrics: new MetricsRegistry() })
   const now = new Date().toISOString()
   await dlq.write([1, 2, 3].map((i) => ({ '@timestamp': now, reason: `400 mapper_parsing_exception: doc ${i}`, status: 400, index: 'logs-x', output: 'elasticsearch', event: { message: `m${i}`, '@metadata': { _id: `id-${i}` } } })))

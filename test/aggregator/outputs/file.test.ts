@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
-import { FileOutput, fileOutputSpec, type FileOutputConfig } from '../../../aggregator/outputs/file.ts'
+import { FileOutput, fileOutputSpec } from '../../../aggregator/outputs/file.ts'
 
 function tmp(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-file-'))
@@ -15,7 +15,7 @@ function tmp(t: Test): string {
 
 test('NDJSON lines, dated paths from @timestamp, @metadata left out, order kept', async (t) => {
   const dir = tmp(t)
-  const out = new FileOutput((validate(fileOutputSpec, { path: join(dir, 'sub', 'events-%{+yyyy.MM.dd}.ndjson') }) as FileOutputConfig), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  const out = new FileOutput(validate(fileOutputSpec, { path: join(dir, 'sub', 'events-%{+yyyy.MM.dd}.ndjson') }), { logger: silentLogger(), metrics: new MetricsRegistry() })
   await Promise.all([
     out.write([
       { '@timestamp': '2024-05-01T23:59:59.000Z', '@metadata': { _id: 'a' }, message: 'one\ntwo' },
@@ -34,7 +34,7 @@ test('metadata: true keeps @metadata; appends to an existing file', async (t) =>
   const dir = tmp(t)
   const path = join(dir, 'out.ndjson')
   writeFileSync(path, '{"old":true}\n')
-  const out = new FileOutput((validate(fileOutputSpec, { path, metadata: true }) as FileOutputConfig), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  const out = new FileOutput(validate(fileOutputSpec, { path, metadata: true }), { logger: silentLogger(), metrics: new MetricsRegistry() })
   await out.write([{ '@metadata': { _id: 'x' }, m: 1 }])
   await out.close()
   t.equal(readFileSync(path, 'utf8'), '{"old":true}\n{"@metadata":{"_id":"x"},"m":1}\n')
@@ -43,7 +43,7 @@ test('metadata: true keeps @metadata; appends to an existing file', async (t) =>
 test('an unwritable path rejects write() with a coded IoError and marks the output unhealthy', async (t) => {
   const dir = tmp(t)
   writeFileSync(join(dir, 'file'), 'x')
-  const out = new FileOutput((validate(fileOutputSpec, { path: join(dir, 'file', 'nested.ndjson') }) as FileOutputConfig), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  const out = new FileOutput(validate(fileOutputSpec, { path: join(dir, 'file', 'nested.ndjson') }), { logger: silentLogger(), metrics: new MetricsRegistry() })
   await t.rejects(out.write([{ a: 1 }]), { code: 'LY_IO', message: /cannot open/ })
   t.notOk(out.healthy())
   await out.close()
@@ -58,7 +58,7 @@ test('group commit: batches that arrive during a commit share the next one (one 
   const dir = tmp(t)
   const metrics = new MetricsRegistry()
   const path = join(dir, 'g.ndjson')
-  const out = new FileOutput((validate(fileOutputSpec, { path }) as FileOutputConfig), { logger: silentLogger(), metrics })
+  const out = new FileOutput(validate(fileOutputSpec, { path }), { logger: silentLogger(), metrics })
   const writes = Array.from({ length: 10 }, (_, i) => out.write([{ '@timestamp': '2024-05-01T00:00:00.000Z', message: `m${i}a` }, { '@timestamp': '2024-05-01T00:00:00.000Z', message: `m${i}b` }]))
   await Promise.all(writes)
   const commits = metrics.snapshot()['logyard_file_commits_total']!.values[0]![1]
@@ -71,7 +71,7 @@ test('group commit: batches that arrive during a commit share the next one (one 
 test('a failed group commit rejects every batch in it; the next commit works again', async (t) => {
   const dir = tmp(t)
   writeFileSync(join(dir, 'blocker'), '')
-  const out = new FileOutput((validate(fileOutputSpec, { path: join(dir, '%{[fields][d]}', 'x.ndjson') }) as FileOutputConfig), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  const out = new FileOutput(validate(fileOutputSpec, { path: join(dir, '%{[fields][d]}', 'x.ndjson') }), { logger: silentLogger(), metrics: new MetricsRegistry() })
   const ok = { '@timestamp': '2024-05-01T00:00:00.000Z', fields: { d: 'fine' }, message: 'ok' }
   const bad = { '@timestamp': '2024-05-01T00:00:00.000Z', fields: { d: 'blocker' }, message: 'no' }
   const first = out.write([ok])
@@ -91,7 +91,7 @@ test('path traversal (issue 14 item 7): field values cannot leave the output dir
   const lines: Record<string, unknown>[] = []
   const { pino } = await import('pino')
   const logger = pino({ level: 'warn' }, { write: (s: string) => void lines.push(JSON.parse(s)) })
-  const out = new FileOutput((validate(fileOutputSpec, { path: join(dir, '%{[fields][service]}', '%{[fields][env]}%{[fields][part]}.ndjson') }) as FileOutputConfig), { logger, metrics })
+  const out = new FileOutput(validate(fileOutputSpec, { path: join(dir, '%{[fields][service]}', '%{[fields][env]}%{[fields][part]}.ndjson') }), { logger, metrics })
   const attacks = [
     { service: '../../../../tmp/x', env: 'prod', part: '' },
     { service: '..', env: '..', part: '' },

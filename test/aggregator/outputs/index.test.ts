@@ -6,11 +6,12 @@ import { parseConfig } from '../../../core/config/load.ts'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
-import { createOutputs, outputSpec, deadLetterSpec, type OutputConfig, type DeadLetterConfig } from '../../../aggregator/outputs/index.ts'
+import { createOutputs, outputSpec, type OutputConfig } from '../../../aggregator/outputs/index.ts'
+import { deadLetterSpec, type DeadLetterConfig } from '../../../aggregator/outputs/dead-letter.ts'
 import { BlackholeOutput } from '../../../aggregator/outputs/blackhole.ts'
 
 test('outputSpec: defaults for elasticsearch, unknown keys and an empty section are errors', async (t) => {
-  const cfg = (validate(outputSpec, { elasticsearch: { hosts: 'http://es:9200' } }) as OutputConfig)
+  const cfg = validate(outputSpec, { elasticsearch: { hosts: 'http://es:9200' } })
   t.same(cfg.elasticsearch!.hosts, ['http://es:9200'], 'a lone host becomes a list')
   t.equal(cfg.elasticsearch!.max_bulk_bytes, 10 * 1024 * 1024)
   t.equal(cfg.elasticsearch!.concurrency, 2)
@@ -27,7 +28,7 @@ test('outputSpec: defaults for elasticsearch, unknown keys and an empty section 
 })
 
 test('outputSpec: output.opensearch has the elasticsearch options minus auth.api_key; both may be configured', async (t) => {
-  const cfg = (validate(outputSpec, { opensearch: { hosts: 'https://os:9200', auth: { username: 'u', password: 'p' }, tls: { verify: false } } }) as OutputConfig)
+  const cfg = validate(outputSpec, { opensearch: { hosts: 'https://os:9200', auth: { username: 'u', password: 'p' }, tls: { verify: false } } })
   t.same(cfg.opensearch!.hosts, ['https://os:9200'])
   t.equal(cfg.opensearch!.action, 'create', 'create + _id by default, as for elasticsearch')
   t.equal(cfg.opensearch!.max_bulk_bytes, 10 * 1024 * 1024)
@@ -36,7 +37,7 @@ test('outputSpec: output.opensearch has the elasticsearch options minus auth.api
   t.throws(() => validate(outputSpec, { opensearch: { auth: { api_key: 'k' } } }), { code: 'LY_CONFIG', message: /opensearch\.auth.*api_key/ }, 'api_key is refused for opensearch')
   t.throws(() => validate(outputSpec, { opensearch: { auth: { username: 'u' } } }), { code: 'LY_CONFIG', message: /both username and password/ })
   t.throws(() => validate(outputSpec, { opensearch: { max_bulk_byte: '5mb' } }), { code: 'LY_CONFIG', message: /did you mean "max_bulk_bytes"/ })
-  const both = (validate(outputSpec, { elasticsearch: { hosts: 'http://es:9200' }, opensearch: { hosts: 'http://os:9200' } }) as OutputConfig)
+  const both = validate(outputSpec, { elasticsearch: { hosts: 'http://es:9200' }, opensearch: { hosts: 'http://os:9200' } })
   t.ok(both.elasticsearch && both.opensearch, 'elasticsearch and opensearch together (dual write)')
   t.doesNotThrow(() => validate(outputSpec, { opensearch: {} }), 'opensearch alone is an output')
 })
@@ -63,8 +64,8 @@ test('fan-out: file + blackhole get every event; one Output, safe when all are s
   const dir = mkdtempSync(join(tmpdir(), 'logyard-out-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const metrics = new MetricsRegistry()
-  const cfg = (validate(outputSpec, { file: { path: join(dir, 'out.ndjson') }, blackhole: {} }) as OutputConfig)
-  const out = await createOutputs(cfg, { logger: silentLogger(), metrics, deadLetter: (validate(deadLetterSpec, { path: join(dir, 'dlq') }) as DeadLetterConfig) })
+  const cfg = validate(outputSpec, { file: { path: join(dir, 'out.ndjson') }, blackhole: {} })
+  const out = await createOutputs(cfg, { logger: silentLogger(), metrics, deadLetter: validate(deadLetterSpec, { path: join(dir, 'dlq') }) })
   t.equal(out.type, 'file+blackhole')
   t.notOk(out.busy)
   t.ok(out.healthy())
@@ -80,7 +81,7 @@ test('fan-out: file + blackhole get every event; one Output, safe when all are s
 test('an output that fails makes the fan-out write reject (the batch is not acknowledged)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-out-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const cfg = (validate(outputSpec, { file: { path: join(dir, 'missing-parent', '\0bad') }, blackhole: {} }) as OutputConfig)
+  const cfg = validate(outputSpec, { file: { path: join(dir, 'missing-parent', '\0bad') }, blackhole: {} })
   const out = await createOutputs(cfg, { logger: silentLogger(), metrics: new MetricsRegistry() })
   await t.rejects(out.write([{ a: 1 }]), { code: 'LY_IO' })
   t.notOk(out.healthy())

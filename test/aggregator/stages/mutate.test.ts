@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MutateStage, mutateSpec, type MutateOptions } from '../../../aggregator/stages/mutate.ts'
+import { MutateStage, mutateSpec } from '../../../aggregator/stages/mutate.ts'
 import { DropStage } from '../../../aggregator/stages/drop.ts'
 import { validate } from '../../../core/config/schema.ts'
 import { LogyardError } from '../../../core/errors.ts'
@@ -8,7 +8,7 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 
 function make(options: Record<string, unknown>) {
   const metrics = new MetricsRegistry()
-  const stage = new MutateStage((validate(mutateSpec, options) as MutateOptions), { logger: silentLogger(), metrics, id: '2:mutate', patternsDir: '' })
+  const stage = new MutateStage(validate(mutateSpec, options), { logger: silentLogger(), metrics, id: '2:mutate', patternsDir: '' })
   return { stage, metrics }
 }
 

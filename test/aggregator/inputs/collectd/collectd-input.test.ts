@@ -23,7 +23,7 @@ const authFile = join(authDir, 'passwd')
 writeFileSync(authFile, '# test credentials\nalice: secret\nbob:hunter2\n')
 
 function options(o: Record<string, unknown>): CollectdInputOptions {
-  return (validate(collectdInputSpec, { listen: '127.0.0.1:0', ...o }) as CollectdInputOptions)
+  return validate(collectdInputSpec, { listen: '127.0.0.1:0', ...o })
 }
 
 interface Harness {
@@ -67,7 +67,7 @@ async function harness(o: Record<string, unknown>, deliver?: (events: LogEvent[]
 const byPlugin = (events: LogEvent[], plugin: string) => events.filter((e) => (e.collectd as { plugin?: string } | undefined)?.plugin === plugin)
 
 test('config: defaults, validation and the auth_file rule', async (t) => {
-  const d = (validate(collectdInputSpec, {}) as CollectdInputOptions)
+  const d = validate(collectdInputSpec, {})
   t.equal(d.listen, '0.0.0.0:25826')
   t.same(d.types_db, ['/usr/share/collectd/types.db'])
   t.equal(d.security_level, 'none')

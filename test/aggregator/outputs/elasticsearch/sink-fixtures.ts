@@ -12,14 +12,14 @@ import { MemoryDeadLetter } from '../../../../aggregator/outputs/dead-letter.ts'
 // retries, Filebeat-shaped events with deterministic ids, and a sink factory.
 
 function esConfig(overrides: Record<string, unknown>, product: Product = 'elasticsearch'): ElasticsearchOutputConfig {
-  return (validate(product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec, {
+  return validate(product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec, {
     retry_initial: '50ms',
     retry_max: '1s',
     auth_retry_interval: '200ms',
     health_check_interval: '200ms',
     request_timeout: '60s',
     ...overrides,
-  }) as unknown as ElasticsearchOutputConfig)
+  })
 }
 
 /** An output for `product` (default elasticsearch: the same loop, the product's client). */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAggregatorConfig } from '../../../../aggregator/config.ts'
 import { buildPipeline, validatePipeline } from '../../../../aggregator/pipeline/pipeline.ts'
-import { stageModules } from '../../../../aggregator/stages/index.ts'
+import { stageComponents } from '../../../../aggregator/stages/index.ts'
 import { MemoryDeadLetter } from '../../../../aggregator/outputs/dead-letter.ts'
 import { createDecoderContext, decodeCollectd } from '../../../../aggregator/inputs/collectd/decoder.ts'
 import { defaultTypesDbPath, loadTypesDb } from '../../../../aggregator/inputs/collectd/types-db.ts'
@@ -95,7 +95,7 @@ tap.test('logstasher and lograge JSON through the example config: nothing refuse
 })
 
 tap.test('the same JSON merged into the root (no target) is refused: the reason for the example config', async (t) => {
-  const stages = validatePipeline([{ json: { field: 'message' } }], stageModules)
+  const stages = validatePipeline([{ json: { field: 'message' } }], stageComponents)
   const pipeline = await buildPipeline(stages, { logger, metrics: new MetricsRegistry(), patternsDir: example.config.patterns_dir })
   t.teardown(() => pipeline.close())
   const line = readFileSync(join(root, 'test', 'fixtures', 'samples', 'app-json.ndjson'), 'utf8').split('\n')[0]!
@@ -122,7 +122,7 @@ const legacyLines: [pattern: string, line: string, options?: Record<string, unkn
 
 tap.test('legacy grok fields (ecs_compatibility: disabled) on shipped events: nothing refused', async (t) => {
   const items = legacyLines.map(([p, , o], i) => ({ when: { tags: `p${i}` }, grok: { field: 'message', patterns: [p], ecs_compatibility: 'disabled', ...o } }))
-  const pipeline = await buildPipeline(validatePipeline(items, stageModules), { logger, metrics: new MetricsRegistry(), patternsDir: example.config.patterns_dir })
+  const pipeline = await buildPipeline(validatePipeline(items, stageComponents), { logger, metrics: new MetricsRegistry(), patternsDir: example.config.patterns_dir })
   t.teardown(() => pipeline.close())
   const events = await pipeline.run(legacyLines.map(([, line], i) => shipped(i, line, [`p${i}`], 'legacy')))
   for (const [i, e] of events.entries()) t.notOk((e.tags as string[]).includes('_grokparsefailure'), `${legacyLines[i]![0]} matched`)

@@ -24,7 +24,7 @@ interface Case {
 function runCase(c: Case): string | undefined {
   let options: DateOptions
   try {
-    options = (validate(dateSpec, c.config) as DateOptions)
+    options = validate(dateSpec, c.config)
   } catch (err) {
     return c.expect.config_error ? undefined : `config refused: ${(err as Error).message}`
   }

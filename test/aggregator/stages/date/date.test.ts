@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DateStage, dateSpec, type DateOptions } from '../../../../aggregator/stages/date/date.ts'
+import { DateStage, dateSpec } from '../../../../aggregator/stages/date/date.ts'
 import { validate } from '../../../../core/config/schema.ts'
 import { LogyardError } from '../../../../core/errors.ts'
 import { silentLogger } from '../../../../core/logger.ts'
@@ -7,7 +7,7 @@ import { MetricsRegistry } from '../../../../core/metrics.ts'
 
 function make(options: Record<string, unknown>) {
   const metrics = new MetricsRegistry()
-  const stage = new DateStage((validate(dateSpec, { field: 'ts', ...options }) as DateOptions), { logger: silentLogger(), metrics, id: '1:date', patternsDir: '' })
+  const stage = new DateStage(validate(dateSpec, { field: 'ts', ...options }), { logger: silentLogger(), metrics, id: '1:date', patternsDir: '' })
   return { stage, metrics }
 }
 

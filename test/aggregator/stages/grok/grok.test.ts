@@ -2,7 +2,7 @@ import t from 'tap'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GrokStage, grokSpec, type GrokOptions } from '../../../../aggregator/stages/grok/grok.ts'
+import { GrokStage, grokSpec } from '../../../../aggregator/stages/grok/grok.ts'
 import grokModule from '../../../../aggregator/stages/grok/grok.ts'
 import { defaultPatternsDir } from '../../../../aggregator/stages/grok/library.ts'
 import { validate } from '../../../../core/config/schema.ts'
@@ -15,13 +15,13 @@ const access = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.g
 
 function make(options: Record<string, unknown>) {
   const metrics = new MetricsRegistry()
-  const stage = new GrokStage((validate(grokSpec, options) as GrokOptions), { logger: silentLogger(), metrics, id: '3:grok', patternsDir: defaultPatternsDir })
+  const stage = new GrokStage(validate(grokSpec, options), { logger: silentLogger(), metrics, id: '3:grok', patternsDir: defaultPatternsDir })
   return { stage, metrics }
 }
 
 t.test('module contract: create() resolves with workers ready', async (t) => {
   t.equal(grokModule.type, 'grok')
-  const stage = await grokModule.create((validate(grokSpec, { patterns: ['%{INT:n:int}'] }) as GrokOptions), { logger: silentLogger(), metrics: new MetricsRegistry(), id: '0:grok', patternsDir: defaultPatternsDir })
+  const stage = await grokModule.create(validate(grokSpec, { patterns: ['%{INT:n:int}'] }), { logger: silentLogger(), metrics: new MetricsRegistry(), id: '0:grok', patternsDir: defaultPatternsDir })
   const out = await stage.run([{ message: 'n=12' }])
   t.equal(out[0]!.n, 12)
   await stage.close?.()
