@@ -31,7 +31,7 @@ export const aggregatorSpec: Spec = {
   fields: {
     workers: { type: 'any', default: 'auto', doc: 'worker processes: auto (one per core) or a number; 1 runs without a cluster primary', check: checkWorkers },
     inputs: inputsSpec,
-    pipeline: { type: 'list', default: [], of: { type: 'any', doc: '{when?: condition, <stage type>: options}' }, doc: 'ordered stages: json, date, mutate, drop, grok; each item may have a when: condition' },
+    pipeline: { type: 'list', default: [], of: { type: 'any', doc: '{when?: condition, <stage type>: options}' }, doc: `ordered stages: ${Object.keys(stageComponents).join(', ')}; each item may have a when: condition` },
     output: outputSpec,
     dead_letter: deadLetterSpec,
     http: {
