@@ -3,7 +3,8 @@ import type { LogEvent } from '../core/event.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../core/metrics.ts'
 import { ClosedError, codeOf } from '../core/errors.ts'
-import type { Output } from './output/output.ts'
+import type { PeerStatus } from '../core/lumberjack/server-connection.ts'
+import type { Input, Output } from './component.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 
 // One aggregator process (or cluster worker): inputs → pipeline → output.
@@ -15,26 +16,20 @@ import type { Pipeline } from './pipeline/pipeline.ts'
 // are clear. stop() stops accepting, lets in-flight batches finish up to the
 // deadline, then closes the output and the stages.
 
-/** An input as the aggregator drives it; built by a factory that gets `deliver`. */
-export interface AggregatorInput {
-  readonly name: string
-  /** Opens sockets; resolves with what it bound (logged, reported to the primary). */
-  start(): Promise<Record<string, unknown>>
-  /** Stops accepting; in-flight batches may finish until the deadline (ms). */
-  close(deadlineMs: number): Promise<void>
-  pause?(): void
-  resume?(): void
-}
-
 export type Deliver = (events: LogEvent[]) => Promise<void>
-export type InputFactory = (deliver: Deliver) => AggregatorInput
+
+/** A configured input: its type (its name in logs and in start()'s result) and how to build it around `deliver` (inputs/index.ts configuredInputs). */
+export interface InputSetup {
+  readonly type: string
+  create(deliver: Deliver): Input
+}
 
 interface AggregatorInit {
   logger: Logger
   metrics: MetricsRegistry
   pipeline: Pipeline
   output: Output
-  inputs: InputFactory[]
+  inputs: readonly InputSetup[]
   /** Batches allowed in the pipeline+output at once before inputs pause. */
   maxInflightBatches: number
   /** Deadline for stop() (ms). */
@@ -47,7 +42,7 @@ export class Aggregator {
   readonly #logger: Logger
   readonly #pipeline: Pipeline
   readonly #output: Output
-  readonly #inputs: AggregatorInput[]
+  readonly #inputs: { readonly type: string; readonly input: Input }[]
   readonly #maxInflight: number
   readonly #shutdownTimeout: number
   readonly #drainDelay: number
@@ -84,7 +79,7 @@ export class Aggregator {
     m.observe('draining', '1 while shutting down', 'gauge', () => (this.#draining ? 1 : 0))
     m.observe('output_healthy', '1 while the output reaches its destination', 'gauge', () => (this.#output.healthy() ? 1 : 0))
     this.#output.on('drain', this.#onDrain)
-    this.#inputs = init.inputs.map((f) => f(this.deliver))
+    this.#inputs = init.inputs.map((setup) => ({ type: setup.type, input: setup.create(this.deliver) }))
   }
 
   get inflight(): number {
@@ -99,12 +94,17 @@ export class Aggregator {
     return this.#draining
   }
 
-  /** Starts every input; resolves with what each one bound, by input name. */
+  /** Starts every input; resolves with what each one bound, by input type. */
   async start(): Promise<Record<string, Record<string, unknown>>> {
     const out: Record<string, Record<string, unknown>> = {}
-    for (const input of this.#inputs) out[input.name] = await input.start()
+    for (const { type, input } of this.#inputs) out[type] = await input.start()
     this.#started = true
     return out
+  }
+
+  /** The `limit` senders with the most events over the inputs that keep connections (status page). */
+  peers(limit: number): PeerStatus[] {
+    return this.#inputs.flatMap(({ input }) => input.peers?.(limit) ?? []).slice(0, limit)
   }
 
   health(): Health {
@@ -141,7 +141,7 @@ export class Aggregator {
     if (shouldPause === this.#paused) return
     this.#paused = shouldPause
     if (shouldPause) this.#pauses.inc()
-    for (const input of this.#inputs) {
+    for (const { input } of this.#inputs) {
       if (shouldPause) input.pause?.()
       else input.resume?.()
     }
@@ -163,8 +163,8 @@ export class Aggregator {
     }
     const t0 = Date.now()
     this.#logger.info({ inflight_batches: this.#inflight, deadline_ms: deadlineMs }, 'draining: no new connections, finishing in-flight batches')
-    await Promise.all(this.#inputs.map((i) => i.close(deadlineMs).catch((err: unknown) => {
-      this.#logger.warn({ code: codeOf(err, 'LY_CLOSED'), input: i.name, err: (err as Error).message }, 'input close failed')
+    await Promise.all(this.#inputs.map(({ type, input }) => input.close(deadlineMs).catch((err: unknown) => {
+      this.#logger.warn({ code: codeOf(err, 'LY_CLOSED'), input: type, err: (err as Error).message }, 'input close failed')
     })))
     if (this.#inflight > 0) {
       const left = Math.max(0, deadlineMs - (Date.now() - t0))
@@ -181,19 +181,5 @@ export class Aggregator {
     await this.#output.close(left)
     await this.#pipeline.close()
     this.#logger.info({ unfinished_batches: this.#inflight, ms: Date.now() - t0 }, 'stopped')
-  }
-}
-
-/** Adapts the beats input to the aggregator's input interface. */
-export function beatsInputFactory(create: (deliver: Deliver) => { listen(): Promise<{ host: string; port: number }>; close(ms: number): Promise<void>; pause(): void; resume(): void }): InputFactory {
-  return (deliver) => {
-    const input = create(deliver)
-    return {
-      name: 'beats',
-      start: async () => ({ ...(await input.listen()) }),
-      close: (ms) => input.close(ms),
-      pause: () => input.pause(),
-      resume: () => input.resume(),
-    }
   }
 }

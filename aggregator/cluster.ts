@@ -5,7 +5,7 @@ import type { Health } from '../core/http-server.ts'
 import type { Logger } from '../core/logger.ts'
 import { mergeSnapshots, MetricsRegistry, type MetricsSnapshot } from '../core/metrics.ts'
 import { combineHealth, combineMetrics, startAggregatorOps, type WorkerReport } from './ops.ts'
-import type { GrokOptions } from './stages/grok.ts'
+import type { GrokOptions } from './stages/grok/grok.ts'
 import { StatusBoard, type WorkerStatus } from './status.ts'
 import { statusRoutes } from './status-routes.ts'
 

@@ -4,16 +4,14 @@ import type { Infer, Spec } from '../core/config/schema.ts'
 import { loadConfigFile, parseConfig } from '../core/config/load.ts'
 import { loggingSpec } from '../core/logger.ts'
 import { checkListenAddress } from '../core/net/address.ts'
-import { collectdInputSpec, type CollectdInputOptions } from './receive/collectd-input.ts'
-import { beatsInputSpec, type BeatsInputOptions } from './receive/beats-input.ts'
-import { deadLetterSpec, outputSpec, type DeadLetterConfig, type OutputConfig } from './output/index.ts'
+import type { InputComponent, OutputComponent } from './component.ts'
+import { inputComponents, inputsSpec } from './inputs/index.ts'
+import { outputComponents, outputSpec } from './outputs/index.ts'
+import { deadLetterSpec } from './outputs/dead-letter.ts'
 import { validatePipeline, type StageDefinition } from './pipeline/pipeline.ts'
-import { stageModules } from './stages/index.ts'
+import { stageComponents } from './stages/index.ts'
 import { ConfigError } from '../core/errors.ts'
-import { checkCertificates, checkKeyPair, checkReadableFile, checkWritableDir } from '../core/config/files.ts'
-import { parseAuthFile } from './parse/collectd/auth-file.ts'
-import { loadTypesDb } from './parse/collectd/types-db.ts'
-import { dirname } from 'node:path'
+import { checkWritableDir } from '../core/config/files.ts'
 
 // logyard-aggregator's option table. Validation is pure: no sockets, no
 // files beyond the config itself (grok compiles in buildPipeline, which
@@ -37,16 +35,8 @@ export const aggregatorSpec = {
   doc: 'logyard-aggregator configuration',
   fields: {
     workers: { type: 'any', default: 'auto', doc: 'worker processes: auto (one per core) or a number; 1 runs without a cluster primary', parse: parseWorkers },
-    inputs: {
-      type: 'object',
-      doc: 'where events come from (at least one)',
-      fields: {
-        beats: { ...beatsInputSpec, optional: true },
-        collectd: collectdInputSpec,
-      },
-      check: (v: { beats?: unknown; collectd?: unknown }) => (v.beats === undefined && v.collectd === undefined ? 'configure at least one input: beats or collectd' : undefined),
-    },
-    pipeline: { type: 'list', default: [], of: { type: 'any', doc: '{when?: condition, <stage type>: options}' }, doc: 'ordered stages: json, date, mutate, drop, grok; each item may have a when: condition' },
+    inputs: inputsSpec,
+    pipeline: { type: 'list', default: [], of: { type: 'any', doc: '{when?: condition, <stage type>: options}' }, doc: `ordered stages: ${Object.keys(stageComponents).join(', ')}; each item may have a when: condition` },
     output: outputSpec,
     dead_letter: deadLetterSpec,
     http: {
@@ -63,37 +53,24 @@ export const aggregatorSpec = {
   },
 } as const satisfies Spec
 
-/**
- * The validated configuration. The top-level options' types come from the
- * table; the component sections keep their hand-written types until their
- * specs (receive/, output/) are declared `as const` too, when this becomes
- * plain `Infer<typeof aggregatorSpec>` and asComponents() goes away.
- */
-export type AggregatorConfig = Omit<Infer<typeof aggregatorSpec>, 'inputs' | 'output' | 'dead_letter'> & {
-  readonly inputs: { readonly beats?: BeatsInputOptions; readonly collectd?: CollectdInputOptions }
-  readonly output: OutputConfig
-  readonly dead_letter: DeadLetterConfig | undefined
-}
-
-function asComponents(config: Infer<typeof aggregatorSpec>): AggregatorConfig {
-  return config as AggregatorConfig
-}
+/** The validated configuration, typed from the table (components' sections from their own tables). */
+export type AggregatorConfig = Infer<typeof aggregatorSpec>
 
 export interface LoadedConfig {
   config: AggregatorConfig
-  stages: StageDefinition[]
+  stages: StageDefinition<typeof stageComponents>[]
 }
 
 function withStages(config: AggregatorConfig): LoadedConfig {
-  return { config, stages: validatePipeline(config.pipeline, stageModules, 'pipeline') }
+  return { config, stages: validatePipeline(config.pipeline, stageComponents, 'pipeline') }
 }
 
 export function parseAggregatorConfig(text: string, source = 'config', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return withStages(asComponents(parseConfig(aggregatorSpec, text, source, env)))
+  return withStages(parseConfig(aggregatorSpec, text, source, env))
 }
 
 export function loadAggregatorConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return withStages(asComponents(loadConfigFile(aggregatorSpec, file, env)))
+  return withStages(loadConfigFile(aggregatorSpec, file, env))
 }
 
 /** The number of worker processes: `auto` → one per core. */
@@ -104,32 +81,21 @@ export function resolveWorkers(workers: 'auto' | number): number {
 /**
  * `--check-config` beyond the schema and the pipeline: every file the
  * configuration names is readable and parseable (inputs.beats.tls cert/key as
- * a matching pair and client_ca, output.elasticsearch.tls.ca, the collectd
- * auth_file and types_db) and every directory written is writable or
- * creatable (dead_letter.path, the static directory of output.file.path).
+ * a matching pair and client_ca, output.elasticsearch/opensearch.tls.ca, the
+ * collectd auth_file and types_db) and every directory written is writable or
+ * creatable (dead_letter.path, the static directory of output.file.path): each
+ * configured component's checkFiles, then the dead-letter queue's.
  * Throws a ConfigError naming the full key (exit 2).
  */
 export function checkAggregatorFiles(config: AggregatorConfig): void {
-  const t = config.inputs.beats?.tls
-  if (t) {
-    checkKeyPair(t.cert, t.key, 'inputs.beats.tls.cert', 'inputs.beats.tls.key')
-    checkCertificates(t.client_ca, 'inputs.beats.tls.client_ca')
-  }
-  const collectd = config.inputs.collectd
-  if (collectd) {
-    loadTypesDb(collectd.types_db) // the same read (and error) as at start-up
-    if (collectd.auth_file !== undefined) {
-      const users = parseAuthFile(checkReadableFile(collectd.auth_file, 'inputs.collectd.auth_file'))
-      if (users.size === 0) throw new ConfigError('inputs.collectd.auth_file', `${JSON.stringify(collectd.auth_file)} holds no 'user: password' line`)
-    }
-  }
-  const es = config.output.elasticsearch
-  if (es?.tls.ca !== undefined) checkCertificates(es.tls.ca, 'output.elasticsearch.tls.ca')
-  const file = config.output.file
-  if (file) {
-    // The directory part before the first %{…} reference is fixed; it must be writable or creatable.
-    const fixed = file.path.split('%{')[0]!
-    checkWritableDir(fixed.endsWith('/') ? fixed : dirname(fixed), 'output.file.path')
-  }
+  checkComponentFiles(inputComponents, config.inputs, 'inputs')
+  checkComponentFiles(outputComponents, config.output, 'output')
   if (config.dead_letter) checkWritableDir(config.dead_letter.path, 'dead_letter.path')
+}
+
+function checkComponentFiles(components: Readonly<Record<string, InputComponent<any> | OutputComponent<any>>>, section: Readonly<Record<string, unknown>>, key: string): void {
+  for (const component of Object.values(components)) {
+    const options = section[component.type]
+    if (options !== undefined) component.checkFiles?.(options, `${key}.${component.type}`)
+  }
 }

@@ -5,9 +5,9 @@ import { UsageError } from '../core/errors.ts'
 import type { LogEvent } from '../core/event.ts'
 import { silentLogger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
-import { DeadLetterQueue, listDeadLetterFiles, MemoryDeadLetter, type DeadLetterRecord } from './output/dead-letter.ts'
-import { elasticsearchOutputSpec, type ElasticsearchOutputConfig } from './output/elasticsearch/es-config.ts'
-import { ElasticsearchOutput } from './output/elasticsearch/es-sink.ts'
+import { DeadLetterQueue, listDeadLetterFiles, MemoryDeadLetter, type DeadLetterRecord } from './outputs/dead-letter.ts'
+import { elasticsearchOutputSpec } from './outputs/elasticsearch/es-config.ts'
+import { ElasticsearchOutput } from './outputs/elasticsearch/es-sink.ts'
 
 // logyard DLQ replay: print the dead-letter queue, or send it to
 // Elasticsearch again after the cause was fixed (a mapping changed, an index
@@ -85,14 +85,14 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayCounts>
   let sink: ElasticsearchOutput | undefined
   let failures: MemoryDeadLetter | undefined
   if (o.es) {
-    const config = (validate(elasticsearchOutputSpec, {
+    const config = validate(elasticsearchOutputSpec, {
       hosts: [o.es],
       index: o.index ?? 'logyard-replay',
       auth: o.apiKey ? { api_key: o.apiKey } : o.username ? { username: o.username, password: o.password ?? '' } : {},
       tls: { ca: o.ca, verify: !o.insecure },
       template: { enabled: false },
       retry_max: '5s',
-    }) as unknown as ElasticsearchOutputConfig)
+    })
     failures = new MemoryDeadLetter()
     sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: failures, name: 'replay' })
   }

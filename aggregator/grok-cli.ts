@@ -2,8 +2,8 @@ import { createReadStream, openSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { ExitCode, IoError } from '../core/errors.ts'
 import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
-import { GrokLibrary } from './parse/grok/library.ts'
-import type { EcsCompatibility } from './parse/grok/library.ts'
+import { GrokLibrary } from './stages/grok/library.ts'
+import type { EcsCompatibility } from './stages/grok/library.ts'
 import { debugOptions, debugStage, matchLines } from './grok-debug.ts'
 
 // logyard-grok PATTERN [FILE]: the grok debugger. Reads lines (stdin by

@@ -3,8 +3,8 @@ import type { LogEvent } from '../core/event.ts'
 import { parseFieldRef, setField } from '../core/fields.ts'
 import { silentLogger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
-import { defaultPatternsDir } from './parse/grok/library.ts'
-import { GrokStage, grokSpec, type GrokOptions } from './stages/grok.ts'
+import { defaultPatternsDir } from './stages/grok/library.ts'
+import { GrokStage, grokSpec, type GrokOptions } from './stages/grok/grok.ts'
 
 // The grok debugger's one code path, shared by `logyard-grok` (grok-cli.ts)
 // and the status page's debugger (GET /grok on the ops port): a real
@@ -26,7 +26,7 @@ export function debugOptions(pattern: string, flags: GrokDebugFlags = {}): GrokO
     patterns_dir: flags.patternsDir ?? [],
     timeout_millis: flags.timeoutMillis ?? 1000,
   }
-  return (validate(grokSpec, raw, 'grok') as GrokOptions)
+  return validate(grokSpec, raw, 'grok')
 }
 
 export function debugStage(options: GrokOptions, patternsDir = defaultPatternsDir): GrokStage {

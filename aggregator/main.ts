@@ -4,19 +4,19 @@ import { redactUrls } from '../core/config/url.ts'
 import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { createLogger, silentLogger, type Logger } from '../core/logger.ts'
 import { MetricsRegistry } from '../core/metrics.ts'
-import { Aggregator, beatsInputFactory, type InputFactory } from './app.ts'
+import { Aggregator } from './app.ts'
 import { announceReady, attachWorkerIpc, ClusterPrimary, reportStartupFailure } from './cluster.ts'
 import { aggregatorSpec, checkAggregatorFiles, loadAggregatorConfig, parseWorkers, resolveWorkers, type LoadedConfig } from './config.ts'
 import { startAggregatorOps } from './ops.ts'
 import { FailureSamples } from './pipeline/failures.ts'
 import type { StageDefinition } from './pipeline/pipeline.ts'
-import type { GrokOptions } from './stages/grok.ts'
+import type { GrokOptions } from './stages/grok/grok.ts'
+import type { stageComponents } from './stages/index.ts'
 import { SENDERS_PER_WORKER, StatusBoard, type WorkerStatus } from './status.ts'
 import { statusRoutes } from './status-routes.ts'
-import { createOutputs } from './output/index.ts'
+import { createOutputs } from './outputs/index.ts'
 import { buildPipeline } from './pipeline/pipeline.ts'
-import { BeatsInput } from './receive/beats-input.ts'
-import { CollectdInput } from './receive/collectd-input.ts'
+import { configuredInputs } from './inputs/index.ts'
 
 // logyard-aggregator --config FILE [--workers N] [--check-config] | --version | --help
 //
@@ -53,8 +53,8 @@ function onSignals(stop: (signal: string) => void): void {
 }
 
 /** The configured grok stages, for the status page's debugger: id → options. */
-function grokStages(stages: readonly StageDefinition[]): Record<string, GrokOptions> {
-  return Object.fromEntries(stages.filter((s) => s.type === 'grok').map((s) => [s.id, s.options as GrokOptions]))
+function grokStages(stages: readonly StageDefinition<typeof stageComponents>[]): Record<string, GrokOptions> {
+  return Object.fromEntries(stages.flatMap((s) => (s.type === 'grok' ? [[s.id, s.options]] : [])))
 }
 
 async function runPrimary(loaded: LoadedConfig, workers: number, logger: Logger): Promise<void> {
@@ -113,26 +113,14 @@ async function runAggregator(loaded: LoadedConfig, logger: Logger): Promise<void
   onSignals(stop)
   const metrics = new MetricsRegistry()
   const failures = new FailureSamples()
-  let beatsInput: BeatsInput | undefined
-  const status = (): WorkerStatus => ({ senders: beatsInput?.peers(SENDERS_PER_WORKER) ?? [], failures: failures.snapshot() })
+  const status = (): WorkerStatus => ({ senders: app?.peers(SENDERS_PER_WORKER) ?? [], failures: failures.snapshot() })
   if (cluster.isWorker) {
     attachWorkerIpc({ report: () => ({ health: app?.health() ?? { ok: false, status: 'starting' }, snapshot: metrics.snapshot(), status: status() }), stop: () => stop('primary') })
   }
   const pipeline = await buildPipeline(stages, { logger: logger.child({ component: 'pipeline' }), metrics, patternsDir: config.patterns_dir, failures })
   // Each output (and the dead-letter queue) names its own component.
   const output = await createOutputs(config.output, { logger, metrics, deadLetter: config.dead_letter })
-  const inputs: InputFactory[] = []
-  const beats = config.inputs.beats
-  if (beats) {
-    inputs.push(beatsInputFactory((deliver) => (beatsInput = new BeatsInput(beats, { logger: logger.child({ component: 'beats' }), metrics, deliver }))))
-  }
-  const collectd = config.inputs.collectd
-  if (collectd) {
-    inputs.push((deliver) => {
-      const input = new CollectdInput(collectd, { logger, metrics, deliver })
-      return { name: 'collectd', start: async () => ({ ...(await input.start()) }), close: (ms) => input.close(ms) }
-    })
-  }
+  const inputs = configuredInputs(config.inputs, { logger, metrics })
   app = new Aggregator({ logger, metrics, pipeline, output, inputs, maxInflightBatches: config.max_inflight_batches, shutdownTimeout: config.shutdown_timeout, drainDelay: cluster.isWorker ? 0 : config.drain_delay })
   const listening = await app.start()
   started = true

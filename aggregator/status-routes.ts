@@ -1,7 +1,7 @@
 import type { OpsResponse, OpsRoute } from '../core/http-server.ts'
 import { ConfigError } from '../core/errors.ts'
 import { debugOptions, debugStage, matchLines } from './grok-debug.ts'
-import type { GrokOptions } from './stages/grok.ts'
+import type { GrokOptions } from './stages/grok/grok.ts'
 import { statusPageCsp, statusPageHtml } from './status-page.ts'
 
 // The status page's paths on the aggregator's ops port, all GET/HEAD:

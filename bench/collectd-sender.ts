@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram'
-import { encodeValueLists, type ValueListSpec } from '../aggregator/parse/collectd/packet-builder.ts'
+import { encodeValueLists, type ValueListSpec } from '../aggregator/inputs/collectd/packet-builder.ts'
 
 // The collectd end-to-end bench's sender, run as its own process:
 // `node bench/collectd-sender.ts PORT VALUES_PER_S SECONDS`. It sends

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { docMarkdown } from '../core/config/schema.ts'
 import { forwarderSpec } from '../forwarder/config.ts'
 import { aggregatorSpec } from '../aggregator/config.ts'
-import { stageModules } from '../aggregator/stages/index.ts'
+import { stageComponents } from '../aggregator/stages/index.ts'
 
 const begin = '<!-- config-reference:begin -->'
 const end = '<!-- config-reference:end -->'
@@ -28,8 +28,8 @@ export function configReference(): string {
     '',
     'Each item of `pipeline` is `{when: <condition>, <stage>: <options>}`; the options per stage:',
   ]
-  for (const mod of stageModules) {
-    parts.push('', `#### \`${mod.type}\``, '', docMarkdown(mod.spec))
+  for (const stage of Object.values(stageComponents)) {
+    parts.push('', `#### \`${stage.type}\``, '', docMarkdown(stage.spec))
   }
   return parts.join('\n')
 }

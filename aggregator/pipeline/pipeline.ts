@@ -1,9 +1,9 @@
 import { ConfigError } from '../../core/errors.ts'
-import { validate } from '../../core/config/schema.ts'
+import { validate, type Infer } from '../../core/config/schema.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { Counter, MetricsRegistry } from '../../core/metrics.ts'
 import type { LogEvent } from '../../core/event.ts'
-import type { Stage, StageModule } from './stage.ts'
+import type { Stage, StageComponent } from '../component.ts'
 import { compileCondition, type Condition } from './condition.ts'
 import type { FailureSamples } from './failures.ts'
 
@@ -14,23 +14,29 @@ import type { FailureSamples } from './failures.ts'
 // A stage with a `when:` sees only the events that match; the others pass by
 // untouched and keep their place in the batch.
 
-export interface StageDefinition {
-  index: number
-  type: string
-  /** `2:grok` — the label used in metrics and logs. */
-  id: string
-  module: StageModule
-  options: unknown
-  when: Condition | undefined
-}
+/** Stage components by type (stages/index.ts's registry, or a test's). */
+type StageRegistry = Readonly<Record<string, StageComponent<any, string>>>
+
+/** One validated pipeline item; over a typed registry a union narrowed by `type` (`type === 'grok'` → grok's options). */
+export type StageDefinition<R extends StageRegistry = StageRegistry> = {
+  [T in keyof R & string]: {
+    index: number
+    type: T
+    /** `2:grok` — the label used in metrics and logs. */
+    id: string
+    component: R[T]
+    options: Infer<R[T]['spec']>
+    when: Condition | undefined
+  }
+}[keyof R & string]
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Validates the `pipeline:` list against the stage modules. Throws ConfigError naming the index. */
-export function validatePipeline(items: readonly unknown[], modules: readonly StageModule[], path = 'pipeline'): StageDefinition[] {
-  const byType = new Map(modules.map((m) => [m.type, m]))
+/** Validates the `pipeline:` list against the stage components. Throws ConfigError naming the index. */
+export function validatePipeline<const R extends StageRegistry>(items: readonly unknown[], components: R, path = 'pipeline'): StageDefinition<R>[] {
+  const byType = new Map(Object.values(components).map((c) => [c.type, c]))
   const known = [...byType.keys()].join(', ')
   return items.map((item, index) => {
     const p = `${path}[${index}]`
@@ -40,11 +46,12 @@ export function validatePipeline(items: readonly unknown[], modules: readonly St
       throw new ConfigError(p, types.length === 0 ? `names no stage; add one of: ${known}` : `names ${types.length} stages (${types.join(', ')}); put each in its own list item`)
     }
     const type = types[0]!
-    const module = byType.get(type)
-    if (!module) throw new ConfigError(`${p}.${type}`, `unknown stage type "${type}"; known types: ${known}`)
+    const component = byType.get(type)
+    if (!component) throw new ConfigError(`${p}.${type}`, `unknown stage type "${type}"; known types: ${known}`)
     const when = item.when === undefined || item.when === null ? undefined : compileCondition(item.when, `${p}.when`)
-    const options = validate(module.spec, item[type], `${p}.${type}`)
-    return { index, type, id: `${index}:${type}`, module, options, when }
+    const options = validate(component.spec, item[type], `${p}.${type}`)
+    // The registry's entry for `type` and its validated options: the union member for `type`.
+    return { index, type, id: `${index}:${type}`, component, options, when } as StageDefinition<R>
   })
 }
 
@@ -128,7 +135,7 @@ export async function buildPipeline(definitions: readonly StageDefinition[], ctx
     const labels = { stage: def.id }
     let stage: Stage
     try {
-      stage = await def.module.create(def.options, { logger: ctx.logger.child({ stage: def.id }), metrics: ctx.metrics, id: def.id, patternsDir: ctx.patternsDir })
+      stage = await def.component.create(def.options, { logger: ctx.logger.child({ stage: def.id }), metrics: ctx.metrics, id: def.id, patternsDir: ctx.patternsDir })
     } catch (err) {
       throw stageKeyError(err, def)
     }

@@ -1,21 +1,19 @@
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import type { LogEvent } from '../../core/event.ts'
-import type { Stage, StageModule } from '../pipeline/stage.ts'
+import type { Stage, StageComponent } from '../component.ts'
 
 // drop: removes the events it sees (usually behind a `when:`). `percentage`
 // drops only that share of them, sampled at random, as Logstash's drop does.
 
-interface DropOptions {
-  percentage: number
-}
-
-const dropSpec: Spec = {
+const dropSpec = {
   type: 'object',
   doc: 'drop events (use with when:)',
   fields: {
     percentage: { type: 'number', doc: 'share of the matching events to drop, 0-100', default: 100, min: 0, max: 100 },
   },
-}
+} as const satisfies Spec
+
+type DropOptions = Infer<typeof dropSpec>
 
 export class DropStage implements Stage {
   readonly type = 'drop'
@@ -34,7 +32,8 @@ export class DropStage implements Stage {
   }
 }
 
-export const dropStage: StageModule<DropOptions> = {
+export const dropStage: StageComponent<typeof dropSpec, 'drop'> = {
+  kind: 'stage',
   type: 'drop',
   spec: dropSpec,
   create: (options) => new DropStage(options),

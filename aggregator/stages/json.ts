@@ -1,8 +1,8 @@
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import { addTag, deleteField, getField, parseFieldRef, setField, type FieldPath } from '../../core/fields.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Counter } from '../../core/metrics.ts'
-import type { Stage, StageContext, StageModule } from '../pipeline/stage.ts'
+import type { Stage, StageContext, StageComponent } from '../component.ts'
 import { failureCounter } from '../pipeline/pipeline.ts'
 
 // json: parses a string field as JSON. Without `target` an object result is
@@ -10,13 +10,6 @@ import { failureCounter } from '../pipeline/pipeline.ts'
 // there. A field that is not JSON is tagged `_jsonparsefailure` (unless
 // skip_on_invalid) and passed on untouched.
 
-export interface JsonOptions {
-  field: string
-  target?: string
-  tag_on_failure: string[]
-  skip_on_invalid: boolean
-  remove_field: boolean
-}
 
 function checkRef(ref: string): string | void {
   try {
@@ -26,7 +19,7 @@ function checkRef(ref: string): string | void {
   }
 }
 
-export const jsonSpec: Spec = {
+export const jsonSpec = {
   type: 'object',
   doc: 'parse a field as JSON',
   fields: {
@@ -36,7 +29,9 @@ export const jsonSpec: Spec = {
     skip_on_invalid: { type: 'bool', doc: 'leave invalid JSON alone without tagging it', default: false },
     remove_field: { type: 'bool', doc: 'remove the source field after a successful parse (not when it is the target)', default: false },
   },
-}
+} as const satisfies Spec
+
+type JsonOptions = Infer<typeof jsonSpec>
 
 const kOpen = 0x7b // {
 const kClose = 0x7d // }
@@ -113,7 +108,8 @@ export class JsonStage implements Stage {
   }
 }
 
-export const jsonStage: StageModule<JsonOptions> = {
+export const jsonStage: StageComponent<typeof jsonSpec, 'json'> = {
+  kind: 'stage',
   type: 'json',
   spec: jsonSpec,
   create: (options, ctx) => new JsonStage(options, ctx),

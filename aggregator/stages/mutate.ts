@@ -1,8 +1,8 @@
-import type { Spec } from '../../core/config/schema.ts'
+import type { Infer, Spec } from '../../core/config/schema.ts'
 import { addTag, deleteField, getField, parseFieldRef, setField, type FieldPath } from '../../core/fields.ts'
 import type { LogEvent } from '../../core/event.ts'
 import type { Counter } from '../../core/metrics.ts'
-import type { Stage, StageContext, StageModule } from '../pipeline/stage.ts'
+import type { Stage, StageContext, StageComponent } from '../component.ts'
 import { failureCounter } from '../pipeline/pipeline.ts'
 import { compileTemplate } from '../../core/template.ts'
 
@@ -13,7 +13,7 @@ import { compileTemplate } from '../../core/template.ts'
 // converted is left as it was, the event tagged `_mutate_error`.
 
 const convertTypes = ['integer', 'float', 'string', 'boolean'] as const
-export type ConvertType = (typeof convertTypes)[number]
+type ConvertType = (typeof convertTypes)[number]
 
 interface GsubRule {
   field: string
@@ -21,23 +21,6 @@ interface GsubRule {
   replacement: string
 }
 
-export interface MutateOptions {
-  rename: Record<string, string>
-  update: Record<string, string>
-  replace: Record<string, string>
-  convert: Record<string, ConvertType>
-  /** As written: [{field, pattern, replacement}] or a flat triple list. */
-  gsub: unknown
-  lowercase: string[]
-  uppercase: string[]
-  strip: string[]
-  copy: Record<string, string>
-  add_field: Record<string, string>
-  remove_field: string[]
-  add_tag: string[]
-  remove_tag: string[]
-  tag_on_failure: string[]
-}
 
 function checkRef(ref: string): string | void {
   try {
@@ -62,9 +45,9 @@ function checkTemplate(text: string): string | void {
   }
 }
 
-const refMap = (doc: string): Spec => ({ type: 'map', doc, of: { type: 'string', doc: 'field', check: checkRef }, default: {}, check: checkRefKeys })
-const templateMap = (doc: string): Spec => ({ type: 'map', doc, of: { type: 'string', doc: 'value, may hold %{field}', check: checkTemplate }, default: {}, check: checkRefKeys })
-const refList = (doc: string): Spec => ({ type: 'list', doc, of: { type: 'string', doc: 'field', check: checkRef }, default: [], coerce: true })
+const refMap = (doc: string) => ({ type: 'map', doc, of: { type: 'string', doc: 'field', check: checkRef }, default: {}, check: checkRefKeys }) as const satisfies Spec
+const templateMap = (doc: string) => ({ type: 'map', doc, of: { type: 'string', doc: 'value, may hold %{field}', check: checkTemplate }, default: {}, check: checkRefKeys }) as const satisfies Spec
+const refList = (doc: string) => ({ type: 'list', doc, of: { type: 'string', doc: 'field', check: checkRef }, default: [], coerce: true }) as const satisfies Spec
 
 /** gsub takes [{field, pattern, replacement}] or Logstash's flat list [field, pattern, replacement, …]. */
 function normalizeGsub(value: unknown, path: string): GsubRule[] | string {
@@ -94,7 +77,7 @@ function normalizeGsub(value: unknown, path: string): GsubRule[] | string {
   return rules
 }
 
-export const mutateSpec: Spec = {
+export const mutateSpec = {
   type: 'object',
   doc: 'rename, convert, rewrite, add and remove fields and tags',
   fields: {
@@ -113,7 +96,9 @@ export const mutateSpec: Spec = {
     remove_tag: { type: 'list', doc: 'tags to remove', of: { type: 'string', doc: 'tag' }, default: [], coerce: true },
     tag_on_failure: { type: 'list', doc: 'tags added when a convert fails', of: { type: 'string', doc: 'tag' }, default: ['_mutate_error'], coerce: true },
   },
-}
+} as const satisfies Spec
+
+type MutateOptions = Infer<typeof mutateSpec>
 
 type Op = (event: LogEvent) => boolean // false → failure (tag + count)
 
@@ -298,7 +283,8 @@ export class MutateStage implements Stage {
   }
 }
 
-export const mutateStage: StageModule<MutateOptions> = {
+export const mutateStage: StageComponent<typeof mutateSpec, 'mutate'> = {
+  kind: 'stage',
   type: 'mutate',
   spec: mutateSpec,
   create: (options, ctx) => new MutateStage(options, ctx),

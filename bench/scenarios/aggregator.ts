@@ -6,12 +6,12 @@ import { join } from 'node:path'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { inflateSync } from 'node:zlib'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
-import { Aggregator, beatsInputFactory } from '../../aggregator/app.ts'
-import type { Output } from '../../aggregator/output/output.ts'
-import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
+import { Aggregator } from '../../aggregator/app.ts'
+import type { Output } from '../../aggregator/component.ts'
+import { BulkEncoder } from '../../aggregator/outputs/elasticsearch/es-encoder.ts'
 import { buildPipeline, validatePipeline } from '../../aggregator/pipeline/pipeline.ts'
-import { BeatsInput } from '../../aggregator/receive/beats-input.ts'
-import { stageModules } from '../../aggregator/stages/index.ts'
+import { BeatsInput } from '../../aggregator/inputs/beats/beats-input.ts'
+import { stageComponents } from '../../aggregator/stages/index.ts'
 import { encodeWindow } from '../../core/lumberjack/frame-encoder.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { silentLogger } from '../../core/logger.ts'
@@ -124,11 +124,11 @@ async function inProcess(label: string, pipelineItems: unknown[], windows: Buffe
   const tls = tlsMaterial()
   const logger = silentLogger()
   const metrics = new MetricsRegistry()
-  const pipeline = await buildPipeline(validatePipeline(pipelineItems, stageModules), { logger, metrics, patternsDir: '' })
+  const pipeline = await buildPipeline(validatePipeline(pipelineItems, stageComponents), { logger, metrics, patternsDir: '' })
   const output = new BlackholeOutput()
   const app = new Aggregator({
     logger, metrics, pipeline, output, maxInflightBatches: 32, shutdownTimeout: 5000,
-    inputs: [beatsInputFactory((deliver) => new BeatsInput({ listen: '127.0.0.1:0', tls: { cert: tls.serverCertFile, key: tls.serverKeyFile, client_ca: [tls.caFile], client_auth: 'required', min_version: 'TLSv1.2' } } as never, { logger, metrics, deliver }))],
+    inputs: [{ type: 'beats', create: (deliver) => new BeatsInput({ listen: '127.0.0.1:0', tls: { cert: tls.serverCertFile, key: tls.serverKeyFile, client_ca: [tls.caFile], client_auth: 'required', min_version: 'TLSv1.2' } } as never, { logger, metrics, deliver }) }],
   })
   const port = (await app.start()).beats!.port as number
   await blast(port, windows.slice(0, 2), counts) // warm-up: TLS, JIT

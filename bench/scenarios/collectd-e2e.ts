@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
 import { senderDatagrams } from '../collectd-sender.ts'
-import { createDecoderContext, decodeCollectd } from '../../aggregator/parse/collectd/decoder.ts'
-import { loadTypesDb } from '../../aggregator/parse/collectd/types-db.ts'
+import { createDecoderContext, decodeCollectd } from '../../aggregator/inputs/collectd/decoder.ts'
+import { loadTypesDb } from '../../aggregator/inputs/collectd/types-db.ts'
 import { freePort } from '../../test/e2e/procs.ts'
 
 // collectd end to end, as an operator runs it: a sender process blasts

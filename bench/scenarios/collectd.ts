@@ -1,9 +1,9 @@
 import { createDecipheriv, createHash, createHmac } from 'node:crypto'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
-import { credentials, StaticCredentials } from '../../aggregator/parse/collectd/auth-file.ts'
-import { createDecoderContext, decodeCollectd, type DecoderContext } from '../../aggregator/parse/collectd/decoder.ts'
-import { encodeValueLists, encryptPacket, signPacket, type ValueListSpec } from '../../aggregator/parse/collectd/packet-builder.ts'
-import { parseTypesDb } from '../../aggregator/parse/collectd/types-db.ts'
+import { credentials, StaticCredentials } from '../../aggregator/inputs/collectd/auth-file.ts'
+import { createDecoderContext, decodeCollectd, type DecoderContext } from '../../aggregator/inputs/collectd/decoder.ts'
+import { encodeValueLists, encryptPacket, signPacket, type ValueListSpec } from '../../aggregator/inputs/collectd/packet-builder.ts'
+import { parseTypesDb } from '../../aggregator/inputs/collectd/types-db.ts'
 
 // collectd decode throughput in values/s on one core, for a datagram like the
 // ones collectd's network plugin sends (1452 bytes: cpu, interface, load,

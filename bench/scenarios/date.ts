@@ -2,7 +2,7 @@ import { validate } from '../../core/config/schema.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { silentLogger } from '../../core/logger.ts'
 import { MetricsRegistry } from '../../core/metrics.ts'
-import { DateStage, dateSpec, type DateOptions } from '../../aggregator/stages/date.ts'
+import { DateStage, dateSpec, type DateOptions } from '../../aggregator/stages/date/date.ts'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
 
 // The date stage alone, per event: every text distinct and the cache off (the
@@ -70,7 +70,7 @@ const scenario: Scenario = {
       const all = texts(count, c.kind)
       let options: DateOptions
       try {
-        options = (validate(dateSpec, { field: 'ts', cache_size: 0, ...c.options }) as DateOptions)
+        options = validate(dateSpec, { field: 'ts', cache_size: 0, ...c.options })
       } catch (err) {
         process.stderr.write(`bench: date.${c.name} skipped: ${(err as Error).message}\n`)
         continue

@@ -3,12 +3,12 @@ import type { LogEvent } from '../../core/event.ts'
 import { silentLogger } from '../../core/logger.ts'
 import { MetricsRegistry } from '../../core/metrics.ts'
 import { validate } from '../../core/config/schema.ts'
-import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
-import { elasticsearchOutputSpec, opensearchOutputSpec, type ElasticsearchOutputConfig } from '../../aggregator/output/elasticsearch/es-config.ts'
-import { ElasticsearchOutput } from '../../aggregator/output/elasticsearch/es-sink.ts'
-import { MemoryDeadLetter } from '../../aggregator/output/dead-letter.ts'
+import { BulkEncoder } from '../../aggregator/outputs/elasticsearch/es-encoder.ts'
+import { elasticsearchOutputSpec, opensearchOutputSpec } from '../../aggregator/outputs/elasticsearch/es-config.ts'
+import { ElasticsearchOutput } from '../../aggregator/outputs/elasticsearch/es-sink.ts'
+import { MemoryDeadLetter } from '../../aggregator/outputs/dead-letter.ts'
 import { startElasticsearch, type ElasticsearchInstance } from '../../test/helpers/elasticsearch.ts'
-import type { Product } from '../../aggregator/output/elasticsearch/bulk-transport.ts'
+import type { Product } from '../../aggregator/outputs/elasticsearch/bulk-transport.ts'
 import type { Client as OsClient } from '@opensearch-project/opensearch'
 import type { Client as EsClient } from '@elastic/elasticsearch'
 
@@ -155,7 +155,7 @@ export async function sinkBench(target: SinkBenchTarget = elasticsearchTarget): 
     }
     const ours = async (index: string): Promise<void> => {
       const spec = target.product === 'opensearch' ? opensearchOutputSpec : elasticsearchOutputSpec
-      const config = (validate(spec, { hosts: [es.url], index, compression: 'none', concurrency, max_bulk_docs: batch, template: { enabled: false } }) as unknown as ElasticsearchOutputConfig)
+      const config = validate(spec, { hosts: [es.url], index, compression: 'none', concurrency, max_bulk_docs: batch, template: { enabled: false } })
       const sink = await ElasticsearchOutput.create(config, { logger: silentLogger(), metrics: new MetricsRegistry(), deadLetter: new MemoryDeadLetter(), product: target.product })
       const pending: Promise<void>[] = []
       for (let i = 0; i < n; i += batch) pending.push(sink.write(events.slice(i, i + batch)))

@@ -1,8 +1,8 @@
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
-import type { GrokMatcher } from '../../aggregator/parse/grok/matcher.ts'
-import { GrokStage, grokSpec, type GrokOptions } from '../../aggregator/stages/grok.ts'
-import { defaultPatternsDir } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
+import type { GrokMatcher } from '../../aggregator/stages/grok/matcher.ts'
+import { GrokStage, grokSpec } from '../../aggregator/stages/grok/grok.ts'
+import { defaultPatternsDir } from '../../aggregator/stages/grok/library.ts'
 import { validate } from '../../core/config/schema.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { silentLogger } from '../../core/logger.ts'
@@ -130,7 +130,7 @@ async function compare(name: string, lines: string[], reps: number, grok: (s: st
 }
 
 async function stageRate(lines: string[], batches: number, timeoutMs: number): Promise<{ throughput: number; wall_s: number; cpu_s: number; peak_rss_mib: number }> {
-  const options = (validate(grokSpec, { patterns: ['%{COMBINEDAPACHELOG}'], timeout_millis: timeoutMs }) as GrokOptions)
+  const options = validate(grokSpec, { patterns: ['%{COMBINEDAPACHELOG}'], timeout_millis: timeoutMs })
   const stage = new GrokStage(options, { logger: silentLogger(), metrics: new MetricsRegistry(), id: 'bench:grok', patternsDir: defaultPatternsDir })
   await stage.ready()
   const batch = (k: number): LogEvent[] => {

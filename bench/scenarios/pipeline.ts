@@ -11,9 +11,9 @@ import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
 import { blast, cpuOfPid, spawnAggregator } from './aggregator.ts'
 import { sampleLines } from './reference.ts'
 import { defaultPatternsDir } from '../../aggregator/config.ts'
-import { BulkEncoder } from '../../aggregator/output/elasticsearch/es-encoder.ts'
+import { BulkEncoder } from '../../aggregator/outputs/elasticsearch/es-encoder.ts'
 import { buildPipeline, validatePipeline } from '../../aggregator/pipeline/pipeline.ts'
-import { stageModules } from '../../aggregator/stages/index.ts'
+import { stageComponents } from '../../aggregator/stages/index.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { silentLogger } from '../../core/logger.ts'
 import { MetricsRegistry } from '../../core/metrics.ts'
@@ -167,7 +167,7 @@ async function parts(windows: Buffer[], payloads: string[]): Promise<{ total: nu
   for (const [i, name] of ['grok', 'date', 'mutate'].entries()) {
     const item = structuredClone(PIPELINE[i]!) as unknown as Record<string, Record<string, unknown>>
     if (name === 'grok') item.grok!.timeout_millis = 0 // inline: the regex work alone, no watchdog hop
-    stages.push([name, await buildPipeline(validatePipeline([item], stageModules), ctx)])
+    stages.push([name, await buildPipeline(validatePipeline([item], stageComponents), ctx)])
   }
   const encoder = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}' })
   const cpu = (): number => {

@@ -108,6 +108,7 @@ t.test('logyard-aggregator --check-config checks beats TLS, ES CA, auth_file, de
     [base({ beatsTls: { ...goodTls, key: tls.clientKeyFile } }), /LY_CONFIG: inputs\.beats\.tls\.key: does not match the certificate in inputs\.beats\.tls\.cert/],
     [base({ beatsTls: { ...goodTls, client_ca: [garbage] } }), /LY_CONFIG: inputs\.beats\.tls\.client_ca\[0\]: .* is not a valid certificate/],
     [base({ esCa: join(dir, 'no-ca.pem') }), /LY_CONFIG: output\.elasticsearch\.tls\.ca: cannot read/],
+    [{ ...base(), output: { opensearch: { hosts: ['https://127.0.0.1:9200'], tls: { ca: join(dir, 'no-ca.pem') } } } }, /LY_CONFIG: output\.opensearch\.tls\.ca: cannot read/],
     [base({ auth: join(dir, 'no.auth') }), /LY_CONFIG: inputs\.collectd\.auth_file: cannot read ".*no\.auth" \(ENOENT\)/],
     [base({ auth: emptyAuth }), /LY_CONFIG: inputs\.collectd\.auth_file: .* holds no 'user: password' line/],
     [{ ...base(), inputs: { collectd: { listen: '127.0.0.1:1', types_db: [join(dir, 'no-types.db')] } } }, /LY_CONFIG: inputs\.collectd\.types_db: cannot read types\.db file .*no-types\.db/],

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // aws family: Classic ELB, Application Load Balancer, S3 server access and CloudFront
 // standard access logs.

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // bacula family: Director/Storage/File daemon job messages, exact captures in
 // both naming modes (legacy names as Logstash's: bts, hostname, jobid, volume,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // Every patterns/core entry on real-format samples: `whole` checks that the
 // pattern matches the entire text, `find` what it captures inside a line.

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // The pattern families come in two naming modes: patterns/legacy/<family>.grok
 // (Logstash legacy field names) and patterns/ecs-v1/<family>.grok (ECS names).

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // firewalls family: netfilter LOG kernel lines, Cisco ASA messages, pf log lines.
 // Each case asserts the exact captures in both naming modes: legacy field names

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
-import type { EcsCompatibility } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
+import type { EcsCompatibility } from '../../aggregator/stages/grok/library.ts'
 
 // Logstash's own pattern suite as a contract: test/fixtures/grok-corpus/*.json
 // hold the cases of logstash-plugins/logstash-patterns-core spec/patterns/*_spec.rb

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // haproxy family: option httplog and option tcplog lines as syslog receives them.
 // Each case asserts the exact captures in both naming modes: legacy field names

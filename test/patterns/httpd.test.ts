@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // patterns/{legacy,ecs-v1}/httpd.grok on real-format lines, exact captures in both modes.
 const legacy = GrokLibrary.load({ ecs: 'disabled' })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // mongodb family: MongoDB 2.x and 3.x text logs and slow-operation summaries.
 // Each case asserts the exact captures in both naming modes: legacy field names

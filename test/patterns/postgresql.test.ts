@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // postgresql family: server log lines with the default log_line_prefix '%m [%p] '
 // and Debian's '%m [%p] %q%u@%d '.

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // redis family: server log lines (2.x and 3+ formats) and MONITOR output.
 // Each case asserts the exact captures in both naming modes: legacy field names

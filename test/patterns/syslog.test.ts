@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GrokLibrary } from '../../aggregator/parse/grok/library.ts'
+import { GrokLibrary } from '../../aggregator/stages/grok/library.ts'
 
 // syslog family: RFC 3164 file lines (rsyslog, syslog-ng), RFC 3339 timestamps,
 // <PRI> on the wire, PAM sessions, cron, RFC 5424.

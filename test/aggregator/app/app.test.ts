@@ -2,11 +2,11 @@ import t, { type Test } from 'tap'
 import { EventEmitter, once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Aggregator, beatsInputFactory } from '../../../aggregator/app.ts'
-import { BeatsInput } from '../../../aggregator/receive/beats-input.ts'
+import { Aggregator } from '../../../aggregator/app.ts'
+import { BeatsInput } from '../../../aggregator/inputs/beats/beats-input.ts'
 import { buildPipeline, validatePipeline } from '../../../aggregator/pipeline/pipeline.ts'
-import { stageModules } from '../../../aggregator/stages/index.ts'
-import type { Output } from '../../../aggregator/output/output.ts'
+import { stageComponents } from '../../../aggregator/stages/index.ts'
+import type { Output } from '../../../aggregator/component.ts'
 import { encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
 import { ClosedError } from '../../../core/errors.ts'
 import type { LogEvent } from '../../../core/event.ts'
@@ -43,10 +43,10 @@ async function setup(t: Test, pipeline: unknown[] = [], maxInflight = 4) {
   const metrics = new MetricsRegistry()
   const logger = silentLogger()
   const output = new ScriptedOutput()
-  const p = await buildPipeline(validatePipeline(pipeline, stageModules), { logger, metrics, patternsDir: '' })
+  const p = await buildPipeline(validatePipeline(pipeline, stageComponents), { logger, metrics, patternsDir: '' })
   const app = new Aggregator({
     logger, metrics, pipeline: p, output, maxInflightBatches: maxInflight, shutdownTimeout: 2000,
-    inputs: [beatsInputFactory((deliver) => new BeatsInput({ listen: '127.0.0.1:0', keepalive_interval: 50 } as never, { logger, metrics, deliver }))],
+    inputs: [{ type: 'beats', create: (deliver) => new BeatsInput({ listen: '127.0.0.1:0', keepalive_interval: 50 } as never, { logger, metrics, deliver }) }],
   })
   const bound = await app.start()
   const port = bound.beats!.port as number

@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Aggregator, beatsInputFactory } from '../../../aggregator/app.ts'
-import { FileOutput, fileOutputSpec, type FileOutputConfig } from '../../../aggregator/output/file.ts'
+import { Aggregator } from '../../../aggregator/app.ts'
+import { FileOutput, fileOutputSpec } from '../../../aggregator/outputs/file.ts'
 import { buildPipeline, validatePipeline } from '../../../aggregator/pipeline/pipeline.ts'
-import { BeatsInput } from '../../../aggregator/receive/beats-input.ts'
-import { stageModules } from '../../../aggregator/stages/index.ts'
+import { BeatsInput } from '../../../aggregator/inputs/beats/beats-input.ts'
+import { stageComponents } from '../../../aggregator/stages/index.ts'
 import { validate } from '../../../core/config/schema.ts'
 import { encodeWindow } from '../../../core/lumberjack/frame-encoder.ts'
 import { eventLimitBroken, limitedEvent } from '../../../core/lumberjack/event-limits.ts'
@@ -44,11 +44,11 @@ t.test('a 100,000-deep event and a 1,000,000-key event in one window: the window
   const metrics = new MetricsRegistry()
   const logger = process.env.DEBUG_POISON ? (await import('../../../core/logger.ts')).createLogger({ name: 't', level: 'debug' }) : silentLogger()
   const path = join(dir, 'out.ndjson')
-  const output = new FileOutput((validate(fileOutputSpec, { path, metadata: true }) as FileOutputConfig), { logger, metrics })
-  const pipeline = await buildPipeline(validatePipeline([{ json: { field: 'message', target: 'parsed' } }, { mutate: { add_tag: ['seen'] } }], stageModules), { logger, metrics, patternsDir: '' })
+  const output = new FileOutput(validate(fileOutputSpec, { path, metadata: true }), { logger, metrics })
+  const pipeline = await buildPipeline(validatePipeline([{ json: { field: 'message', target: 'parsed' } }, { mutate: { add_tag: ['seen'] } }], stageComponents), { logger, metrics, patternsDir: '' })
   const app = new Aggregator({
     logger, metrics, pipeline, output, maxInflightBatches: 4, shutdownTimeout: 2000,
-    inputs: [beatsInputFactory((deliver) => new BeatsInput({ listen: '127.0.0.1:0', keepalive_interval: 200 } as never, { logger, metrics, deliver }))],
+    inputs: [{ type: 'beats', create: (deliver) => new BeatsInput({ listen: '127.0.0.1:0', keepalive_interval: 200 } as never, { logger, metrics, deliver }) }],
   })
   const port = (await app.start()).beats!.port as number
   t.teardown(() => app.stop(2000))

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { histogramQuantile, MetricsRegistry, mergeSnapshots } from '../../../core/metrics.ts'
-import { defaultPatternsDir } from '../../../aggregator/parse/grok/library.ts'
+import { defaultPatternsDir } from '../../../aggregator/stages/grok/library.ts'
 import { FailureSamples, FAILURE_LINE_CHARS } from '../../../aggregator/pipeline/failures.ts'
 import { SENDERS_SHOWN, StatusBoard, HISTORY } from '../../../aggregator/status.ts'
 import { GROK_LIMITS, statusRoutes } from '../../../aggregator/status-routes.ts'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildPipeline, validatePipeline } from '../../../aggregator/pipeline/pipeline.ts'
-import { stageModules } from '../../../aggregator/stages/index.ts'
-import type { StageModule } from '../../../aggregator/pipeline/stage.ts'
+import { stageComponents } from '../../../aggregator/stages/index.ts'
+import type { StageComponent } from '../../../aggregator/component.ts'
 import { LogyardError } from '../../../core/errors.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
@@ -14,7 +14,7 @@ t.test('stages run in order, when: selects, others keep their place', async (t) 
     { mutate: { add_tag: ['seen'] } },
     { when: { equals: { level: 'debug' } }, drop: {} },
     { when: { exists: 'ts' }, date: { field: 'ts', formats: ['UNIX_MS'] } },
-  ], stageModules)
+  ], stageComponents)
   const c = ctx()
   const pipeline = await buildPipeline(defs, c)
   const events = [
@@ -39,10 +39,12 @@ t.test('stages run in order, when: selects, others keep their place', async (t) 
 
 t.test('async stages are awaited and closed', async (t) => {
   let closed = false
-  const slow: StageModule = {
+  const slowSpec = { type: 'object', doc: 'x', fields: { suffix: { type: 'string', doc: 's', default: '!' } } } as const
+  const slow: StageComponent<typeof slowSpec, 'slow'> = {
+    kind: 'stage',
     type: 'slow',
-    spec: { type: 'object', doc: 'x', fields: { suffix: { type: 'string', doc: 's', default: '!' } } },
-    create: (o: { suffix: string }) => ({
+    spec: slowSpec,
+    create: (o) => ({
       type: 'slow',
       run: async (events) => {
         await new Promise((r) => setTimeout(r, 5))
@@ -54,7 +56,7 @@ t.test('async stages are awaited and closed', async (t) => {
       },
     }),
   }
-  const pipeline = await buildPipeline(validatePipeline([{ slow: { suffix: '?' } }], [slow]), ctx())
+  const pipeline = await buildPipeline(validatePipeline([{ slow: { suffix: '?' } }], { slow }), ctx())
   const out = await pipeline.run([{ message: 'a' }])
   t.equal(out[0]!.message, 'a?')
   await pipeline.close()
@@ -74,7 +76,7 @@ t.test('config errors name the index and list the known types', async (t) => {
   ]
   for (const [items, re] of cases) {
     try {
-      validatePipeline(items, stageModules)
+      validatePipeline(items, stageComponents)
       t.fail(`accepted ${JSON.stringify(items)}`)
     } catch (err) {
       t.ok(LogyardError.is(err) && err.code === 'LY_CONFIG')
@@ -88,7 +90,7 @@ t.test('grok, date and mutate together; the pipeline closes grok workers', async
     { when: { tags: 'nginx' }, grok: { field: 'message', patterns: ['%{COMBINEDAPACHELOG}'], ecs_compatibility: 'disabled' } },
     { when: { exists: 'timestamp' }, date: { field: 'timestamp', formats: ['dd/MMM/yyyy:HH:mm:ss Z'] } },
     { when: { exists: 'response' }, mutate: { convert: { response: 'integer' } } },
-  ], stageModules)
+  ], stageComponents)
   const pipeline = await buildPipeline(defs, { ...ctx(), patternsDir: new URL('../../../patterns', import.meta.url).pathname })
   t.teardown(() => pipeline.close())
   const out = await pipeline.run([

@@ -1,12 +1,12 @@
 import t from 'tap'
-import { JsonStage, jsonSpec, type JsonOptions } from '../../../aggregator/stages/json.ts'
+import { JsonStage, jsonSpec } from '../../../aggregator/stages/json.ts'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 
 function make(options: Record<string, unknown> = {}) {
   const metrics = new MetricsRegistry()
-  const stage = new JsonStage((validate(jsonSpec, options) as JsonOptions), { logger: silentLogger(), metrics, id: '0:json', patternsDir: '' })
+  const stage = new JsonStage(validate(jsonSpec, options), { logger: silentLogger(), metrics, id: '0:json', patternsDir: '' })
   return { stage, metrics }
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MutateStage, mutateSpec, type MutateOptions } from '../../../aggregator/stages/mutate.ts'
+import { MutateStage, mutateSpec } from '../../../aggregator/stages/mutate.ts'
 import { DropStage } from '../../../aggregator/stages/drop.ts'
 import { validate } from '../../../core/config/schema.ts'
 import { LogyardError } from '../../../core/errors.ts'
@@ -8,7 +8,7 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 
 function make(options: Record<string, unknown>) {
   const metrics = new MetricsRegistry()
-  const stage = new MutateStage((validate(mutateSpec, options) as MutateOptions), { logger: silentLogger(), metrics, id: '2:mutate', patternsDir: '' })
+  const stage = new MutateStage(validate(mutateSpec, options), { logger: silentLogger(), metrics, id: '2:mutate', patternsDir: '' })
   return { stage, metrics }
 }
 
@@ -95,8 +95,8 @@ t.test('drop: all, none, a share', async (t) => {
 })
 
 t.test('convert reads collectd numbers kept exact for JSON (JsonFloat 157.0, ExactInteger)', async (t) => {
-  const { JsonFloat } = await import('../../../aggregator/parse/collectd/json-float.ts')
-  const { ExactInteger } = await import('../../../aggregator/parse/collectd/exact-integer.ts')
+  const { JsonFloat } = await import('../../../aggregator/inputs/collectd/json-float.ts')
+  const { ExactInteger } = await import('../../../aggregator/inputs/collectd/exact-integer.ts')
   const { stage } = make({ convert: { value: 'integer', g: 'float', s: 'string', big: 'float' } })
   const [e] = stage.run([{ value: new JsonFloat(157), g: new JsonFloat(2), s: new JsonFloat(3), big: new ExactInteger(2n ** 60n) }])
   t.equal(e!.value, 157)

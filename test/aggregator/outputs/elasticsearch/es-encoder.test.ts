@@ -1,0 +1,135 @@
+import { test } from 'tap'
+import { stringifyEvent } from '../../../../core/json.ts'
+import { BulkEncoder, sourceOf } from '../../../../aggregator/outputs/elasticsearch/es-encoder.ts'
+import { IndexName, sanitizeIndexName } from '../../../../aggregator/outputs/elasticsearch/index-name.ts'
+import { ExactInteger } from '../../../../aggregator/inputs/collectd/exact-integer.ts'
+
+// The bulk encoder against exact expected bodies (C.6 #1: serialisation).
+
+const filebeatEvent = () => ({
+  '@timestamp': '2024-05-01T12:34:56.789Z',
+  '@metadata': { beat: 'filebeat', version: '8.19.0', _id: 'f1-000123' },
+  message: 'GET /a HTTP/1.1 200',
+  log: { offset: 123, file: { path: '/var/log/nginx/access.log' } },
+  host: { name: 'web-1' },
+  fields: { service: 'Web' },
+  tags: ['nginx'],
+})
+
+test('exact bulk body: create with _id from @metadata, @metadata not indexed, every line ends with \\n', async (t) => {
+  const enc = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}' })
+  const event = filebeatEvent()
+  const before = JSON.stringify(event)
+  const body = enc.body([event, { '@timestamp': '2024-05-02T00:00:00.000Z', message: 'no id', fields: { service: 'web' } }])
+  t.equal(
+    body,
+    '{"create":{"_index":"logs-web-2024.05.01","_id":"f1-000123"}}\n' +
+      '{"@timestamp":"2024-05-01T12:34:56.789Z","message":"GET /a HTTP/1.1 200","log":{"offset":123,"file":{"path":"/var/log/nginx/access.log"}},"host":{"name":"web-1"},"fields":{"service":"Web"},"tags":["nginx"]}\n' +
+      '{"create":{"_index":"logs-web-2024.05.02"}}\n' +
+      '{"@timestamp":"2024-05-02T00:00:00.000Z","message":"no id","fields":{"service":"web"}}\n',
+  )
+  t.equal(JSON.stringify(event), before, 'the event itself is untouched (shared by other outputs)')
+  t.ok(body.endsWith('\n'), 'final newline')
+  t.equal(body.split('\n').length, 5, 'exactly two lines per document, no pretty-printing')
+})
+
+test('newlines and CR inside values are escaped, never raw', async (t) => {
+  const enc = new BulkEncoder({ index: 'x' })
+  const doc = enc.encode({ message: 'line one\nline two\r\nthree', multi: ['a\nb'] })
+  if (typeof doc === 'string') throw new Error(doc)
+  t.equal(doc.line, '{"create":{"_index":"x"}}\n{"message":"line one\\nline two\\r\\nthree","multi":["a\\nb"]}\n')
+  t.equal(doc.line.indexOf('\r'), -1)
+  t.equal(doc.line.split('\n').length, 3)
+  t.equal(doc.bytes, Buffer.byteLength(doc.line))
+  const utf = enc.encode({ message: 'héllo ✓ 🚀' })
+  if (typeof utf === 'string') throw new Error(utf)
+  t.equal(utf.bytes, Buffer.byteLength(utf.line), 'bytes are UTF-8 bytes')
+  t.ok(utf.bytes > utf.line.length)
+})
+
+test('op, pipeline and hasId; raw_index override', async (t) => {
+  const enc = new BulkEncoder({ index: 'fixed-Index', op: 'index', pipeline: 'p1' })
+  const a = enc.encode({ '@metadata': { _id: 'x"y' }, m: 1 })
+  const b = enc.encode({ '@metadata': { raw_index: 'Replayed-Index', _id: '' }, m: 2 })
+  if (typeof a === 'string' || typeof b === 'string') throw new Error('unencodable')
+  t.equal(a.line, '{"index":{"_index":"fixed-index","pipeline":"p1","_id":"x\\"y"}}\n{"m":1}\n')
+  t.equal(a.hasId, true)
+  t.equal(a.op, 'index')
+  t.equal(b.line, '{"index":{"_index":"replayed-index","pipeline":"p1"}}\n{"m":2}\n', 'empty _id is no id; raw_index wins')
+  t.equal(b.hasId, false)
+  t.equal(b.index, 'replayed-index')
+})
+
+test('BigInt-safe values serialize exactly', async (t) => {
+  const enc = new BulkEncoder({ index: 'metrics' })
+  const big = enc.encode({ collectd: { values: { if_octets: { rx: new ExactInteger(18446744073709551615n), tx: 12 } } } })
+  if (typeof big === 'string') throw new Error(big)
+  t.match(big.line, /"rx":18446744073709551615,"tx":12/)
+  t.equal(stringifyEvent({ n: 9007199254740993n, m: [1n] }), '{"n":9007199254740993,"m":[1]}', 'plain BigInt too')
+  const cyclic: Record<string, unknown> = { a: 1 }
+  cyclic.self = cyclic
+  const bad = enc.encode(cyclic)
+  t.type(bad, 'string')
+  t.match(bad, /cannot be serialized/)
+  t.equal(enc.unencodable, 1)
+})
+
+test('sourceOf strips only the top-level @metadata and leaves the event as it was', async (t) => {
+  const e = { a: 1, '@metadata': { x: 1 }, b: { '@metadata': 'kept' } }
+  t.equal(sourceOf(e), '{"a":1,"b":{"@metadata":"kept"}}')
+  t.same(Object.keys(e), ['a', '@metadata', 'b'])
+  t.same(e['@metadata'], { x: 1 }, 'restored')
+  t.equal(sourceOf({ a: 1 }), '{"a":1}')
+  const frozen = Object.freeze({ '@metadata': { _id: 'f' }, z: 2 })
+  t.equal(sourceOf(frozen), '{"z":2}', 'frozen events fall back to a copy')
+  const cyclic: Record<string, unknown> = { '@metadata': { _id: 'c' } }
+  cyclic.self = cyclic
+  t.throws(() => sourceOf(cyclic))
+  t.same(cyclic['@metadata'], { _id: 'c' }, 'restored even when stringify throws')
+})
+
+test('index name template: fields, dates, missing fields, sanitizing, pattern', async (t) => {
+  const n = new IndexName('logs-%{[fields][service]}-%{+yyyy.MM.dd}', 'unknown')
+  t.equal(n.raw({ '@timestamp': '2024-12-31T23:59:59.999Z', fields: { service: 'api' } }), 'logs-api-2024.12.31')
+  t.equal(n.raw({ '@timestamp': '2024-12-31T23:30:00-05:00', fields: { service: 'api' } }), 'logs-api-2025.01.01', 'offsets are converted to UTC')
+  t.equal(n.raw({ '@timestamp': 1714566896000, fields: { service: 7 } }), 'logs-7-2024.05.01', 'epoch ms; numbers as text')
+  t.equal(n.missingFields, 0)
+  t.equal(n.raw({ '@timestamp': '2024-05-01T00:00:00Z', fields: {} }), 'logs-unknown-2024.05.01', 'missing field → fallback')
+  t.equal(n.raw({ '@timestamp': '2024-05-01T00:00:00Z', fields: { service: { nested: 1 } } }), 'logs-unknown-2024.05.01', 'object → fallback')
+  t.equal(n.missingFields, 2, 'counted')
+  t.equal(n.pattern, 'logs-*-*')
+  t.equal(n.constant, undefined)
+  const d = new IndexName('x-%{+YYYY.MM.dd.HH}-%{+yy}-%{host.name}')
+  t.equal(d.raw({ '@timestamp': '2024-05-01T07:08:09.123Z', host: { name: 'H1' } }), 'x-2024.05.01.07-24-H1')
+  t.equal(d.pattern, 'x-*-*-*')
+  t.equal(new IndexName('Static').constant, 'static')
+  t.equal(sanitizeIndexName('_Logs/a b#c:d*'), 'logs_a_b_c_d_')
+  const enc = new BulkEncoder({ index: 'logs-%{[fields][service]}' })
+  t.equal(enc.indexOf({ fields: { service: 'Web App' } }), 'logs-web_app', 'lowercased, forbidden characters replaced')
+})
+
+test('index names from event fields (issue 14 item 7): no hidden or system index, no separators, control characters or oversize names', async (t) => {
+  const enc = new BulkEncoder({ index: '%{[fields][service]}' })
+  t.equal(enc.indexOf({ fields: { service: '.kibana_1' } }), 'kibana_1', 'a leading dot from a field is not kept: no .kibana')
+  t.equal(enc.indexOf({ fields: { service: '.security-7' } }), 'security-7')
+  t.equal(enc.indexOf({ fields: { service: '..' } }), 'logyard', "'..' is not an index name")
+  t.equal(enc.indexOf({ fields: { service: '../../_all' } }), 'all', 'separators, the leading _ and the dots it bared are gone')
+  t.equal(enc.indexOf({ fields: { service: 'a\u0000b\nc' } }), 'a_b_c', 'NUL and control characters replaced')
+  t.ok(Buffer.byteLength(enc.indexOf({ fields: { service: 'é'.repeat(300) } })) <= 255, 'at most 255 bytes')
+  t.equal(enc.indexOf({ '@metadata': { raw_index: '.kibana' }, fields: { service: 'x' } }), 'kibana', '@metadata.raw_index from a sender cannot name a hidden index')
+  t.equal(enc.index.escapedValues, 4, 'escaped field values counted (the override is not a template value)')
+  const literal = new BulkEncoder({ index: '.logs-%{[fields][service]}' })
+  t.equal(literal.indexOf({ fields: { service: 'web' } }), '.logs-web', "the configured text's own leading dot is the operator's choice")
+})
+
+test('legacy-format events (@metadata.event_format: legacy) go to legacyIndex; raw_index still wins', async (t) => {
+  const enc = new BulkEncoder({ index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}', legacyIndex: 'logstash-%{+yyyy.MM.dd}' })
+  const ts = '2024-05-01T12:00:00.000Z'
+  t.equal(enc.indexOf({ '@timestamp': ts, host: 'h', '@metadata': { event_format: 'legacy' } }), 'logstash-2024.05.01')
+  t.equal(enc.indexOf({ '@timestamp': ts, fields: { service: 'web' }, '@metadata': { event_format: 'ecs' } }), 'logs-web-2024.05.01')
+  t.equal(enc.indexOf({ '@timestamp': ts, fields: { service: 'web' } }), 'logs-web-2024.05.01')
+  t.equal(enc.indexOf({ '@timestamp': ts, '@metadata': { event_format: 'legacy', raw_index: 'Replay-1' } }), 'replay-1')
+  t.equal(enc.legacyIndex?.pattern, 'logstash-*')
+  const plain = new BulkEncoder({ index: 'x' })
+  t.equal(plain.indexOf({ '@metadata': { event_format: 'legacy' } }), 'x', 'no legacyIndex: the one index')
+})
