@@ -9,6 +9,7 @@ import { silentLogger } from '../../core/logger.ts'
 import { LumberjackServer } from '../../core/lumberjack/server.ts'
 import { tlsMaterial } from '../../test/helpers/tls.ts'
 import { AckReceiver, steadyRate } from '../ack-receiver.ts'
+import { escapedBound, writeJsonStringBody } from '../../forwarder/json-bytes.ts'
 
 // logyard-forwarder as it runs in production: a child process with a real
 // config file tails a file of 150-byte lines and ships it over TLS
@@ -402,6 +403,67 @@ async function idle(dir: string, quick: boolean): Promise<BenchResult[]> {
   )
 }
 
+// The forwarder's JSON escaping alone (forwarder/json-bytes.ts, the main
+// thread's per-byte work), line by line from one buffer into another as the
+// harvester calls it, against a plain copy of each line (Buffer#copy, one call
+// a line): CPU time of this process, best of 9 rounds, both line shapes.
+function escapeCase(shape: Shape, what: string): BenchResult {
+  const text: string[] = []
+  for (let n = 0; n < 20_000; n++) text.push(shape.next(n))
+  const src = Buffer.from(text.join(''))
+  const ends: number[] = []
+  for (let i = src.indexOf(10); i >= 0; i = src.indexOf(10, i + 1)) ends.push(i)
+  const out = Buffer.allocUnsafe(escapedBound(src.length))
+  const best = (pass: () => void): number => {
+    let min = Infinity
+    for (let round = 0; round < 9; round++) {
+      const c0 = process.cpuUsage()
+      pass()
+      const c = process.cpuUsage(c0)
+      min = Math.min(min, (c.user + c.system) / 1e6)
+    }
+    return min
+  }
+  const escape = best(() => {
+    let start = 0
+    let pos = 0
+    for (let r = 0; r < 5; r++) {
+      start = 0
+      pos = 0
+      for (const end of ends) {
+        pos = writeJsonStringBody(src, start, end, out, pos)
+        if (pos < 0) throw new Error('bench: a generated line is not valid UTF-8')
+        start = end + 1
+      }
+    }
+  })
+  const copy = best(() => {
+    let start = 0
+    let pos = 0
+    for (let r = 0; r < 5; r++) {
+      start = 0
+      pos = 0
+      for (const end of ends) {
+        src.copy(out, pos, start, end)
+        pos += end - start
+        start = end + 1
+      }
+    }
+  })
+  const mib = (src.length * 5) / 1048576
+  return result({
+    scenario: `forwarder.json_escape.${what}`,
+    unit: 'MiB/cpu-s',
+    throughput: mib / escape,
+    mib_per_s: mib / escape,
+    wall_s: escape,
+    cpu_s: escape,
+    peak_rss_mib: process.memoryUsage.rss() / 1048576,
+    limit: { name: 'Buffer#copy of each line, same lines', throughput: mib / copy, unit: 'MiB/cpu-s' },
+    notes: `writeJsonStringBody on ${ends.length} ${shape.what} (${(src.length / ends.length).toFixed(1)} B a line), ${((escape / (ends.length * 5)) * 1e9).toFixed(0)} ns of CPU a line; best of 9 rounds of 5 passes`,
+  })
+}
+
 const scenario: Scenario = {
   name: 'forwarder',
   description: 'file → forwarder child → Lumberjack/TLS level 3 → ack-only receiver (150-byte and nginx combined lines); 1,000 idle files; registry write rate',
@@ -410,7 +472,8 @@ const scenario: Scenario = {
     try {
       const base = await throughput(dir, quick, SYNTHETIC)
       const nginx = await throughput(dir, quick, NGINX)
-      return [...base.results, ...nginx.results, perGiB(base, nginx), ...(await idle(dir, quick))]
+      const escapes = [escapeCase(SYNTHETIC, 'lines150'), escapeCase({ ...NGINX, next: nginxLines(19) }, 'nginx')]
+      return [...base.results, ...nginx.results, perGiB(base, nginx), ...escapes, ...(await idle(dir, quick))]
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
