@@ -21,8 +21,10 @@ const SHORT_RUN = 16
 const HEX = '0123456789abcdef'
 
 // The source's bytes as 32-bit words, to test four at a time for a byte that
-// needs escaping (below). One view per ArrayBuffer: the tailer reads into one
-// buffer for its whole life, so this is made once, not per line.
+// needs escaping (below). One view per ArrayBuffer, remade when the source
+// changes: the tailer reads every file into one 128 KiB buffer, so that is
+// about twice per read (a line that spans two reads comes from the line
+// splitter's carry buffer), not per line.
 let wordsOf: ArrayBufferLike | undefined
 let words: Int32Array<ArrayBufferLike> = new Int32Array(0)
 
