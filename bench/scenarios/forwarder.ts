@@ -9,12 +9,15 @@ import { silentLogger } from '../../core/logger.ts'
 import { LumberjackServer } from '../../core/lumberjack/server.ts'
 import { tlsMaterial } from '../../test/helpers/tls.ts'
 import { AckReceiver, steadyRate } from '../ack-receiver.ts'
+import { escapedBound, writeJsonStringBody } from '../../forwarder/json-bytes.ts'
 
 // logyard-forwarder as it runs in production: a child process with a real
 // config file tails a file of 150-byte lines and ships it over TLS
 // (Lumberjack v2, zlib level 3) to a receiver in this process that only
 // acknowledges (bench/ack-receiver.ts). Compared with `cat FILE > /dev/null` and with zlib
-// level 3 alone on the same bytes, measured in the same run. Then 1,000 idle
+// level 3 alone on the same bytes, measured in the same run. Then the same
+// with nginx `combined` lines (~230 bytes, six `"` each that JSON escapes),
+// and its CPU per GiB against the 150-byte case of the same run. Then 1,000 idle
 // tailed files (forwarder CPU while nothing happens) and the registry write
 // rate under full load.
 
@@ -47,15 +50,13 @@ function procRssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0
 }
 
-function writeLines(file: string, bytes: number): number {
+function writeLines(file: string, bytes: number, next: (n: number) => string): number {
   const fd = openSync(file, 'w')
   const chunk: string[] = []
   let n = 0
   let written = 0
-  const pad = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(5)
   while (written < bytes) {
-    const head = `2026-11-22T04:00:00.000Z INFO app[${n % 97}] GET /api/v1/orders/${n} status=200 took=${n % 900}ms `
-    const line = head + pad.slice(0, LINE - 1 - head.length) + '\n'
+    const line = next(n)
     chunk.push(line)
     n++
     written += line.length
@@ -67,6 +68,57 @@ function writeLines(file: string, bytes: number): number {
   if (chunk.length) writeSync(fd, chunk.join(''))
   closeSync(fd)
   return n
+}
+
+const PAD = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(5)
+
+/** Line n of the synthetic 150-byte file: nothing in it that JSON escapes. */
+function syntheticLine(n: number): string {
+  const head = `2026-11-22T04:00:00.000Z INFO app[${n % 97}] GET /api/v1/orders/${n} status=200 took=${n % 900}ms `
+  return head + PAD.slice(0, LINE - 1 - head.length) + '\n'
+}
+
+// nginx `combined` lines, deterministic (a seeded PRNG): varied client
+// addresses, paths with query strings, quoted request, referrer and user
+// agent (six `"` a line), one line in 64 with a `\x22` that nginx writes for a
+// `"` inside a field (a backslash to escape). ~230 bytes a line on average.
+const NGINX_PATHS = ['/', '/index.html', '/api/v1/orders', '/api/v1/users/{id}/cart', '/static/js/app.{hex}.js', '/search', '/products/{id}', '/login', '/images/p/{id}.webp', '/healthz']
+const NGINX_QUERIES = ['', '', '?page={n}', '?q=blue+running+shoes&sort=price_asc&page={n}', '?utm_source=newsletter&utm_medium=email&utm_campaign=dec', '?id={id}&ref=home']
+const NGINX_REFERRERS = ['-', 'https://www.example.com/', 'https://www.google.com/search?q=example+shop', 'https://shop.example.com/products/{id}?color=red&size=42']
+const NGINX_BROWSERS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+]
+const NGINX_TOOLS = ['curl/8.5.0', 'Go-http-client/1.1', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'kube-probe/1.31', 'python-requests/2.32.3']
+const NGINX_STATUS = [200, 200, 200, 200, 200, 304, 301, 404, 500]
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+function nginxLines(seed: number): (n: number) => string {
+  let s = seed >>> 0
+  const rnd = (): number => {
+    // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const int = (n: number): number => Math.floor(rnd() * n)
+  const pick = <T>(a: readonly T[]): T => a[int(a.length)]!
+  const fill = (t: string): string => t.replace('{id}', String(int(100000))).replace('{hex}', int(0xffffff).toString(16)).replace('{n}', String(1 + int(40)))
+  const two = (n: number): string => (n < 10 ? '0' : '') + n
+  const start = Date.UTC(2026, 10, 22, 4, 0, 0) / 1000
+  return (n) => {
+    const ip = `${pick([10, 172, 192, 81, 203, 2])}.${int(256)}.${int(256)}.${1 + int(254)}`
+    const t = new Date((start + Math.floor(n / 50)) * 1000)
+    const time = `${two(t.getUTCDate())}/${MONTHS[t.getUTCMonth()]}/${t.getUTCFullYear()}:${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())} +0000`
+    const request = `${rnd() < 0.8 ? 'GET' : 'POST'} ${fill(pick(NGINX_PATHS))}${fill(pick(NGINX_QUERIES))} HTTP/1.1`
+    let agent = rnd() < 0.75 ? pick(NGINX_BROWSERS) : pick(NGINX_TOOLS)
+    if (n % 64 === 63) agent = 'Mozilla/5.0 \\x22scanner\\x22 (compatible; +https://scan.example.net/)'
+    return `${ip} - ${n % 17 === 0 ? 'alice' : '-'} [${time}] "${request}" ${pick(NGINX_STATUS)} ${int(60000)} "${fill(pick(NGINX_REFERRERS))}" "${agent}"\n`
+  }
 }
 
 interface Child {
@@ -115,12 +167,27 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
   }
 }
 
-async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
+interface Shape {
+  name: string // scenario prefix: forwarder.<name>.…
+  what: string // for the notes
+  registry: boolean // report the registry write rate from this run
+  next: (n: number) => string
+}
+
+interface Run {
+  results: BenchResult[]
+  mib: number
+  cpu: number
+  threads: Record<string, number>
+  zlibMibps: number
+}
+
+async function throughput(dir: string, quick: boolean, shape: Shape): Promise<Run> {
   const m = tlsMaterial()
-  const file = join(dir, 'big.log')
+  const file = join(dir, `${shape.name}.log`)
   // Long enough for RSS to reach its plateau (~200 MiB in); LOGYARD_BENCH_FWD_MIB overrides.
   const bytes = (Number(process.env.LOGYARD_BENCH_FWD_MIB) || (quick ? 256 : 1024)) * 1048576
-  const lines = writeLines(file, bytes)
+  const lines = writeLines(file, bytes, shape.next)
 
   // Limits on the same bytes, same run.
   spawnSync('cat', [file], { stdio: ['ignore', 'ignore', 'ignore'] }) // warm the page cache
@@ -132,11 +199,13 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
   for (let off = 0; off < data.length; off += 1 << 20) deflateSync(data.subarray(off, off + (1 << 20)), { level: 3 })
   const zlibS = Number(process.hrtime.bigint() - t0) / 1e9
   const mib = data.length / 1048576
+  const lineBytes = data.length / lines
 
+  // The checked event (one per window) must be the line at its offset, byte for byte.
   const receiver = new AckReceiver({ cert: m.serverCertFile, key: m.serverKeyFile, ca: m.caFile }, (event) => {
     const message = event.message
     const offset = (event.log as { offset?: unknown } | undefined)?.offset
-    if (typeof message !== 'string' || message.length !== LINE - 1 || typeof offset !== 'number' || offset % LINE !== 0) throw new Error(`bench: unexpected event ${JSON.stringify(event)}`)
+    if (typeof message !== 'string' || typeof offset !== 'number' || offset < 0 || offset >= data.length || message !== data.toString('utf8', offset, data.indexOf(10, offset))) throw new Error(`bench: unexpected event ${JSON.stringify(event)}`)
   })
   const port = await receiver.listen()
   const data_dir = join(dir, 'data')
@@ -177,13 +246,15 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
   const peak = Math.max(0, ...rss)
   const mibps = mib / wall
   const steadyRun = steadyRate(receiver.acks, lines, 2048)
-  const steadyMibps = (steadyRun.eventsPerS * LINE) / 1048576
-  return [
+  const steadyMibps = (steadyRun.eventsPerS * lineBytes) / 1048576
+  rmSync(file, { force: true })
+  const name = `forwarder.${shape.name}`
+  const results = [
     result({
       // The figure the target is about: the forwarder's rate once it runs
       // (first ACK to last full window), not its start-up or the linger of
       // the last partial window. The whole-run figure follows.
-      scenario: 'forwarder.file_to_lumberjack_tls.level3.steady',
+      scenario: `${name}.level3.steady`,
       unit: 'MiB/s',
       throughput: steadyMibps,
       mib_per_s: steadyMibps,
@@ -195,7 +266,7 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       notes: `${steadyRun.events} events between the first ACK and the ACK that covers all but the last 2,048-event window (${steadyRun.seconds.toFixed(2)} s); steady RSS ${steadyRss.toFixed(1)} MiB (target ≤ 80); zlib level 3 alone on the same bytes: ${(mib / zlibS).toFixed(1)} MiB/s (steady/zlib ratio ${(steadyMibps / (mib / zlibS)).toFixed(3)})`,
     }),
     result({
-      scenario: 'forwarder.file_to_lumberjack_tls.level3',
+      scenario: `${name}.level3`,
       unit: 'MiB/s',
       throughput: mibps,
       mib_per_s: mibps,
@@ -203,10 +274,10 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       cpu_s: cpu,
       peak_rss_mib: peak,
       limit: { name: 'cat same file > /dev/null', throughput: mib / catS, unit: 'MiB/s' },
-      notes: `whole run, from spawning the child to the last ACK: ${lines} lines of ${LINE} B; forwarder child CPU ${(cpu / wall * 100).toFixed(0)}% of a core, steady RSS ${steadyRss.toFixed(1)} MiB (target ≤ 80); zlib level 3 alone on the same bytes: ${(mib / zlibS).toFixed(1)} MiB/s (forwarder/zlib ratio ${(mibps / (mib / zlibS)).toFixed(3)}); ack-only receiver (TLS, inflate, J-frame walk, one JSON.parse per window; ${receiver.windows} windows) in the bench process used ${(rxCpuS / wall * 100).toFixed(0)}% of a core; wall time includes the child's start-up; forwarder CPU s by thread ${JSON.stringify(threads)}`,
+      notes: `whole run, from spawning the child to the last ACK: ${lines} ${shape.what} (${lineBytes.toFixed(1)} B a line on average); forwarder child CPU ${(cpu / wall * 100).toFixed(0)}% of a core, steady RSS ${steadyRss.toFixed(1)} MiB (target ≤ 80); zlib level 3 alone on the same bytes: ${(mib / zlibS).toFixed(1)} MiB/s (forwarder/zlib ratio ${(mibps / (mib / zlibS)).toFixed(3)}); ack-only receiver (TLS, inflate, J-frame walk, one JSON.parse per window; ${receiver.windows} windows) in the bench process used ${(rxCpuS / wall * 100).toFixed(0)}% of a core; wall time includes the child's start-up; forwarder CPU s by thread ${JSON.stringify(threads)}`,
     }),
     result({
-      scenario: 'forwarder.file_to_lumberjack_tls.vs_zlib3',
+      scenario: `${name}.vs_zlib3`,
       unit: 'MiB/s',
       throughput: mibps,
       mib_per_s: mibps,
@@ -214,12 +285,12 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       cpu_s: cpu,
       peak_rss_mib: peak,
       limit: { name: 'zlib level 3 of the same bytes, one core', throughput: mib / zlibS, unit: 'MiB/s' },
-      notes: 'same run as file_to_lumberjack_tls.level3, compared with compression alone',
+      notes: `same run as ${shape.name}.level3, compared with compression alone`,
     }),
     result({
       // On a shared machine wall-clock MiB/s mostly measures the neighbours;
       // MiB per CPU-second of the forwarder child is what one free core would do.
-      scenario: 'forwarder.file_to_lumberjack_tls.per_cpu_second',
+      scenario: `${name}.per_cpu_second`,
       unit: 'MiB/cpu-s',
       throughput: mib / cpu,
       mib_per_s: mib / cpu,
@@ -230,7 +301,7 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       notes: 'same run; forwarder child CPU (user+system, start-up included) from /proc; the forwarder uses more than one core (zlib runs on libuv threads), so this is below the wall rate',
     }),
     result({
-      scenario: 'forwarder.file_to_lumberjack_tls.steady_rss',
+      scenario: `${name}.steady_rss`,
       unit: 'MiB',
       throughput: steadyRss,
       wall_s: wall,
@@ -239,6 +310,9 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       target: 80,
       notes: `median RSS of the second half of the run (sampled every 100 ms, ${rss.length} samples); peak ${peak.toFixed(1)} MiB; a ceiling, lower is better (target ≤ 80)`,
     }),
+  ]
+  // Per run, not per line shape: reported once, from the 150-byte run.
+  if (shape.registry) results.push(
     result({
       scenario: 'forwarder.registry_writes_under_load',
       unit: 'writes/s',
@@ -249,7 +323,35 @@ async function throughput(dir: string, quick: boolean): Promise<BenchResult[]> {
       target: 1,
       notes: `${writes} registry writes in ${wall.toFixed(1)} s at full load (registry_flush 1s; target ≤ 1/s)`,
     }),
-  ]
+  )
+  return { results, mib, cpu, threads, zlibMibps: mib / zlibS }
+}
+
+const SYNTHETIC: Shape = { name: 'file_to_lumberjack_tls', what: `lines of ${LINE} B`, next: syntheticLine, registry: true }
+const NGINX: Shape = { name: 'nginx_to_lumberjack_tls', what: 'nginx combined lines', next: nginxLines(19), registry: false }
+
+// CPU per GiB of the nginx lines against the 150-byte lines, both runs in this process.
+function perGiB(base: Run, nginx: Run): BenchResult {
+  const perGiB = (r: Run): number => (r.cpu / r.mib) * 1024
+  // Per thread: the main thread (read, split, JSON, framing) vs libuv's pool (zlib) and V8's workers (GC).
+  const names = [...new Set([...Object.keys(base.threads), ...Object.keys(nginx.threads)])]
+  const byThread = names
+    .map((t) => {
+      const b = ((base.threads[t] ?? 0) / base.mib) * 1024
+      const n = ((nginx.threads[t] ?? 0) / nginx.mib) * 1024
+      return `${t} ${n.toFixed(2)} vs ${b.toFixed(2)}${b > 0 ? ` (${(n / b).toFixed(2)}×)` : ''}`
+    })
+    .join(', ')
+  return result({
+    scenario: 'forwarder.nginx_to_lumberjack_tls.cpu_per_gib',
+    unit: 'CPU-s/GiB',
+    throughput: perGiB(nginx),
+    wall_s: 0,
+    cpu_s: nginx.cpu,
+    peak_rss_mib: 0,
+    limit: { name: `150-byte lines, same run`, throughput: perGiB(base), unit: 'CPU-s/GiB' },
+    notes: `forwarder child CPU per GiB shipped, a cost (ratio > 1: nginx lines cost more); CPU-s/GiB by thread, nginx vs 150-byte: ${byThread}; zlib level 3 alone ${nginx.zlibMibps.toFixed(0)} vs ${base.zlibMibps.toFixed(0)} MiB/s on the two files`,
+  })
 }
 
 async function idle(dir: string, quick: boolean): Promise<BenchResult[]> {
@@ -301,13 +403,77 @@ async function idle(dir: string, quick: boolean): Promise<BenchResult[]> {
   )
 }
 
+// The forwarder's JSON escaping alone (forwarder/json-bytes.ts, the main
+// thread's per-byte work), line by line from one buffer into another as the
+// harvester calls it, against a plain copy of each line (Buffer#copy, one call
+// a line): CPU time of this process, best of 9 rounds, both line shapes.
+function escapeCase(shape: Shape, what: string): BenchResult {
+  const text: string[] = []
+  for (let n = 0; n < 20_000; n++) text.push(shape.next(n))
+  const src = Buffer.from(text.join(''))
+  const ends: number[] = []
+  for (let i = src.indexOf(10); i >= 0; i = src.indexOf(10, i + 1)) ends.push(i)
+  const out = Buffer.allocUnsafe(escapedBound(src.length))
+  const best = (pass: () => void): number => {
+    let min = Infinity
+    for (let round = 0; round < 9; round++) {
+      const c0 = process.cpuUsage()
+      pass()
+      const c = process.cpuUsage(c0)
+      min = Math.min(min, (c.user + c.system) / 1e6)
+    }
+    return min
+  }
+  const escape = best(() => {
+    let start = 0
+    let pos = 0
+    for (let r = 0; r < 5; r++) {
+      start = 0
+      pos = 0
+      for (const end of ends) {
+        pos = writeJsonStringBody(src, start, end, out, pos)
+        if (pos < 0) throw new Error('bench: a generated line is not valid UTF-8')
+        start = end + 1
+      }
+    }
+  })
+  const copy = best(() => {
+    let start = 0
+    let pos = 0
+    for (let r = 0; r < 5; r++) {
+      start = 0
+      pos = 0
+      for (const end of ends) {
+        src.copy(out, pos, start, end)
+        pos += end - start
+        start = end + 1
+      }
+    }
+  })
+  const mib = (src.length * 5) / 1048576
+  return result({
+    scenario: `forwarder.json_escape.${what}`,
+    unit: 'MiB/cpu-s',
+    throughput: mib / escape,
+    mib_per_s: mib / escape,
+    wall_s: escape,
+    cpu_s: escape,
+    peak_rss_mib: process.memoryUsage.rss() / 1048576,
+    limit: { name: 'Buffer#copy of each line, same lines', throughput: mib / copy, unit: 'MiB/cpu-s' },
+    notes: `writeJsonStringBody on ${ends.length} ${shape.what} (${(src.length / ends.length).toFixed(1)} B a line), ${((escape / (ends.length * 5)) * 1e9).toFixed(0)} ns of CPU a line; best of 9 rounds of 5 passes`,
+  })
+}
+
 const scenario: Scenario = {
   name: 'forwarder',
-  description: 'file → forwarder child → Lumberjack/TLS level 3 → ack-only receiver; 1,000 idle files; registry write rate',
+  description: 'file → forwarder child → Lumberjack/TLS level 3 → ack-only receiver (150-byte and nginx combined lines); 1,000 idle files; registry write rate',
   async run({ quick }) {
     const dir = mkdtempSync(join(tmpdir(), 'logyard-bench-fwd-'))
     try {
-      return [...(await throughput(dir, quick)), ...(await idle(dir, quick))]
+      const base = await throughput(dir, quick, SYNTHETIC)
+      const nginx = await throughput(dir, quick, NGINX)
+      const escapes = [escapeCase(SYNTHETIC, 'lines150'), escapeCase({ ...NGINX, next: nginxLines(19) }, 'nginx')]
+      return [...base.results, ...nginx.results, perGiB(base, nginx), ...escapes, ...(await idle(dir, quick))]
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
