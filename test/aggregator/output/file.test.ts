@@ -2,6 +2,8 @@ import { test, type Test } from 'tap'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
@@ -146,4 +148,28 @@ test('lines across chunk boundaries, a line longer than a chunk, multi-byte UTF-
   t.equal(text, expected.join('\n') + '\n')
   t.equal(text.length > 5 * 64 * 1024, true, 'several chunks per batch')
   t.match(metrics.render(), new RegExp(`logyard_file_bytes_total ${Buffer.byteLength(text)}\\b`))
+})
+
+test('the events of a batch are not kept while its commit runs (they are serialised already)', async (t) => {
+  const dir = tmp(t)
+  const out = new FileOutput(validate<FileOutputConfig>(fileOutputSpec, { path: join(dir, 'gc.ndjson') }), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const refs: WeakRef<object>[] = []
+  const writes: Promise<void>[] = []
+  const submit = (): void => {
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ i, message: `event ${i}` }))
+    for (const e of batch) refs.push(new WeakRef(e))
+    writes.push(out.write(batch))
+  }
+  for (let b = 0; b < 4; b++) submit()
+  let settled = 0
+  for (const w of writes) void w.then(() => settled++)
+  await new Promise((resolve) => setImmediate(resolve)) // WeakRef targets are held until the current job ends
+  gc()
+  t.equal(settled, 0, 'the commit (mkdir, open, write, fdatasync) is still running')
+  t.equal(refs.filter((r) => r.deref() !== undefined).length, 0, 'no event of the four batches is alive')
+  await Promise.all(writes)
+  await out.close()
+  t.equal(readFileSync(join(dir, 'gc.ndjson'), 'utf8').split('\n').length - 1, 4000)
 })
