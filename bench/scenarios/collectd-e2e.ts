@@ -7,6 +7,8 @@ import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
 import { senderDatagrams } from '../collectd-sender.ts'
 import { createDecoderContext, decodeCollectd } from '../../aggregator/parse/collectd/decoder.ts'
 import { loadTypesDb } from '../../aggregator/parse/collectd/types-db.ts'
+import { collectdMetricJson } from '../../aggregator/parse/collectd/ecs-json.ts'
+import type { LogEvent } from '../../core/event.ts'
 import { freePort } from '../../test/e2e/procs.ts'
 
 // collectd end to end, as an operator runs it: a sender process blasts
@@ -136,8 +138,25 @@ const scenario: Scenario = {
       return values
     })
     const limitPerCpu = decode.value / Math.max(decode.cpu_s, 1e-6)
+    // the file output's per-event cost: a line of each decoded event (+ UTF-8 into a buffer), JSON.stringify vs collectdMetricJson
+    const events = dgrams.slice(0, 40).flatMap((d) => decodeCollectd(d.buf, ctx).events)
+    const out = Buffer.allocUnsafe(1 << 20)
+    const lines = (serialize: (e: LogEvent) => string) => measure(() => {
+      let n = 0
+      const end = performance.now() + (quick ? 500 : 2000)
+      while (performance.now() < end) {
+        let off = 0
+        for (const e of events) off += out.write(serialize(e) + '\n', off, 'utf8')
+        n += events.length
+      }
+      return n
+    })
+    const generic = await lines((e) => JSON.stringify(e))
+    const own = await lines((e) => collectdMetricJson(e) ?? JSON.stringify(e))
+    const perCpu = (m: { value: number; cpu_s: number }): number => m.value / Math.max(m.cpu_s, 1e-6)
+    const serialize = result({ scenario: 'collectd.e2e.serialize', unit: 'events/cpu-s', throughput: perCpu(own), wall_s: own.wall_s, cpu_s: own.cpu_s, peak_rss_mib: own.peak_rss_mib, limit: { name: 'JSON.stringify of the same events + the same UTF-8 write', throughput: perCpu(generic), unit: 'events/cpu-s' }, notes: 'the file output\'s line for a decoded collectd value list: collectdMetricJson (same bytes) vs JSON.stringify, per CPU-second' })
     const dir = mkdtempSync(join(tmpdir(), 'logyard-bench-collectd-'))
-    const results: BenchResult[] = [result({ scenario: 'collectd.e2e.limit.decode', unit: 'values/cpu-s', throughput: limitPerCpu, wall_s: decode.wall_s, cpu_s: decode.cpu_s, peak_rss_mib: decode.peak_rss_mib, notes: 'decodeCollectd of the same datagrams in one process, per CPU-second' })]
+    const results: BenchResult[] = [result({ scenario: 'collectd.e2e.limit.decode', unit: 'values/cpu-s', throughput: limitPerCpu, wall_s: decode.wall_s, cpu_s: decode.cpu_s, peak_rss_mib: decode.peak_rss_mib, notes: 'decodeCollectd of the same datagrams in one process, per CPU-second' }), serialize]
     try {
       results.push(...await run('blackhole', '{blackhole: {}}', rate, seconds, limitPerCpu, dir))
       results.push(...await run('file', `{file: {path: '${join(dir, 'out.ndjson')}'}}`, rate, seconds, limitPerCpu, dir))
