@@ -7,13 +7,17 @@ import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
 import { senderDatagrams } from '../collectd-sender.ts'
 import { createDecoderContext, decodeCollectd } from '../../aggregator/inputs/collectd/decoder.ts'
 import { loadTypesDb } from '../../aggregator/inputs/collectd/types-db.ts'
+import { collectdMetricJson } from '../../aggregator/inputs/collectd/ecs-json.ts'
+import type { LogEvent } from '../../core/event.ts'
 import { freePort } from '../../test/e2e/procs.ts'
 
 // collectd end to end, as an operator runs it: a sender process blasts
 // collectd-shaped datagrams (1452 bytes, ~50 value lists) at a fixed rate
 // above what one worker can take → a child logyard-aggregator (workers: 1,
 // the unit's V8 flags) → an empty pipeline → the blackhole output, then the
-// file output (fsynced group commits). Reported: values delivered per second
+// file output (fsynced group commits), and into the file output again with
+// 58 KiB datagrams of one value list each (the queue's bound in bytes binds:
+// the worst case for memory). Reported: values delivered per second
 // and per CPU-second of the aggregator, every drop by reason (queue full in
 // the aggregator, kernel = sent but never received), peak RSS (VmHWM). The
 // limit is decoding the same datagrams alone on one core, in this run.
@@ -21,11 +25,8 @@ import { freePort } from '../../test/e2e/procs.ts'
 const ROOT = join(import.meta.dirname, '../..')
 const NODE = join(ROOT, 'node_modules/.bin/node')
 const TYPES_DB = join(ROOT, 'test/fixtures/collectd/types.db')
-// The same V8 flags as configs/logyard-aggregator.service (none: V8's defaults).
-// Measured: --max-semi-space-size=4 takes the blackhole case from 134 to 112
-// MiB and leaves the file case at ~190 MiB; not worth the unmeasured cost to
-// the Lumberjack path.
-const V8_FLAGS: string[] = []
+// The same V8 flags as configs/logyard-aggregator.service (see there why).
+const V8_FLAGS: string[] = ['--max-semi-space-size=16', '--no-allocation-site-pretenuring']
 const UNIT_ENV = { MALLOC_ARENA_MAX: '2' }
 
 function procStat(pid: number): { cpu_s: number; hwm_mib: number } {
@@ -76,8 +77,8 @@ async function startAggregator(dir: string, output: string): Promise<{ child: Ch
   return { child, udp, ops }
 }
 
-async function send(port: number, rate: number, seconds: number): Promise<{ datagrams: number; values: number; seconds: number; cpu_s: number }> {
-  const child = spawn(NODE, [join(ROOT, 'bench/collectd-sender.ts'), String(port), String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] })
+async function send(port: number, rate: number, seconds: number, big = false): Promise<{ datagrams: number; values: number; seconds: number; cpu_s: number }> {
+  const child = spawn(NODE, [join(ROOT, 'bench/collectd-sender.ts'), String(port), String(rate), String(seconds), ...(big ? ['big'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
   const cpu = setInterval(() => { last = procStat(child.pid!).cpu_s }, 200)
@@ -87,13 +88,13 @@ async function send(port: number, rate: number, seconds: number): Promise<{ data
   return { ...(JSON.parse(out) as { datagrams: number; values: number; seconds: number }), cpu_s: last }
 }
 
-async function run(label: string, output: string, rate: number, seconds: number, limitPerCpu: number, dir: string): Promise<BenchResult[]> {
+async function run(label: string, output: string, rate: number, seconds: number, limitPerCpu: number, dir: string, big = false): Promise<BenchResult[]> {
   const { child, udp, ops } = await startAggregator(dir, output)
   try {
     await send(udp, 20_000, 0.5) // warm-up: JIT, first batches
     const m0 = await metrics(ops)
     const s0 = procStat(child.pid!)
-    const sent = await send(udp, rate, seconds)
+    const sent = await send(udp, rate, seconds, big)
     // let the queue drain: until the delivered count stops moving
     let m1 = await metrics(ops)
     for (let i = 0; i < 50; i++) {
@@ -137,11 +138,30 @@ const scenario: Scenario = {
       return values
     })
     const limitPerCpu = decode.value / Math.max(decode.cpu_s, 1e-6)
+    // the file output's per-event cost: a line of each decoded event (+ UTF-8 into a buffer), JSON.stringify vs collectdMetricJson
+    const events = dgrams.slice(0, 40).flatMap((d) => decodeCollectd(d.buf, ctx).events)
+    const out = Buffer.allocUnsafe(1 << 20)
+    const lines = (serialize: (e: LogEvent) => string) => measure(() => {
+      let n = 0
+      const end = performance.now() + (quick ? 500 : 2000)
+      while (performance.now() < end) {
+        let off = 0
+        for (const e of events) off += out.write(serialize(e) + '\n', off, 'utf8')
+        n += events.length
+      }
+      return n
+    })
+    const generic = await lines((e) => JSON.stringify(e))
+    const own = await lines((e) => collectdMetricJson(e) ?? JSON.stringify(e))
+    const perCpu = (m: { value: number; cpu_s: number }): number => m.value / Math.max(m.cpu_s, 1e-6)
+    const serialize = result({ scenario: 'collectd.e2e.serialize', unit: 'events/cpu-s', throughput: perCpu(own), wall_s: own.wall_s, cpu_s: own.cpu_s, peak_rss_mib: own.peak_rss_mib, limit: { name: 'JSON.stringify of the same events + the same UTF-8 write', throughput: perCpu(generic), unit: 'events/cpu-s' }, notes: 'the file output\'s line for a decoded collectd value list: collectdMetricJson (same bytes) vs JSON.stringify, per CPU-second' })
     const dir = mkdtempSync(join(tmpdir(), 'logyard-bench-collectd-'))
-    const results: BenchResult[] = [result({ scenario: 'collectd.e2e.limit.decode', unit: 'values/cpu-s', throughput: limitPerCpu, wall_s: decode.wall_s, cpu_s: decode.cpu_s, peak_rss_mib: decode.peak_rss_mib, notes: 'decodeCollectd of the same datagrams in one process, per CPU-second' })]
+    const results: BenchResult[] = [result({ scenario: 'collectd.e2e.limit.decode', unit: 'values/cpu-s', throughput: limitPerCpu, wall_s: decode.wall_s, cpu_s: decode.cpu_s, peak_rss_mib: decode.peak_rss_mib, notes: 'decodeCollectd of the same datagrams in one process, per CPU-second' }), serialize]
     try {
       results.push(...await run('blackhole', '{blackhole: {}}', rate, seconds, limitPerCpu, dir))
       results.push(...await run('file', `{file: {path: '${join(dir, 'out.ndjson')}'}}`, rate, seconds, limitPerCpu, dir))
+      // the worst case for memory: 58 KiB datagrams of one value list each, so the queue's bound in bytes binds
+      results.push(...await run('file.big-datagrams', `{file: {path: '${join(dir, 'big.ndjson')}'}}`, 20_000, seconds, limitPerCpu, dir, true))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -2,6 +2,8 @@ import { test, type Test } from 'tap'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
@@ -123,4 +125,51 @@ test('path traversal (issue 14 item 7): field values cannot leave the output dir
   const text = metrics.render()
   t.match(text, /logyard_file_path_values_escaped_total 9\b/, 'nine values escaped')
   t.equal(lines.filter((l) => l.code === 'LY_UNSAFE_VALUE').length, 1, 'logged once (rate-limited), with a code')
+})
+
+test('lines across chunk boundaries, a line longer than a chunk, multi-byte UTF-8, chunks reused by later writes: the file holds exactly the JSON lines', async (t) => {
+  const dir = tmp(t)
+  const path = join(dir, 'chunks.ndjson')
+  const metrics = new MetricsRegistry()
+  const out = new FileOutput(validate(fileOutputSpec, { path }), { logger: silentLogger(), metrics })
+  const expected: string[] = []
+  const batch = (round: number): Record<string, unknown>[] => {
+    const events: Record<string, unknown>[] = []
+    for (let i = 0; i < 700; i++) events.push({ round, i, message: `line ${i} ${'é€😀'.repeat(i % 40)} ${'x'.repeat((i * 37) % 300)}` })
+    if (round === 1) events.splice(350, 0, { round, long: 'ü'.repeat(100_000) }, { round, long: 'y'.repeat(70_000) }) // 200,000 and 70,000 bytes
+    for (const e of events) expected.push(JSON.stringify(e))
+    return events
+  }
+  // sequential rounds (the second and third reuse the first's chunks), then two concurrent ones (one group commit)
+  for (let r = 0; r < 3; r++) await out.write(batch(r))
+  await Promise.all([out.write(batch(3)), out.write(batch(4))])
+  await out.close()
+  const text = readFileSync(path, 'utf8')
+  t.equal(text, expected.join('\n') + '\n')
+  t.equal(text.length > 5 * 64 * 1024, true, 'several chunks per batch')
+  t.match(metrics.render(), new RegExp(`logyard_file_bytes_total ${Buffer.byteLength(text)}\\b`))
+})
+
+test('the events of a batch are not kept while its commit runs (they are serialised already)', async (t) => {
+  const dir = tmp(t)
+  const out = new FileOutput(validate(fileOutputSpec, { path: join(dir, 'gc.ndjson') }), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const refs: WeakRef<object>[] = []
+  const writes: Promise<void>[] = []
+  const submit = (): void => {
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ i, message: `event ${i}` }))
+    for (const e of batch) refs.push(new WeakRef(e))
+    writes.push(out.write(batch))
+  }
+  for (let b = 0; b < 4; b++) submit()
+  let settled = 0
+  for (const w of writes) void w.then(() => settled++)
+  await new Promise((resolve) => setImmediate(resolve)) // WeakRef targets are held until the current job ends
+  gc()
+  t.equal(settled, 0, 'the commit (mkdir, open, write, fdatasync) is still running')
+  t.equal(refs.filter((r) => r.deref() !== undefined).length, 0, 'no event of the four batches is alive')
+  await Promise.all(writes)
+  await out.close()
+  t.equal(readFileSync(join(dir, 'gc.ndjson'), 'utf8').split('\n').length - 1, 4000)
 })

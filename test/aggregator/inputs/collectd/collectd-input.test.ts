@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -207,12 +207,22 @@ test('garbage, truncated, empty and overlong datagrams are counted and dropped; 
 
 const gauges = (n: number, host: string, tag = 'i') => Array.from({ length: n }, (_, i) => ({ host, plugin: 'p', type: 'gauge', typeInstance: `${tag}${i}`, time: 1700000000, values: [{ type: 'GAUGE' as const, value: i }] }))
 
-test('bounded queue: while deliver() is stuck, datagrams beyond the bound are dropped whole, undecoded, and counted', async (t) => {
-  let release: (() => void) | undefined
+/** Bytes waiting in the kernel's receive buffer of the UDP socket bound to 127.0.0.1:port (/proc/net/udp rx_queue). */
+function kernelQueued(port: number): number {
+  const hexPort = ':' + port.toString(16).toUpperCase().padStart(4, '0')
+  for (const line of readFileSync('/proc/net/udp', 'latin1').split('\n')) {
+    const cols = line.trim().split(/\s+/)
+    if (cols[1]?.endsWith(hexPort)) return parseInt(cols[4]!.split(':')[1]!, 16)
+  }
+  return 0
+}
+
+test('bounded queue: while deliver() is stuck, a datagram beyond the bound is dropped whole, undecoded, and counted; then the socket is not read until the queue has drained to half', async (t) => {
+  const releases: (() => void)[] = []
   const delivered: number[] = []
   const h = await harness({ queue_max_events: 50, batch_size: 10, max_inflight_batches: 1 }, (batch) => {
     delivered.push(batch.length)
-    return new Promise<void>((resolve) => (release = resolve))
+    return new Promise<void>((resolve) => releases.push(resolve))
   })
   const s = createSocket('udp4')
   t.teardown(() => s.close())
@@ -222,23 +232,27 @@ test('bounded queue: while deliver() is stuck, datagrams beyond the bound are dr
   await h.waitFor(() => delivered.length === 1, 'first batch in flight')
   t.same(delivered, [20], 'a batch is whole datagrams: 20 events for a batch_size of 10')
   for (let i = 0; i < 9; i++) await send()
-  await h.waitFor(() => h.metric('collectd_datagrams_total') === 10, 'datagrams')
-  t.equal(h.input.queuedEvents, 40, 'two datagrams wait (a third would pass 50)')
+  // two datagrams wait (a third would pass 50); the fourth is read, dropped and counted; reading stops, so the
+  // other six wait in the kernel's receive buffer instead of being read only to be dropped
+  await h.waitFor(() => h.metric('collectd_datagrams_dropped_total', 'queue_full') === 1, 'a datagram dropped')
+  await h.waitFor(() => kernelQueued(h.port) >= 6 * dg.length, 'six datagrams waiting in the kernel')
+  t.equal(h.metric('collectd_datagrams_total'), 4, 'the socket is not read while the queue is full')
+  t.equal(h.input.queuedEvents, 40)
   t.equal(h.metric('collectd_queue_events'), 40)
-  t.equal(h.metric('collectd_dropped_total', 'queue_full'), 7 * 20, 'the other seven are dropped and their value lists counted')
-  t.equal(h.metric('collectd_datagrams_dropped_total', 'queue_full'), 7)
-  t.equal(h.metric('collectd_values_total'), 20, 'neither the waiting nor the dropped datagrams were decoded')
-  // release: the queue drains batch by batch
-  for (let n = 1; n <= 3; n++) {
-    await h.waitFor(() => release !== undefined && delivered.length === n, `batch ${n} in flight`)
-    const r = release!
-    release = undefined
-    r()
-  }
-  t.same(delivered, [20, 20, 20])
+  t.equal(h.metric('collectd_dropped_total', 'queue_full'), 20, "the dropped datagram's value lists are counted")
+  t.equal(h.metric('collectd_values_total'), 20, 'neither the waiting nor the dropped datagram was decoded')
+  // release batch after batch: reading resumes at half the bound, and every datagram is delivered or counted
+  await h.waitFor(() => {
+    while (releases.length > 0) releases.shift()!()
+    return h.metric('collectd_datagrams_total') === 10 && h.input.queuedEvents === 0 && h.metric('collectd_batches_in_flight') === 0
+  }, 'every datagram read and the queue drained')
+  const events = h.metric('collectd_events_total')
+  t.equal(events + h.metric('collectd_dropped_total', 'queue_full'), 200, `every value list delivered (${events}) or counted as dropped`)
+  // at most one datagram per pause (the one that did not fit); read regardless of the queue, seven of the ten were
+  t.ok(h.metric('collectd_datagrams_dropped_total', 'queue_full') < 7, `${h.metric('collectd_datagrams_dropped_total', 'queue_full')} datagrams dropped: the kernel buffer held the rest`)
+  t.equal(h.metric('collectd_values_total'), events)
+  t.equal(h.metric('collectd_datagrams_dropped_total', 'kernel'), 0)
   await h.input.close(1000)
-  t.equal(h.metric('collectd_events_total'), 60)
-  t.equal(h.metric('collectd_values_total'), 60)
 })
 
 test('pipelined batches: up to max_inflight_batches full batches in flight, a partial one only when none is', async (t) => {
