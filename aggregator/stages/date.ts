@@ -10,6 +10,7 @@ import { compileFormat, type DateParser, type NumberParser } from './date/joda-f
 import { checkLocale, normalizeLocale } from './date/locale.ts'
 import { tryZone, zoneConverter, type WallToInstant } from './date/timezone.ts'
 import { ConfigError } from '../../core/errors.ts'
+import { isoString } from '../../core/iso-time.ts'
 
 // date: parses a field with the first matching format and writes the
 // instant to `target` (default @timestamp) as an ISO 8601 UTC string.
@@ -157,7 +158,7 @@ export class DateStage implements Stage {
         for (let j = 0; j < this.#tags.length; j++) addTag(event, this.#tags[j]!)
         continue
       }
-      setField(event, this.#target, new Date(ms).toISOString())
+      setField(event, this.#target, isoString(ms))
       for (let j = 0; j < this.#addTags.length; j++) addTag(event, this.#addTags[j]!.render(event))
     }
     return events
