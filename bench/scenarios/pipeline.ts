@@ -1,7 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { threadCpuUsage } from 'node:process'
 import { join } from 'node:path'
@@ -11,7 +11,7 @@ import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
 import { blast, cpuOfPid, spawnAggregator } from './aggregator.ts'
 import { sampleLines } from './reference.ts'
 import { defaultPatternsDir } from '../../aggregator/config.ts'
-import { BulkEncoder } from '../../aggregator/outputs/elasticsearch/es-encoder.ts'
+import { BulkEncoder, writeBulkBody, type BulkDoc } from '../../aggregator/outputs/elasticsearch/es-encoder.ts'
 import { buildPipeline, validatePipeline } from '../../aggregator/pipeline/pipeline.ts'
 import { stageComponents } from '../../aggregator/stages/index.ts'
 import type { LogEvent } from '../../core/event.ts'
@@ -19,6 +19,7 @@ import { silentLogger } from '../../core/logger.ts'
 import { MetricsRegistry } from '../../core/metrics.ts'
 import { encodeBeatsJson } from '../../core/lumberjack/beats-json.ts'
 import { encodeWindow } from '../../core/lumberjack/frame-encoder.ts'
+import { deriveBeatId } from '../../aggregator/inputs/beats/beats-input.ts'
 import { tlsMaterial } from '../../test/helpers/tls.ts'
 
 // The aggregator's real pipeline, as an operator runs it: mutual-TLS
@@ -30,8 +31,9 @@ import { tlsMaterial } from '../../test/helpers/tls.ts'
 // workers: 1 and workers: 2 (this 2-core machine; the load generator and
 // the sink share the cores and their CPU is reported apart).
 // The reference, measured in the same run on one core: the sum of the parts
-// on the same events — inflate + JSON.parse + grok + date + mutate + bulk
-// encoding (JSON.stringify) + gzip level 1 — as events per CPU-second, in a
+// on the same events — inflate + JSON.parse + the derived _id (Filebeat's
+// events carry none) + grok + date + mutate + bulk encoding (JSON.stringify,
+// the body written as the output does) + gzip level 1 — as events per CPU-second, in a
 // fresh child process (in the bench process, whose heap earlier scenarios
 // grew, garbage collection took 37 % of the parts' CPU and made the
 // reference 3–4× too slow).
@@ -109,10 +111,41 @@ async function startAggregator(workers: number, dir: string, sinkPort: number): 
     `output: {elasticsearch: {hosts: ['http://127.0.0.1:${sinkPort}'], index: 'logs-%{[fields][service]}-%{+yyyy.MM.dd}'}}`,
     'logging: {level: info}',
   ].join('\n') + '\n')
-  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2' })
+  // LOGYARD_BENCH_PROF=DIR: CPU profiles of the aggregator (every thread) into DIR
+  const prof = process.env.LOGYARD_BENCH_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}` } : {}
+  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2', ...prof })
 }
 
-interface Run { eps: number; wall: number; cpu: number; benchCpu: number }
+interface Run { eps: number; wall: number; cpu: number; benchCpu: number; threads: string }
+
+/** CPU-seconds of each thread of `pid` by thread name (main thread, grok workers, libuv pool, V8 helpers). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  let tids: string[] = []
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const key = tid === String(pid) ? 'main' : name
+      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / 100)
+    } catch {
+      // the thread ended
+    }
+  }
+  return out
+}
+
+function threadDelta(before: Map<string, number>[], after: Map<string, number>[]): string {
+  const sum = new Map<string, number>()
+  for (let i = 0; i < after.length; i++) for (const [k, v] of after[i]!) sum.set(k, (sum.get(k) ?? 0) + v - (before[i]?.get(k) ?? 0))
+  return [...sum].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')
+}
 
 async function childRun(workers: number, windows: Buffer[], counts: number[], events: number, dir: string): Promise<Run> {
   const sink = new NullSink()
@@ -123,12 +156,14 @@ async function childRun(workers: number, windows: Buffer[], counts: number[], ev
     await Promise.race([blast(port, windows.slice(0, 4), counts), deadline(60_000, 'warm-up')]) // warm-up: TLS, JIT, grok compile in the workers
     const before = sink.docs
     const cpu0 = pids.reduce((a, p) => a + cpuOfPid(p), 0)
+    const threads0 = pids.map(threadCpu)
     const m = await measure(() => Promise.race([blast(port, windows, counts), deadline(300_000, 'run')]))
     const cpu = pids.reduce((a, p) => a + cpuOfPid(p), 0) - cpu0
+    const threads = threadDelta(threads0, pids.map(threadCpu))
     const got = sink.docs - before
     // every ACK means Elasticsearch (here: the sink) had the documents: check it did
     if (got < events) throw new Error(`${events} events acknowledged but only ${got} reached the sink`)
-    return { eps: events / m.wall_s, wall: m.wall_s, cpu, benchCpu: m.cpu_s }
+    return { eps: events / m.wall_s, wall: m.wall_s, cpu, benchCpu: m.cpu_s, threads }
   } catch (err) {
     throw new Error(`${workers} worker(s): ${(err as Error).message}; aggregator said: ${tail()}`)
   } finally {
@@ -161,7 +196,7 @@ function partsInChild(shape: 'forwarder' | 'filebeat', events: number): { total:
  * thread's CPU clock.
  */
 async function parts(windows: Buffer[], payloads: string[]): Promise<{ total: number; each: Record<string, number> }> {
-  const each: Record<string, number> = { inflate: 0, 'JSON.parse': 0, grok: 0, date: 0, mutate: 0, 'bulk encode': 0, 'gzip 1': 0 }
+  const each: Record<string, number> = { inflate: 0, 'JSON.parse': 0, 'derive _id': 0, grok: 0, date: 0, mutate: 0, 'bulk encode': 0, 'gzip 1': 0 }
   const ctx = { logger: silentLogger(), metrics: new MetricsRegistry(), patternsDir: defaultPatternsDir }
   const stages: [string, Awaited<ReturnType<typeof buildPipeline>>][] = []
   for (const [i, name] of ['grok', 'date', 'mutate'].entries()) {
@@ -186,16 +221,30 @@ async function parts(windows: Buffer[], payloads: string[]): Promise<{ total: nu
     const events: LogEvent[] = []
     for (let i = w * WINDOW; i < Math.min(payloads.length, (w + 1) * WINDOW); i++) events.push(JSON.parse(payloads[i]!) as LogEvent)
     lap('JSON.parse')
+    // as inputs.beats does (derive_id: true) for events without @metadata._id: Filebeat's
+    for (const e of events) {
+      const meta = e['@metadata'] as Record<string, unknown> | undefined
+      if (meta === undefined || typeof meta._id === 'string') continue
+      const id = deriveBeatId(e)
+      if (id !== undefined) meta._id = id
+    }
+    lap('derive _id')
     for (const [name, p] of stages) {
       t = cpu()
       await p.run(events)
       lap(name)
     }
-    let body = ''
+    // as the Elasticsearch output does: encode each event, then the request body written from the documents
+    const docs: BulkDoc[] = []
+    let bytes = 0
     for (const e of events) {
       const d = encoder.encode(e)
-      if (typeof d !== 'string') body += d.line
+      if (typeof d !== 'string') {
+        docs.push(d)
+        bytes += d.bytes
+      }
     }
+    const body = writeBulkBody(docs, bytes)
     lap('bulk encode')
     gzipSync(body, { level: 1 })
     lap('gzip 1')
@@ -212,14 +261,16 @@ const scenario: Scenario = {
     const results: BenchResult[] = []
     const dir = mkdtempSync(join(tmpdir(), 'logyard-bench-pipeline-'))
     try {
-      for (const shape of ['forwarder', 'filebeat'] as const) {
+      // LOGYARD_BENCH_PIPELINE=forwarder (or filebeat): that shape only, one worker only (profiling, A/B runs)
+      const only = process.env.LOGYARD_BENCH_PIPELINE
+      for (const shape of (['forwarder', 'filebeat'] as const).filter((s) => only === undefined || only === s)) {
         const { windows } = shaped(shape, events)
         const counts = windows.map((_, i) => Math.min(WINDOW, events - i * WINDOW))
         const p = partsInChild(shape, events)
         const partsPerCpu = events / p.total
         const breakdown = Object.entries(p.each).map(([k, v]) => `${k} ${((v / p.total) * 100).toFixed(0)}%`).join(', ')
         results.push(result({ scenario: `pipeline.${shape}.parts`, unit: 'events/cpu-s', throughput: partsPerCpu, wall_s: p.total, cpu_s: p.total, peak_rss_mib: 0, notes: `sum of the parts on one core: ${breakdown}` }))
-        for (const workers of shape === 'forwarder' ? [1, 2] : [1]) {
+        for (const workers of shape === 'forwarder' && only === undefined ? [1, 2] : [1]) {
           const r = await childRun(workers, windows, counts, events, dir)
           const limit = { name: `sum of the parts on one core ×${workers}, per wall second`, throughput: partsPerCpu * Math.min(workers, availableParallelism()), unit: 'events/s' }
           results.push(result({
@@ -230,7 +281,7 @@ const scenario: Scenario = {
           results.push(result({
             scenario: `pipeline.${shape}.workers${workers}.per-cpu`, unit: 'events/cpu-s', throughput: events / Math.max(r.cpu, 1e-6), wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: 0,
             limit: { name: 'sum of the parts, per CPU-second', throughput: partsPerCpu, unit: 'events/cpu-s' },
-            notes: 'events per CPU-second of the aggregator process(es)',
+            notes: `events per CPU-second of the aggregator process(es); CPU-s by thread: ${r.threads}`,
           }))
         }
       }

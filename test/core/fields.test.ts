@@ -23,6 +23,22 @@ t.test('get, set, delete nested fields', async (t) => {
   t.equal(deleteField(e, parseFieldRef('nope.deeper')), undefined)
 })
 
+t.test('a deleted field is gone for every reader and from the JSON; deleting an absent one adds nothing', async (t) => {
+  const e: Record<string, unknown> = { a: 1, timestamp: '22/Nov/2026:04:00:00 +0000', b: { c: 2, d: 3 }, list: ['x', 'y'] }
+  t.equal(deleteField(e, parseFieldRef('timestamp')), '22/Nov/2026:04:00:00 +0000')
+  t.equal(getField(e, parseFieldRef('timestamp')), undefined)
+  t.equal(deleteField(e, parseFieldRef('timestamp')), undefined, 'a second delete finds nothing')
+  t.equal(deleteField(e, parseFieldRef('b.c')), 2)
+  t.equal(deleteField(e, parseFieldRef('[list][0]')), 'x')
+  t.equal(JSON.stringify(e), '{"a":1,"b":{"d":3},"list":[null,"y"]}')
+  deleteField(e, parseFieldRef('never'))
+  deleteField(e, parseFieldRef('b.never'))
+  t.notOk('never' in e, 'no key added for an absent field')
+  t.notOk('never' in (e.b as object))
+  setField(e, parseFieldRef('timestamp'), 'again')
+  t.equal(getField(e, parseFieldRef('timestamp')), 'again', 'set again after a delete')
+})
+
 t.test('tags', async (t) => {
   const e: Record<string, unknown> = {}
   addTag(e, 'a')

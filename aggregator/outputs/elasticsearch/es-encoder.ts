@@ -44,18 +44,60 @@ interface EncoderOptions {
   legacyIndex?: string
 }
 
-/** One encoded document: its two NDJSON lines and what the retry table needs. */
-export interface BulkDoc {
-  event: LogEvent
-  /** Action line + source line, both ending with `\n`. */
-  line: string
+/**
+ * One encoded document: its two NDJSON lines and what the retry table needs.
+ * The lines are kept as two strings (never joined: the sink writes each into
+ * the request body's buffer, see writeBulkBody), and `bytes` is summed from
+ * their lengths without flattening a joined string.
+ */
+export class BulkDoc {
+  readonly event: LogEvent
+  /** The action line, ending with `\n`. */
+  readonly action: string
+  /** The source line without its `\n` ('' for a document that was never encoded). */
+  readonly source: string
   /** UTF-8 length of `line`. */
-  bytes: number
-  op: BulkOp
-  hasId: boolean
-  index: string
+  readonly bytes: number
+  readonly op: BulkOp
+  readonly hasId: boolean
+  readonly index: string
   /** Whatever the caller attached (the sink: the write() that owns this document). */
-  owner: unknown
+  readonly owner: unknown
+
+  constructor(event: LogEvent, action: string, source: string, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown) {
+    this.event = event
+    this.action = action
+    this.source = source
+    this.bytes = bytes
+    this.op = op
+    this.hasId = hasId
+    this.index = index
+    this.owner = owner
+  }
+
+  /** Action line + source line, both ending with `\n` ('' for a document that was never encoded). */
+  get line(): string {
+    return this.source === '' ? '' : this.action + this.source + '\n'
+  }
+}
+
+/**
+ * The `_bulk` body of `docs` as one Buffer, each line encoded straight into
+ * it (no joined string of megabytes to flatten and encode again); `bytes` is
+ * the sum of their `bytes`.
+ */
+export function writeBulkBody(docs: readonly BulkDoc[], bytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(bytes)
+  let off = 0
+  for (let i = 0; i < docs.length; i++) {
+    const d = docs[i]!
+    off += buf.write(d.action, off)
+    off += buf.write(d.source, off)
+    buf[off++] = 10
+  }
+  // cannot happen (bytes come from the same strings); if it did, the joined lines are still right
+  if (off !== bytes) return Buffer.from(docs.map((d) => d.line).join(''))
+  return buf
 }
 
 /**
@@ -136,6 +178,18 @@ export class BulkEncoder {
     return head
   }
 
+  #lastHead = ''
+  #lastHeadBytes = 0
+
+  /** UTF-8 length of a head (index names may hold any character). */
+  #headBytes(head: string): number {
+    if (head !== this.#lastHead) {
+      this.#lastHead = head
+      this.#lastHeadBytes = Buffer.byteLength(head)
+    }
+    return this.#lastHeadBytes
+  }
+
   /** Encodes one event; returns a string reason instead when it cannot be serialized. */
   encode(event: LogEvent, owner?: unknown): BulkDoc | string {
     let source: string
@@ -149,8 +203,17 @@ export class BulkEncoder {
     const meta = event['@metadata'] as Record<string, unknown> | undefined
     const id = meta !== undefined && meta !== null && typeof meta === 'object' ? meta._id : undefined
     const hasId = typeof id === 'string' && id !== ''
-    const line = hasId ? `${this.#head(index)},"_id":${JSON.stringify(id)}}}\n${source}\n` : `${this.#head(index)}}}\n${source}\n`
-    return { event, line, bytes: Buffer.byteLength(line), op: this.op, hasId, index, owner }
+    const head = this.#head(index)
+    let action: string
+    let bytes = this.#headBytes(head) + Buffer.byteLength(source) + 4 // }}\n … \n
+    if (hasId) {
+      const quoted = JSON.stringify(id)
+      action = head + ',"_id":' + quoted + '}}\n'
+      bytes += 7 + Buffer.byteLength(quoted) // ,"_id":
+    } else {
+      action = head + '}}\n'
+    }
+    return new BulkDoc(event, action, source, bytes, this.op, hasId, index, owner)
   }
 
   /** A whole bulk body for events (tests, benches). Unencodable events are skipped. */

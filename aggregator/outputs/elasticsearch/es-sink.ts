@@ -12,7 +12,7 @@ import type { DeadLetterRecord, DeadLetterSink } from '../dead-letter.ts'
 import type { Output } from '../../component.ts'
 import { createTransport, type BulkTransport, type Product } from './bulk-transport.ts'
 import { resolveLegacyIndex, type ElasticsearchOutputConfig } from './es-config.ts'
-import { BulkEncoder, type BulkDoc } from './es-encoder.ts'
+import { BulkDoc, BulkEncoder, writeBulkBody } from './es-encoder.ts'
 import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdict, RequestVerdict, type BulkOutcome } from './es-retry.ts'
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
 
@@ -233,7 +233,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     for (let i = 0; i < events.length; i++) {
       const doc = this.encoder.encode(events[i]!, ticket)
       if (typeof doc === 'string') {
-        ;(refused ??= []).push({ event: events[i]!, line: '', bytes: 0, op: this.encoder.op, hasId: false, index: this.encoder.indexOf(events[i]!), owner: ticket })
+        ;(refused ??= []).push(new BulkDoc(events[i]!, '', '', 0, this.encoder.op, false, this.encoder.indexOf(events[i]!), ticket))
         ;(reasons ??= []).push(doc)
         continue
       }
@@ -397,16 +397,12 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   }
 
   async #send(docs: BulkDoc[]): Promise<BulkOutcome> {
-    let body = ''
     let bytes = 0
-    for (let i = 0; i < docs.length; i++) {
-      body += docs[i]!.line
-      bytes += docs[i]!.bytes
-    }
-    let payload: string | Buffer = body
+    for (let i = 0; i < docs.length; i++) bytes += docs[i]!.bytes
+    let payload = writeBulkBody(docs, bytes)
     const headers: Record<string, string> = {}
     if (this.#gzip) {
-      payload = await gzip(body, this.#gzip)
+      payload = await gzip(payload, this.#gzip)
       headers['content-encoding'] = 'gzip'
     }
     this.stats.requests++

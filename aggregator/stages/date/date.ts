@@ -10,6 +10,7 @@ import { compileFormat, type DateParser, type NumberParser } from './joda-format
 import { checkLocale, normalizeLocale } from './locale.ts'
 import { tryZone, zoneConverter, type WallToInstant } from './timezone.ts'
 import { ConfigError } from '../../../core/errors.ts'
+import { isoString } from '../../../core/iso-time.ts'
 
 // date: parses a field with the first matching format and writes the
 // instant to `target` (default @timestamp) as an ISO 8601 UTC string.
@@ -149,7 +150,7 @@ export class DateStage implements Stage {
         for (let j = 0; j < this.#tags.length; j++) addTag(event, this.#tags[j]!)
         continue
       }
-      setField(event, this.#target, new Date(ms).toISOString())
+      setField(event, this.#target, isoString(ms))
       for (let j = 0; j < this.#addTags.length; j++) addTag(event, this.#addTags[j]!.render(event))
     }
     return events

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { stringifyEvent } from '../../../../core/json.ts'
-import { BulkEncoder, sourceOf } from '../../../../aggregator/outputs/elasticsearch/es-encoder.ts'
+import { BulkEncoder, sourceOf, writeBulkBody, type BulkDoc } from '../../../../aggregator/outputs/elasticsearch/es-encoder.ts'
 import { IndexName, sanitizeIndexName } from '../../../../aggregator/outputs/elasticsearch/index-name.ts'
 import { ExactInteger } from '../../../../aggregator/inputs/collectd/exact-integer.ts'
 
@@ -45,6 +45,23 @@ test('newlines and CR inside values are escaped, never raw', async (t) => {
   if (typeof utf === 'string') throw new Error(utf)
   t.equal(utf.bytes, Buffer.byteLength(utf.line), 'bytes are UTF-8 bytes')
   t.ok(utf.bytes > utf.line.length)
+})
+
+test('the request body written from the documents is their lines, byte for byte, whatever the characters', async (t) => {
+  const enc = new BulkEncoder({ index: 'logs-%{[svc]}' })
+  const events = [
+    { '@metadata': { _id: 'id-é-🚀' }, svc: 'wéb', message: 'héllo ✓ 🚀' },
+    { svc: 'api', message: 'plain ascii' },
+    { '@metadata': { _id: 'x"y\\z' }, svc: 'ünï', message: 'tab\there', n: 1 },
+    { svc: 'api', message: '\u2028 line separator and a lone surrogate \ud800' },
+  ]
+  const docs = events.map((e) => enc.encode(e)).filter((d): d is BulkDoc => typeof d !== 'string')
+  t.equal(docs.length, events.length)
+  const bytes = docs.reduce((a, d) => a + d.bytes, 0)
+  for (const d of docs) t.equal(d.bytes, Buffer.byteLength(d.line), `bytes of ${d.line.slice(0, 40)}`)
+  const body = writeBulkBody(docs, bytes)
+  t.equal(body.length, bytes)
+  t.equal(body.toString('utf8'), docs.map((d) => d.line).join(''))
 })
 
 test('op, pipeline and hasId; raw_index override', async (t) => {
