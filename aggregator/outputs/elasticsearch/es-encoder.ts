@@ -27,8 +27,8 @@ import { IndexName, indexValueSafe, sanitizeIndexName } from './index-name.ts'
 // - JSON.stringify never emits a raw newline, so each document is exactly two
 //   lines; every line, the last one included, ends with `\n`.
 
-export const BulkOp = { create: 'create', index: 'index' } as const
-export type BulkOp = (typeof BulkOp)[keyof typeof BulkOp]
+const BulkOp = { create: 'create', index: 'index' } as const
+type BulkOp = (typeof BulkOp)[keyof typeof BulkOp]
 export const allowedBulkOps = Object.values(BulkOp)
 
 interface EncoderOptions {
