@@ -88,7 +88,6 @@ export function statusRoutes(o: StatusRoutesOptions): Record<string, OpsRoute> {
       return json(400, { error: (err as Error).message, code: (err as ConfigError).code })
     }
     busy = true
-    const deadline = Date.now() + GROK_LIMITS.budgetMs
     let stage
     try {
       try {
@@ -97,6 +96,9 @@ export function statusRoutes(o: StatusRoutesOptions): Record<string, OpsRoute> {
       } catch (err) {
         return json(400, { error: (err as Error).message, code: (err as ConfigError).code })
       }
+      // The budget is the lines': it starts once the pattern is compiled and
+      // the worker thread is up (seconds on a loaded machine), not before.
+      const deadline = Date.now() + GROK_LIMITS.budgetMs
       const results: Record<string, unknown>[] = []
       let skipped = 0
       // one line per batch, so each line's cost is its own
