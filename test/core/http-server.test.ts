@@ -3,6 +3,7 @@ import { connect } from 'node:net'
 import { once } from 'node:events'
 import { OPS_MAX_CONNECTIONS, startOpsServer } from '../../core/http-server.ts'
 import { silentLogger } from '../../core/logger.ts'
+import { until } from '../helpers/until.ts'
 
 t.test('healthz follows the health function; metrics are served', async (t) => {
   let ok = true
@@ -59,15 +60,11 @@ t.test('read-only and bounded: 405 for anything but GET/HEAD (TRACE too), a conn
   await once(extra, 'close')
   t.pass('the connection beyond the cap is closed by the server')
   for (const c of held) c.destroy()
-  let metrics = ''
-  const end = Date.now() + 10_000
-  while (Date.now() < end) {
-    try {
-      metrics = await (await fetch(`${base}/metrics`)).text()
-      if (/reason="max_connections"\} [1-9]/.test(metrics)) break
-    } catch { /* connections still closing */ }
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  // a fetch may fail while the held connections are still closing: until() counts that as "not yet"
+  const metrics = await until(async () => {
+    const text = await (await fetch(`${base}/metrics`)).text()
+    return /reason="max_connections"\} [1-9]/.test(text) && text
+  }, 10_000, 'the max_connections refusal in /metrics')
   t.match(metrics, /logyard_ops_http_refused_total\{reason="method"\} 5\n/)
   t.match(metrics, /logyard_ops_http_refused_total\{reason="max_connections"\} [1-9]/)
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -182,21 +182,22 @@ t.test('Elasticsearch down then back: nothing lost, no duplicates, registry held
   }
   // First window in flight and the output holding it: the steady state of an outage.
   append(600, 1600)
-  await sleep(3000)
+  await until(async () => /logyard_es_pending_docs(\{[^}]*\})? [1-9]/.test((await httpText(`http://127.0.0.1:${httpPort}/metrics`)).body), 60_000, 'documents pending in the output', 200)
   const rss0 = rssKiB(pid)
   // The backlog keeps growing on disk while Elasticsearch stays down; the aggregator must not.
   let rssMax = rss0
   for (let k = 0; k < 4; k++) {
     append(1600 + k * 250, 1600 + (k + 1) * 250)
     for (let i = 0; i < 3; i++) {
-      await sleep(500)
+      await sleep(500) // pacing, not synchronisation: RSS sampled while the backlog grows
       rssMax = Math.max(rssMax, rssKiB(pid))
     }
   }
   t.equal(registryOffset(nginxLog), before, 'the forwarder did not move its checkpoint while Elasticsearch was down')
   await es.resume()
   await until(async () => (await count('e2e-web')) >= 2600, 120_000, '2600 web documents', 1000)
-  await sleep(1500)
+  // barrier: once the forwarder's checkpoint covers the whole file, it has nothing left to send or resend
+  await until(() => registryOffset(nginxLog) === statSync(nginxLog).size, 60_000, 'the checkpoint at the end of the file', 200)
   t.equal(await count('e2e-web'), 2600, 'every line exactly once')
   const ids = await es.client.search({ index: 'e2e-web', size: 0, aggs: { offsets: { cardinality: { field: 'log.offset', precision_threshold: 10000 } } } } as never)
   t.equal((ids as unknown as { aggregations: { offsets: { value: number } } }).aggregations.offsets.value, 2600, 'no two documents for the same line')

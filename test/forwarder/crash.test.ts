@@ -39,11 +39,11 @@ t.test('kill -9 at random moments: no line lost, replays start exactly at the pe
     const fw = spawnForwarder(['--config', cfg])
     const before = rx.events.length
     await until(() => rx.events.length > before + 200, 20_000, 'progress before the kill')
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)))
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400))) // a random kill point, not synchronisation
     fw.child.kill('SIGKILL')
     await fw.exited
-    // Windows the dead process had already written may still be decoded by the receiver.
-    await new Promise((r) => setTimeout(r, 300))
+    // Windows the dead process had already written are decoded before the receiver sees its connection close.
+    await until(() => rx.connections === 0, 10_000, 'the dead forwarder\'s connection closed')
     // What the restart will load: a complete registry.json.new left by a write the
     // kill interrupted before its rename wins over registry.json (Registry.load);
     // killed before the first registry write, the restart begins at 0 (read_from: beginning).

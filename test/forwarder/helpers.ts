@@ -19,8 +19,6 @@ export class MemoryPublisher extends EventEmitter implements Publisher {
   #down = false
   maxInflight = 2
   windows = 0
-  /** The distinct ArrayBuffers window bodies were sent from. */
-  readonly bodyBuffers = new Set<ArrayBufferLike>()
 
   get busy(): boolean {
     return this.#inflight >= this.maxInflight
@@ -33,7 +31,6 @@ export class MemoryPublisher extends EventEmitter implements Publisher {
   sendEncoded(window: EncodedWindow): Promise<void> {
     this.#inflight++
     this.windows++
-    for (const b of window.body) this.bodyBuffers.add(b.buffer)
     const frames = encodedWindowFrames(window)
     const payloads = jsonFramePayloads(frames)
     if (payloads.length !== window.count) throw new Error(`window says ${window.count} events, frames hold ${payloads.length}`)

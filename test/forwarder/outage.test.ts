@@ -36,7 +36,7 @@ t.test('aggregator down then back: no loss, forwarder RSS flat during the outage
   const samples: number[] = []
   for (let round = 0; round < 30; round++) {
     write(10_000)
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 100)) // pacing, not synchronisation: a steady write rate, RSS sampled along it
     samples.push(rssMiB(fw.child.pid!))
   }
   const totalBytes = n * line(0).length

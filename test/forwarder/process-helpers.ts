@@ -51,6 +51,11 @@ export class Receiver {
     return addr.port
   }
 
+  /** Open connections (a killed sender's count once its socket is closed and its last bytes read). */
+  get connections(): number {
+    return this.#server?.connections ?? 0
+  }
+
   async stop(): Promise<void> {
     await this.#server?.close(1000)
     this.#server = undefined

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { until } from './until.ts'
 
 // Starts the real collectd daemon (Debian's collectd-core) in the foreground
 // with a generated collectd.conf: Interval as given, the load, memory, cpu and
@@ -114,14 +115,11 @@ ${security}  </Server>
   }
 
   // ready when the unixsock socket exists (plugins are initialised by then)
-  const deadline = Date.now() + 15_000
-  while (!existsSync(sock)) {
-    if (dead || Date.now() > deadline) {
-      const log = readLog()
-      await stop()
-      throw new Error(`collectd did not start: ${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
+  const up = await until(() => dead || existsSync(sock), 15_000, 'the collectd unixsock', 50).then(() => !dead, () => false)
+  if (!up) {
+    const log = readLog()
+    await stop()
+    throw new Error(`collectd did not start: ${log}`)
   }
 
   const command = (line: string): Promise<string> =>

@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap'
 import { EventEmitter, once } from 'node:events'
 import { connect, type Socket } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Aggregator } from '../../../aggregator/app.ts'
 import { BeatsInput } from '../../../aggregator/inputs/beats/beats-input.ts'
 import { buildPipeline, validatePipeline } from '../../../aggregator/pipeline/pipeline.ts'
@@ -79,8 +78,8 @@ t.test('ACK only after the output made the batch safe; keep-alives meanwhile; pi
   w.send([{ message: '{"n":1}' }, { message: '{"n":2}' }, { message: '{"n":3}' }])
   await until(() => output.writes.length === 1)
   t.same(output.writes[0]!.events.map((e) => e.n), [1, 2, 3], 'parsed by the json stage before the output')
-  await sleep(200)
-  t.ok(w.acks.length > 0 && w.acks.every((a) => a === 0), 'only keep-alives (A 0) while the write is pending')
+  await until(() => w.acks.length >= 3, 10_000, 'three keep-alives (every 50 ms)')
+  t.ok(w.acks.every((a) => a === 0), 'only keep-alives (A 0) while the write is pending')
   output.writes[0]!.resolve()
   await until(() => w.acks.includes(3))
   t.equal(w.acks.at(-1), 3, 'ACK carries the highest sequence')
@@ -138,7 +137,10 @@ t.test('health and graceful stop: in-flight batch finishes, then the output clos
   await until(() => output.writes.length === 1)
   const stopping = app.stop(3000)
   t.match(app.health(), { ok: false, status: 'draining' })
-  await sleep(100)
+  // barrier: two more keep-alives from the server (its own 50 ms timer) while stop() runs; an
+  // early close of the output would be a few microtasks and close callbacks after stop()
+  const seen = w.acks.length
+  await until(() => w.acks.length >= seen + 2, 10_000, 'two keep-alives while stopping')
   t.equal(output.closed, false, 'output stays open while a batch is in flight')
   output.writes[0]!.resolve()
   await stopping

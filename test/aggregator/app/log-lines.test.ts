@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nodeBin, writeConfig } from '../../e2e/procs.ts'
+import { until } from '../../helpers/until.ts'
 
 // What an operator reads in the journal (issue 20 items 3 and 6): every
 // warning or error carries a `code`, and no line carries a key twice (the
@@ -38,11 +39,9 @@ t.test('aggregator log lines: Elasticsearch unreachable at start — the templat
   let out = ''
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const deadline = Date.now() + 60_000
-  while (!/cannot install the index template yet/.test(out)) {
-    if (Date.now() > deadline) throw new Error(`no template retry line within 60 s: ${out.slice(-2000)}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  await until(() => /cannot install the index template yet/.test(out), 60_000, 'the template retry line').catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}: ${out.slice(-2000)}`)
+  })
   child.kill('SIGTERM')
   await exited
   const lines = out.split('\n').filter((l) => l.startsWith('{'))

@@ -7,6 +7,8 @@ import { MetricsRegistry } from '../../../core/metrics.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { DeadLetterQueue, deadLetterSpec, listDeadLetterFiles, LoggingDeadLetter, type DeadLetterRecord } from '../../../aggregator/outputs/dead-letter.ts'
 import { safeStringify } from '../../../core/json.ts'
+import { pino } from 'pino'
+import { until } from '../../helpers/until.ts'
 
 function tmp(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'logyard-dlq-'))
@@ -23,8 +25,8 @@ const rec = (i: number, pad = 0): DeadLetterRecord => ({
   event: { '@metadata': { _id: `id-${i}` }, message: 'm'.repeat(pad), x: { i } },
 })
 
-function open(dir: string, extra: Record<string, unknown>, metrics = new MetricsRegistry()): Promise<DeadLetterQueue> {
-  return DeadLetterQueue.open(validate(deadLetterSpec, { path: dir, ...extra }), { logger: silentLogger(), metrics })
+function open(dir: string, extra: Record<string, unknown>, metrics = new MetricsRegistry(), logger = silentLogger()): Promise<DeadLetterQueue> {
+  return DeadLetterQueue.open(validate(deadLetterSpec, { path: dir, ...extra }), { logger, metrics })
 }
 
 test('records are NDJSON with the failure time, reason, status, index and the whole event', async (t) => {
@@ -89,11 +91,14 @@ test('drop_newest refuses new records when full and counts each one', async (t) 
 
 test('block waits until space is freed', async (t) => {
   const dir = tmp(t)
-  const q = await open(dir, { max_bytes: 1500, when_full: 'block' })
+  const lines: Record<string, unknown>[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) })
+  const q = await open(dir, { max_bytes: 1500, when_full: 'block' }, new MetricsRegistry(), logger)
   await q.write([rec(0, 1000)])
   let done = false
   const p = q.write([rec(1, 1000)]).then(() => (done = true))
-  await new Promise((r) => setTimeout(r, 300))
+  // the warning is logged inside the wait, once the write decided to block
+  await until(() => lines.some((l) => l.code === 'LY_IO' && /blocked until space is freed/.test(String(l.msg))), 10_000, 'the blocked warning')
   t.notOk(done, 'blocked while full')
   for (const f of await listDeadLetterFiles(dir)) rmSync(f.path)
   await p

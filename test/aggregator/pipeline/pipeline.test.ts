@@ -47,7 +47,7 @@ t.test('async stages are awaited and closed', async (t) => {
     create: (o) => ({
       type: 'slow',
       run: async (events) => {
-        await new Promise((r) => setTimeout(r, 5))
+        await new Promise((r) => setTimeout(r, 5)) // async work to await, not synchronisation
         for (const e of events) e.message = `${String(e.message)}${o.suffix}`
         return events
       },

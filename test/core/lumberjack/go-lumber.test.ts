@@ -28,7 +28,7 @@ async function ours(t: Test, extra: Partial<LumberjackServerInit> = {}, hold = 0
   const server = new LumberjackServer({
     logger: captureLogger().logger,
     onBatch: async (b) => {
-      if (hold) await sleep(hold)
+      if (hold) await sleep(hold) // a slow consumer, not synchronisation
       batches.push(b)
     },
     ...extra,

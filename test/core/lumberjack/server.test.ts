@@ -13,6 +13,8 @@ import { LumberjackServer, lumberjackServerSpec, type LumberjackServerInit } fro
 import type { PeerInfo } from '../../../core/lumberjack/server-connection.ts'
 import { tlsMaterial } from '../../helpers/tls.ts'
 import { captureLogger, rawPeer, sleep, tlsPeer, until } from './peer.ts'
+import { assertQuiet } from '../../helpers/until.ts'
+import { fakeClock } from '../../helpers/clock.ts'
 import { jsonFrame, L1, L2, L4, L5, L6, L7, L8, windowFrame } from './vectors.ts'
 
 type Handler = (batch: DecodedBatch, peer: PeerInfo) => Promise<void>
@@ -58,12 +60,12 @@ t.test('L1+L2 in one chunk, byte by byte, and compressed (L4): ACK L5', async (t
   const b = await rawPeer(port)
   for (const byte of Buffer.concat([L1, L2])) {
     b.socket.write(Buffer.from([byte]))
-    await sleep(1)
+    await sleep(1) // pacing, not synchronisation: spread the bytes over separate reads
   }
   t.same(await b.waitBytes(6), L5)
   const c = await rawPeer(port)
   c.socket.write(Buffer.concat([L1, L4.subarray(0, 9)]))
-  await sleep(20)
+  await sleep(20) // pacing, not synchronisation: the rest of the compressed frame in a later read
   c.socket.write(L4.subarray(9))
   t.same(await c.waitBytes(6), L5)
   t.same(batches.map((x) => x.events), [[{ message: 'hello' }], [{ message: 'hello' }], [{ message: 'hello' }]])
@@ -101,7 +103,7 @@ t.test('pipelined batches are handed over in order and ACKed in order', async (t
   const { port } = await start(t, {}, async (b) => {
     const slow = first
     first = false
-    if (slow) await sleep(150) // the first batch is slower; the second must still wait
+    if (slow) await sleep(150) // a slow consumer, not synchronisation: the first batch is slower; the second must still wait
     order.push(b.highestSeq)
   })
   const p = await rawPeer(port)
@@ -112,30 +114,42 @@ t.test('pipelined batches are handed over in order and ACKed in order', async (t
 })
 
 t.test('keep-alive A 0 every interval while the consumer holds a batch, then the ACK', async (t) => {
-  let release!: () => void
+  let release: (() => void) | undefined
   const { port, server } = await start(t, { keepalive_interval: 100 }, () => new Promise<void>((r) => (release = r)))
+  const clock = fakeClock(t, ['setTimeout']) // the keep-alive is a setTimeout; sockets stay real
   const p = await rawPeer(port)
   p.socket.write(Buffer.concat([L1, L2]))
-  await p.waitBytes(18, 3000)
-  t.same(p.received().subarray(0, 18), Buffer.concat([L6, L6, L6]), 'three keep-alives in ~300 ms')
-  release()
-  await until(() => p.received().length >= 24 && p.received().subarray(-6).equals(L5), 3000, 'final ACK')
-  t.ok(server.counters.keepalives.value >= 3)
-  const n = p.received().length
-  await sleep(250)
-  t.equal(p.received().length, n, 'no keep-alives once nothing is pending')
+  await until(() => release, 5000, 'batch handed over')
+  clock.tick(99)
+  t.equal(server.counters.keepalives.value, 0, 'none before the interval')
+  for (let i = 1; i <= 3; i++) {
+    clock.tick(1)
+    t.equal(server.counters.keepalives.value, i, `keep-alive ${i} at ${i * 100} ms`)
+    clock.tick(99)
+  }
+  await p.waitBytes(18)
+  t.same(p.received(), Buffer.concat([L6, L6, L6]), 'three A 0 on the wire')
+  release!()
+  await until(() => p.received().length >= 24 && p.received().subarray(-6).equals(L5), 5000, 'final ACK')
+  clock.tick(1000)
+  t.equal(server.counters.keepalives.value, 3, 'no keep-alives once nothing is pending (10 intervals later)')
+  t.equal(p.received().length, 24)
   p.socket.destroy()
 })
 
 t.test('default timing: one A 0 after 5 s of holding, as Logstash does', async (t) => {
-  let release!: () => void
-  const { port } = await start(t, {}, () => new Promise<void>((r) => (release = r)))
+  let release: (() => void) | undefined
+  const { port, server } = await start(t, {}, () => new Promise<void>((r) => (release = r)))
+  const clock = fakeClock(t, ['setTimeout'])
   const p = await rawPeer(port)
   p.socket.write(Buffer.concat([L1, L2]))
-  await sleep(4700)
-  t.equal(p.received().length, 0, 'nothing before 5 s')
-  t.same(await p.waitBytes(6, 1500), L6)
-  release()
+  await until(() => release, 5000, 'batch handed over')
+  clock.tick(4999)
+  t.equal(server.counters.keepalives.value, 0, 'nothing before 5 s')
+  clock.tick(1)
+  t.equal(server.counters.keepalives.value, 1, 'one at 5 s')
+  t.same(await p.waitBytes(6), L6)
+  release!()
   t.same((await p.waitBytes(12)).subarray(6), L5)
   p.socket.destroy()
 })
@@ -194,9 +208,10 @@ t.test('pauseAll stops reading; resumeAll delivers', async (t) => {
   const p = await rawPeer(port)
   await until(() => server.connections === 1)
   server.pauseAll()
-  p.socket.write(Buffer.concat([L1, L2]))
-  await sleep(200)
-  t.equal(batches.length, 0, 'nothing read while paused')
+  await new Promise((r) => p.socket.write(Buffer.concat([L1, L2]), r))
+  // No event marks "the server chose not to read": the bytes are flushed to loopback, so an unpaused
+  // server (this process) would read them before quiet()'s deadline.
+  await assertQuiet(t, 200, 'nothing read while paused', () => batches.length === 0 && server.counters.bytesRead.value === 0)
   server.resumeAll()
   t.same(await p.waitBytes(6), L5)
   t.equal(batches.length, 1)
@@ -205,23 +220,27 @@ t.test('pauseAll stops reading; resumeAll delivers', async (t) => {
 
 t.test('while the server is paused, keep-alives reach senders whose window is unread', async (t) => {
   const { port, server, batches } = await start(t, { keepalive_interval: 100 })
+  const clock = fakeClock(t, ['setTimeout']) // the keep-alive is a setTimeout; sockets stay real
   const p = await rawPeer(port)
   await until(() => server.connections === 1)
-  await sleep(300)
-  t.equal(p.received().length, 0, 'no keep-alive while nothing is awaited')
+  clock.tick(300)
+  t.equal(server.counters.keepalives.value, 0, 'no keep-alive while nothing is awaited')
   server.pauseAll()
-  p.socket.write(Buffer.concat([L1, L2])) // stays in the kernel buffer: the server is not reading
-  await sleep(450)
-  const got = p.received()
-  t.ok(got.length >= 12 && got.length % 6 === 0, `keep-alives while paused (${got.length / 6})`)
-  for (let i = 0; i < got.length; i += 6) t.same(got.subarray(i, i + 6), L6, 'A 0')
+  await new Promise((r) => p.socket.write(Buffer.concat([L1, L2]), r)) // stays in the kernel buffer: the server is not reading
+  clock.tick(100)
+  clock.tick(100)
+  clock.tick(100)
+  t.equal(server.counters.keepalives.value, 3, 'a keep-alive every interval while paused')
+  const got = await p.waitBytes(18)
+  t.same(got, Buffer.concat([L6, L6, L6]), 'A 0 ×3')
   t.equal(batches.length, 0, 'still nothing read')
+  t.equal(server.counters.bytesRead.value, 0, 'not a byte read')
   server.resumeAll()
   await until(() => batches.length === 1)
-  await until(() => p.received().subarray(-6).equals(L5), 2000, 'the ACK after resuming')
-  const after = p.received().length
-  await sleep(300)
-  t.equal(p.received().length, after, 'keep-alives stop once nothing is awaited')
+  await until(() => p.received().subarray(-6).equals(L5), 5000, 'the ACK after resuming')
+  const after = server.counters.keepalives.value
+  clock.tick(1000)
+  t.equal(server.counters.keepalives.value, after, 'keep-alives stop once nothing is awaited (10 intervals later)')
   p.socket.destroy()
 })
 
@@ -237,7 +256,9 @@ t.test('a slow consumer throttles the sender through TCP', async (t) => {
   const win = encodeWindow(big, 0) // ~200 KB per window, uncompressed
   let writes = 0
   while (p.socket.write(win) && writes < 200) writes++
-  await sleep(300)
+  // Everything written reached loopback or backs up in the sender: an unthrottled server (this
+  // process) would decode it before quiet()'s deadline; no event marks "it chose not to".
+  await assertQuiet(t, 300, 'the server stops decoding while the consumer holds a batch', () => server.counters.batches.value <= 4)
   t.ok(p.socket.writableLength > 0, `sender's writes back up (${p.socket.writableLength} bytes buffered after ${writes + 1} windows)`)
   t.ok(server.counters.batches.value <= 4, `the server decoded only ${server.counters.batches.value} batches while the consumer held one`)
   release()
@@ -260,10 +281,11 @@ t.test('max_connections caps connections; idle connections close after idle_time
 
 t.test('a pending batch is not closed for idleness (keep-alives are traffic)', async (t) => {
   let release!: () => void
-  const { port } = await start(t, { idle_timeout: 200, keepalive_interval: 50 }, () => new Promise<void>((r) => (release = r)))
+  const { port, server } = await start(t, { idle_timeout: 200, keepalive_interval: 50 }, () => new Promise<void>((r) => (release = r)))
   const p = await rawPeer(port)
   p.socket.write(Buffer.concat([L1, L2]))
-  await sleep(600)
+  // 12 keep-alives 50 ms apart span three idle_timeouts, measured by the server's own timers
+  await until(() => server.counters.keepalives.value >= 12 || p.isClosed(), 10_000, '12 keep-alives')
   t.notOk(p.isClosed(), 'still open while the batch waits')
   release()
   await until(() => p.received().subarray(-6).equals(L5), 2000, 'ack')
@@ -277,8 +299,7 @@ t.test('close() lets the in-flight batch finish and be ACKed, then closes', asyn
   const p = await rawPeer(port)
   p.socket.write(Buffer.concat([L1, L2]))
   await until(() => release !== undefined, 2000, 'batch handed over')
-  const closing = server.close(5000)
-  await sleep(50)
+  const closing = server.close(5000) // the listener closes at once (net.Server#close)
   await t.rejects(rawPeer(port), 'no new connections')
   release()
   await closing
@@ -407,7 +428,7 @@ t.test('a peer that never reads its ACKs: the server stops reading from it once 
   let sent = 0
   const end = Date.now() + 60_000
   while (value('lumberjack_write_stalls_total') === 0 && sent < 5_000_000 && Date.now() < end) {
-    if (!a.socket.write(chunk)) await new Promise((r) => setTimeout(r, 5))
+    if (!a.socket.write(chunk)) await new Promise((r) => setTimeout(r, 5)) // a poll of the metric above: 'drain' may never come once the server stops reading
     sent += 1000
     if (sent % 20_000 === 0) await new Promise((r) => setImmediate(r))
   }

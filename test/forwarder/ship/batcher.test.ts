@@ -2,7 +2,26 @@ import t from 'tap'
 import { silentLogger } from '../../../core/logger.ts'
 import { OrderedAcks } from '../../../forwarder/ship/acker.ts'
 import { Batcher } from '../../../forwarder/ship/batcher.ts'
-import { MemoryPublisher } from '../helpers.ts'
+import { MemoryPublisher, until } from '../helpers.ts'
+import { fakeClock } from '../../helpers/clock.ts'
+
+// Allocations are counted, not Buffers compared by identity: the batcher's
+// pools (core/buffer-pool.ts) allocate with Buffer.allocUnsafeSlow, which
+// nothing else on these paths calls; the sizes of the calls are recorded.
+function countAllocations(t: { teardown(fn: () => void): void }): number[] {
+  const real = Buffer.allocUnsafeSlow
+  const sizes: number[] = []
+  Buffer.allocUnsafeSlow = (n: number) => {
+    sizes.push(n)
+    return real(n)
+  }
+  t.teardown(() => {
+    Buffer.allocUnsafeSlow = real
+  })
+  return sizes
+}
+
+const CHUNK = 128 << 10
 
 function target() {
   const acked: number[] = []
@@ -24,9 +43,7 @@ t.test('cuts at batch_size, blocks while the publisher is busy, unblocks on drai
   t.equal(b.blocked, true, 'second batch waits: reading must stop')
   t.equal(b.queued, 1)
   pub.up()
-  await new Promise((r) => setTimeout(r, 20))
-  pub.up()
-  await new Promise((r) => setTimeout(r, 20))
+  await until(() => b.eventsAcked === 6, 10_000, 'both batches acknowledged')
   t.equal(unblocked, 1)
   t.equal(b.blocked, false)
   t.same(f.ends, [30, 60], 'checkpoints after each acknowledged batch')
@@ -48,18 +65,19 @@ t.test('linger sends a partial batch; drain waits for acks', async (t) => {
 })
 
 t.test('the linger timer alone sends a partial batch after batch_linger, not at a coarse tick', async (t) => {
+  const clock = fakeClock(t) // the linger is a setTimeout plus Date.now(): both faked, so the timing is exact
   const pub = new MemoryPublisher()
   const b = new Batcher(pub, { batchSize: 100, batchBytes: 1 << 20, linger: 40, logger: silentLogger() })
+  t.teardown(() => b.close())
   const f = target()
-  const t0 = Date.now()
   b.add('{"a":1}', f, 8)
-  await new Promise((r) => setTimeout(r, 20))
-  t.equal(b.inflight + pub.events.length, 0, 'held while younger than linger')
-  while (pub.events.length === 0 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 2))
-  const waited = Date.now() - t0
-  t.equal(pub.events.length, 1, 'sent by the timer')
-  t.ok(waited >= 39 && waited < 200, `sent after ${waited} ms (linger 40)`)
-  b.close()
+  clock.tick(39)
+  t.equal(b.inflight + pub.events.length, 0, 'held while younger than linger (39 of 40 ms)')
+  clock.tick(1)
+  t.equal(b.inflight, 1, 'sent by the timer at 40 ms, with no tick() call')
+  t.equal(await b.drain(Date.now() + 1000), true, 'acknowledged (the ACK comes on setImmediate, which is not faked)')
+  t.same(pub.events, [{ a: 1 }])
+  t.same(f.ends, [8])
 })
 
 t.test('drain gives up at the deadline while the output is down', async (t) => {
@@ -88,22 +106,26 @@ t.test('compressed: 128 KiB chunks go to zlib as they fill and are reused once r
   const b = new Batcher(pub, { batchSize: 5, batchBytes: 64 << 20, linger: 1000, compressionLevel: 3, logger: silentLogger() })
   const f = target()
   const pad = 'x'.repeat(100_000)
-  const chunks = new Set<ArrayBufferLike>()
+  const scratch = Buffer.alloc(200_000) // the events are written here first: Buffer.from() of a large string would count
+  const allocs = countAllocations(t)
   let pauses = 0
-  for (let n = 0; n < 80; n++) {
-    // As the tailer does: no reading while blocked.
-    while (b.blocked) {
-      pauses++
-      await new Promise((r) => setImmediate(r))
+  const feed = async (from: number, to: number): Promise<void> => {
+    for (let n = from; n < to; n++) {
+      // As the tailer does: no reading while blocked.
+      while (b.blocked) {
+        pauses++
+        await new Promise((r) => setImmediate(r))
+      }
+      const len = scratch.write(`{"n":${n},"p":"${pad}${n}"}`)
+      const out = b.reserve(len)
+      scratch.copy(out, b.eventPos, 0, len)
+      b.commit(b.eventPos + len, f, (n + 1) * 10)
     }
-    const text = Buffer.from(`{"n":${n},"p":"${pad}${n}"}`)
-    const out = b.reserve(text.length)
-    chunks.add(out.buffer)
-    text.copy(out, b.eventPos)
-    b.commit(b.eventPos + text.length, f, (n + 1) * 10)
   }
+  await feed(0, 80)
   b.cut()
-  t.ok(chunks.size <= 12, `80 events of 100 kB (16 windows, none acknowledged yet) were written through ${chunks.size} chunks`)
+  const chunks = allocs.filter((n) => n === CHUNK).length
+  t.ok(chunks >= 1 && chunks <= 12, `80 events of 100 kB (16 windows, none acknowledged yet) were written through ${chunks} chunk allocations (one per event without reuse)`)
   t.ok(pauses > 0, `reading paused ${pauses} times`)
   pub.up()
   t.equal(await b.drain(Date.now() + 5000), true)
@@ -112,15 +134,19 @@ t.test('compressed: 128 KiB chunks go to zlib as they fill and are reused once r
   t.ok(pub.events.every((e) => e.p === pad + e.n), 'no payload was overwritten before zlib read it')
   t.same(f.ends.at(-1), 800)
   t.equal(pub.windows, 16)
-  // Now acknowledged as they come: compressed bodies are copied into kept buffers, reused once settled.
-  const before = pub.bodyBuffers.size
-  for (let n = 80; n < 120; n++) b.add(`{"n":${n},"p":"${pad}${n}"}`, f, (n + 1) * 10)
-  t.equal(await b.drain(Date.now() + 5000), true)
-  t.equal(pub.windows, 24)
-  // Bounded, not exact: how many of the 8 find a settled buffer free depends on when the ACKs land
-  // (a loaded machine gave 2); what must hold is that the kept set does not grow with the windows.
-  t.ok(pub.bodyBuffers.size - before <= 6, `8 more windows needed ${pub.bodyBuffers.size - before} new body buffers (at most the 6 kept)`)
-  t.same(pub.events.slice(80).map((e) => e.n), Array.from({ length: 40 }, (_, i) => 80 + i), 'and arrive intact')
+  // Now acknowledged as they come: compressed bodies are copied into kept buffers, reused once
+  // settled, and the chunks come from the free list. Bounded, not exact: how many windows find a
+  // settled body buffer free depends on when the ACKs land (a loaded machine gave 2 new for 8);
+  // what must hold is that allocations do not grow with the windows (40 windows here).
+  allocs.length = 0
+  await feed(80, 280)
+  b.cut()
+  t.equal(await b.drain(Date.now() + 10_000), true)
+  t.equal(pub.windows, 56)
+  t.ok(allocs.length <= 6, `40 more windows allocated ${allocs.length} buffers [${allocs.join(', ')}] (at most the 6 kept bodies)`)
+  t.same(pub.events.slice(80).map((e) => e.n), Array.from({ length: 200 }, (_, i) => 80 + i), 'and arrive once, in order')
+  t.ok(pub.events.every((e) => e.p === pad + e.n), 'intact')
+  t.same(f.ends.at(-1), 2800)
 })
 
 t.test('an event larger than a chunk gets a chunk of its own, in the same batch (raw and compressed)', async (t) => {
@@ -146,13 +172,14 @@ t.test('level 0: the chunks are the window body until it is settled, then writte
   pub.down()
   const b = new Batcher(pub, { batchSize: 4, batchBytes: 1 << 20, linger: 1000, logger: silentLogger() })
   const f = target()
+  const allocs = countAllocations(t)
   for (let n = 0; n < 8; n++) b.add(`{"n":${n}}`, f, n)
-  t.equal(pub.bodyBuffers.size, 2, 'two windows in flight, two chunks')
+  t.same(allocs, [CHUNK, CHUNK], 'two windows in flight, two chunks')
   pub.up()
   t.equal(await b.drain(Date.now() + 2000), true)
   for (let n = 8; n < 16; n++) b.add(`{"n":${n}}`, f, n)
   t.equal(await b.drain(Date.now() + 2000), true)
-  t.equal(pub.bodyBuffers.size, 2, 'settled chunks were reused for the next windows')
+  t.same(allocs, [CHUNK, CHUNK], 'settled chunks were reused for the next windows: no new allocation')
   t.same(pub.events.map((e) => e.n), Array.from({ length: 16 }, (_, i) => i), 'each event once, intact (parsed at ACK time)')
 })
 

@@ -2,6 +2,7 @@ import t from 'tap'
 import { appendFileSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
 import { startApp, tmpDir, until } from '../helpers.ts'
+import { assertQuiet } from '../../helpers/until.ts'
 
 // Real files, real rotation, the real tailer and registry; the output is an
 // in-memory publisher that acknowledges everything.
@@ -126,8 +127,10 @@ t.test('restart resumes at the acknowledged offset', async (t) => {
   appendFileSync(f, lines('r', 10, 15))
   const { publisher } = await startApp(t, { data_dir: data, inputs: [{ paths: [f], read_from: 'beginning' }] })
   await until(() => publisher.events.length === 5)
-  await new Promise((r) => setTimeout(r, 300))
-  t.same(publisher.messages(), ['r line 10', 'r line 11', 'r line 12', 'r line 13', 'r line 14'])
+  // barrier: a line appended now is read after anything re-read from this file
+  appendFileSync(f, 'marker\n')
+  await until(() => publisher.messages().includes('marker'), 10_000, 'the marker')
+  t.same(publisher.messages(), ['r line 10', 'r line 11', 'r line 12', 'r line 13', 'r line 14', 'marker'])
 })
 
 t.test('read_from end skips what a file held at the first start; new files are read whole', async (t) => {
@@ -139,8 +142,12 @@ t.test('read_from end skips what a file held at the first start; new files are r
   writeFileSync(join(dir, 'b.log'), 'b0\n')
   writeFileSync(join(dir, 'skip.log'), 'never\n')
   await until(() => publisher.events.length === 2, 5000, 'fresh + b0')
-  await new Promise((r) => setTimeout(r, 300))
-  t.same(publisher.messages().sort(), ['b0', 'fresh'])
+  // barrier for a.log: a line appended now is read after any old line re-read
+  appendFileSync(f, 'marker\n')
+  await until(() => publisher.messages().includes('marker'), 10_000, 'the marker')
+  // skip.log: nothing marks "excluded" (no event, no counter), so a quiet window
+  await assertQuiet(t, 300, 'excluded file never read', () => !publisher.messages().includes('never'))
+  t.same(publisher.messages().sort(), ['b0', 'fresh', 'marker'])
 })
 
 t.test('multiline: a stack trace is one event and the last one is flushed after the timeout', async (t) => {
@@ -177,14 +184,18 @@ t.test('10,000 lines across several rotations: every line delivered once', async
     for (let k = 0; k < 20; k++) {
       appendFileSync(f, lines('z', n, n + 100).replace(/z line/g, 'z'))
       n += 100
-      if (k % 5 === 0) await new Promise((res) => setTimeout(res, 5))
+      if (k % 5 === 0) await new Promise((res) => setTimeout(res, 5)) // pacing, not synchronisation
     }
     renameSync(f, `${f}.${r}`)
     writeFileSync(f, '')
   }
   await until(() => publisher.events.length >= 10_000, 30_000, '10,000 events')
-  await new Promise((r) => setTimeout(r, 500))
-  const got = publisher.messages().map((m) => Number(m.slice(2)))
+  // barrier for the live file: a line appended now comes after anything of it read again
+  appendFileSync(f, 'z marker\n')
+  await until(() => publisher.messages().includes('z marker'), 10_000, 'the marker')
+  // the rotated files (at EOF, closed later): a duplicate from them would be a re-read with no event to wait for
+  await assertQuiet(t, 500, 'no more events from the rotated files', () => publisher.events.length === 10_001)
+  const got = publisher.messages().filter((m) => m !== 'z marker').map((m) => Number(m.slice(2)))
   t.equal(got.length, 10_000, 'no duplicates')
   t.equal(new Set(got).size, 10_000, 'every line once')
 })
@@ -219,7 +230,8 @@ t.test('** globs: a file created later in a new subdirectory is found by file-sy
   writeFileSync(join(dir, 'srv', 'b', 'deep', 'log', 'production.log'), 'b0\n')
   writeFileSync(join(dir, 'srv', 'b', 'deep', 'log', 'skip.gz'), 'never\n')
   await until(() => publisher.events.length === 2, 10_000, 'new nested file via events')
-  await new Promise((r) => setTimeout(r, 300))
+  // nothing marks "excluded" (no event, no counter): a quiet window for skip.gz
+  await assertQuiet(t, 300, 'skip.gz not read', () => publisher.events.length === 2)
   t.same(publisher.messages().sort(), ['a0', 'b0'], 'excluded files never read')
 })
 
@@ -235,7 +247,8 @@ t.test('ignore_older skips files not modified for that long; clean_removed forge
   const data = join(dir, 'data')
   const { app, publisher } = await startApp(t, { data_dir: data, registry_flush: '100ms', inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', ignore_older: '1h', scan_frequency: '200ms' }] })
   await until(() => publisher.events.length === 1, 5000, 'fresh file')
-  await new Promise((r) => setTimeout(r, 400))
+  // two rescans (scan_frequency 200ms) pass the stale file over; a rescan is neither logged nor counted
+  await assertQuiet(t, 400, 'the stale file is not read', () => publisher.events.length === 1)
   t.same(publisher.messages(), ['fresh'])
   t.equal(app.tailer!.knownFiles, 1)
   await until(() => JSON.parse(readFileSync(join(data, 'registry.json'), 'utf8')).files.length === 1, 5000, 'registry has the fresh file')

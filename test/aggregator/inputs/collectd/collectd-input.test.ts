@@ -13,6 +13,7 @@ import type { LogEvent } from '../../../../core/event.ts'
 import { CollectdInput, collectdInputSpec, type CollectdInputOptions } from '../../../../aggregator/inputs/collectd/collectd-input.ts'
 import { encodeValueLists } from '../../../../aggregator/inputs/collectd/packet-builder.ts'
 import { startCollectd } from '../../../helpers/collectd.ts'
+import { until } from '../../../helpers/until.ts'
 
 // The UDP input against the real collectd daemon (collectd-core) in plain,
 // signed and encrypted modes, plus the failure cases, the bounded queue and
@@ -55,11 +56,7 @@ async function harness(o: Record<string, unknown>, deliver?: (events: LogEvent[]
     return fam.values.filter(([l]) => reason === undefined || l.reason === reason).reduce((a, [, v]) => a + v, 0)
   }
   const waitFor = async (pred: () => boolean, what: string, ms = 15_000): Promise<void> => {
-    const end = Date.now() + ms
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    await until(pred, ms, what, 50)
   }
   return { input, events, metrics, port, address, metric, waitFor }
 }
@@ -347,12 +344,10 @@ test('cluster: two forked workers each bind (SO_REUSEPORT) and both receive data
     w.send('count')
     return (await answer).events
   }))
-  let got = await counts()
-  const end = Date.now() + 10_000
-  while (got[0]! + got[1]! < sent && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100))
-    got = await counts()
-  }
+  const got = await until(async () => {
+    const c = await counts()
+    return c[0]! + c[1]! >= sent && c
+  }, 10_000, `${sent} datagrams counted by the workers`, 100)
   t.equal(got[0]! + got[1]!, sent, 'every datagram decoded exactly once')
   t.ok(got[0]! > 0 && got[1]! > 0, `both workers received datagrams (${got.join(' / ')})`)
   await Promise.all(workers.map((w) => new Promise<void>((r) => {
@@ -372,8 +367,7 @@ test('bad input is logged with a code and the sender, rate-limited; nan_handling
   const nan = encodeValueLists([{ host: 'n', plugin: 'ping', type: 'ping', time: 1700000000, values: [{ type: 'GAUGE', value: NaN }] }])
   const unknown = encodeValueLists([{ host: 'u', plugin: 'p', type: 'no_such_type', time: 1700000000, values: [{ type: 'GAUGE', value: 1 }] }])
   for (const b of [Buffer.from('garbage!'), Buffer.from('garbage!'), Buffer.from('garbage!'), nan, unknown]) await new Promise<void>((r) => s.send(b, port, '127.0.0.1', () => r()))
-  const end = Date.now() + 15_000
-  while (!(lines.some((l) => /NaN/.test(String(l.msg))) && lines.some((l) => /type not in types\.db/.test(String(l.msg)))) && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+  await until(() => lines.some((l) => /NaN/.test(String(l.msg))) && lines.some((l) => /type not in types\.db/.test(String(l.msg))), 15_000, 'the NaN and unknown-type lines')
   const unknownLine = lines.find((l) => /type not in types\.db/.test(String(l.msg)))
   t.equal(unknownLine?.code, 'LY_PROTOCOL', 'an unknown collectd type is logged with a code')
   t.match(String(unknownLine?.from), /^127\.0\.0\.1:\d+$/)

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { until } from '../../../helpers/until.ts'
 import { tlsMaterial } from '../../../helpers/tls.ts'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
@@ -208,7 +208,8 @@ for (const product of ['elasticsearch', 'opensearch'] as const) test(`${product}
   const rogue = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false }, tls: { ca: m.rogueCaFile } }, undefined, product)
   t.notOk(rogue.sink.healthy(), 'a certificate from another CA is refused')
   const p = t.rejects(rogue.sink.write(events('t', 3, 4, 's')), { code: 'LY_CLOSED' }, 'never acknowledged')
-  await sleep(300)
+  // barrier: the bulk was tried and refused (a retry is counted), so the check below sees a real attempt
+  await until(() => rogue.sink.stats.retriedRequests >= 1, 10_000, 'a refused attempt')
   await rogue.sink.close(100)
   await p
   t.equal(srv.bulks.length, 1, 'no bulk reached the server through an unverified connection')
@@ -246,15 +247,17 @@ test('backpressure: busy at max_pending_docs, write() waits for room, one drain;
   const srv2 = await responder([], created)
   t.teardown(srv2.close)
   const linger = await makeSink({ hosts: [srv2.url], index: 'x', template: { enabled: false }, flush_interval: '200ms' })
+  const t0 = performance.now()
   const w1 = linger.sink.write(events('l', 0, 2, 's'))
-  await new Promise((r) => setTimeout(r, 50))
   const w2 = linger.sink.write(events('l', 2, 3, 's'))
   await Promise.all([w1, w2])
+  const lingered = performance.now() - t0
   t.same(srv2.bulks.map((b) => b.ids), [['l-0', 'l-1', 'l-2']], 'one request after the linger')
+  t.ok(lingered >= 195, `sent after the linger (${Math.round(lingered)} ms; a lower bound, safe under load)`)
   await linger.sink.close(500)
   const eager = await makeSink({ hosts: [srv2.url], index: 'x', template: { enabled: false } })
   const e1 = eager.sink.write(events('q', 0, 2, 's'))
-  await new Promise((r) => setTimeout(r, 50))
+  await until(() => srv2.bulks.length === 2, 10_000, 'the first eager write sent on its own') // no second write needed to send it
   const e2 = eager.sink.write(events('q', 2, 3, 's'))
   await Promise.all([e1, e2])
   t.same(srv2.bulks.slice(1).map((b) => b.ids), [['q-0', 'q-1'], ['q-2']], 'flush_interval 0 sends at once')

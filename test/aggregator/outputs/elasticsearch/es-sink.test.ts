@@ -2,7 +2,7 @@ import tap, { test } from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { until } from '../../../helpers/until.ts'
 import { silentLogger } from '../../../../core/logger.ts'
 import { MetricsRegistry } from '../../../../core/metrics.ts'
 import { execFileSync } from 'node:child_process'
@@ -131,8 +131,7 @@ for (const server of servers()) {
       })
       await es.halt('SIGKILL')
       // The health probe runs every 200 ms: wait (with a deadline) until it noticed.
-      const until = Date.now() + 30_000
-      while (sink.healthy() && Date.now() < until) await sleep(50)
+      await until(() => !sink.healthy(), 30_000, 'the probe noticed the node down', 50)
       t.notOk(sink.healthy(), 'unhealthy while the node is down')
       t.notOk(settled, 'writes wait while the node is down')
       t.ok(sink.pendingDocs > 0, 'documents are pending, not dropped')
@@ -140,8 +139,7 @@ for (const server of servers()) {
       await rest
       t.ok(sink.stats.retriedDocs > 0, 'documents were retried')
       t.equal(await count(es, index), N, 'exactly N documents: nothing lost, nothing twice')
-      const healthyBy = Date.now() + 30_000
-      while (!sink.healthy() && Date.now() < healthyBy) await sleep(50)
+      await until(() => sink.healthy(), 30_000, 'healthy again', 50)
       t.ok(sink.healthy(), 'healthy again')
       await sink.close(5000)
     })
@@ -154,7 +152,8 @@ for (const product of ['elasticsearch', 'opensearch'] as const) {
     t.notOk(sink.healthy())
     t.equal(sink.unhealthyReason(), `${product} unreachable`)
     const p = t.rejects(sink.write(events('z', 0, 5, 'z')), { code: 'LY_CLOSED' })
-    await sleep(300)
+    // barrier: the write was tried and refused (a retry is counted): close() meets it mid-retry
+    await until(() => sink.stats.retriedRequests >= 1, 10_000, 'a refused attempt')
     await sink.close(200)
     await p
     await t.rejects(sink.write(events('z', 5, 6, 'z')), { code: 'LY_CLOSED' }, 'write after close')
