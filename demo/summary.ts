@@ -38,7 +38,8 @@ const noise = [/^agent\./, /^ecs\./, /^input\./, /^log\.file\./, /^log\.offset$/
 function flatten(value: unknown, path: string, out: [string, unknown][]): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k, out)
-  } else {
+  } else if (value !== undefined) {
+    // undefined: a field a stage removed (core/fields.ts deleteField), absent as in the indexed JSON
     out.push([path, value])
   }
 }
