@@ -75,7 +75,7 @@ const REAL_PARTS = [
   /helpers\/tmpfs\.ts/, // mount (root)
   /chownSync\(|setpriv/, // another user (root)
   /haproxyBin\(|systemd-analyze|helpers\/ansible\.ts/, // Debian packages, ansible-core from PyPI
-  /spawn(Sync)?\((nodeBin|process\.execPath), \[bin\b/, // the programs' CLIs as child processes
+  /spawn(Sync)?\((nodeBin|process\.execPath), \[(bin\b|join\(root, 'bin')/, // the programs' CLIs as child processes (test/e2e/procs.ts too)
   /from 'playwright-core'/, // a browser (Debian's chromium)
 ]
 

@@ -14,7 +14,7 @@ import { startApp, tmpDir, until } from '../helpers.ts'
 // never closed, and max_open_files lost a slot for good). Each call is held
 // with a gate on the tailer's file-system wrapper.
 
-/** Holds `op` calls on `path` until release() (an open is made at once, its result held), and at teardown. */
+/** Holds `op` calls on `path` until release() (an open is made first, its result held), and at teardown. */
 function gate(t: { teardown(fn: () => void): void }, fs: TrackedFs, op: 'fstat' | 'open', path: string, onHold: () => void = () => {}): { hit: () => boolean; release: () => void } {
   let hit = false
   let release!: () => void
@@ -32,8 +32,10 @@ function gate(t: { teardown(fn: () => void): void }, fs: TrackedFs, op: 'fstat' 
   } else {
     const orig = fs.open.bind(fs)
     fs.open = async (p) => {
-      const r = orig(p)
-      if (p !== path) return r
+      if (p !== path) return orig(p)
+      // Opened before hit() turns true: the test renames the file next, and on
+      // a loaded machine the threadpool could otherwise run the open after it.
+      const r = await orig(p)
       hit = true
       await fs.track('open', p, released)
       return r
