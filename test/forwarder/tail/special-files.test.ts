@@ -33,15 +33,6 @@ const metric = (app: ForwarderApp, name: string, reason?: string): number => {
   return Number(m[1])
 }
 
-/** Polls an async condition every 50 ms until it is true or `ms` pass. */
-async function untilAsync(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 const mkfifo = (p: string): void => void execFileSync('mkfifo', [p])
 const lines = (prefix: string, n: number): string => Array.from({ length: n }, (_, i) => `${prefix} ${i}\n`).join('')
 
@@ -173,16 +164,19 @@ t.test('a stalled reader (threadpool blocked) turns /healthz to 503 with the rea
   t.teardown(release)
   try {
     let body: Record<string, any> = {}
-    await untilAsync(
+    let mismatch = '' // a status code that disagrees with the body ends the wait and fails below
+    await until(
       async () => {
         const res = await fetch(`${base}/healthz`)
         body = (await res.json()) as Record<string, any>
-        if (res.status !== (body.ok ? 200 : 503)) throw new Error(`status ${res.status} with ok ${body.ok}`)
-        return res.status === 503
+        if (res.status !== (body.ok ? 200 : 503)) mismatch = `status ${res.status} with ok ${body.ok}`
+        return res.status === 503 || mismatch !== ''
       },
       20_000,
       '/healthz 503',
+      50,
     )
+    t.equal(mismatch, '', '/healthz status code agrees with its body')
     t.match(body.status, /^stalled reader: \w+ of .+ outstanding for \d+s$/, `reason given: ${body.status}`)
     t.ok(body.details.stalled_fs_calls >= 1)
     t.ok(metric(app, 'forwarder_fs_calls_stalled') >= 1, 'gauge above 0')
@@ -193,7 +187,7 @@ t.test('a stalled reader (threadpool blocked) turns /healthz to 503 with the rea
   }
   appendFileSync(f, 'after\n')
   await until(() => publisher.messages().includes('after'), 20_000, 'shipping resumes')
-  await untilAsync(async () => (await fetch(`${base}/healthz`)).status === 200, 20_000, '/healthz 200 again')
+  await until(async () => (await fetch(`${base}/healthz`)).status === 200, 20_000, '/healthz 200 again', 50)
   t.equal(metric(app, 'forwarder_fs_calls_stalled'), 0)
   await until(() => out.some((l) => l.code === 'LY_TIMEOUT' && l.msg === 'reader no longer stalled'), 10_000, 'recovery logged')
 })
