@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { ForwarderApp } from '../../../forwarder/app.ts'
 import { NotRegularFile, TrackedFs } from '../../../forwarder/tail/fs-ops.ts'
-import { MemoryPublisher, config, tmpDir, until } from '../helpers.ts'
+import { MemoryPublisher, config, scanned, tmpDir, until } from '../helpers.ts'
 
 // Issue 14 item 12: FIFOs and devices in a watched directory must not block a
 // libuv threadpool thread (open with O_NONBLOCK, fstat, refuse what is not a
@@ -81,7 +81,7 @@ t.test('5 FIFOs named like logs beside a log file: the file ships promptly, the 
   appendFileSync(join(logs, 'app.log'), 'app after\n')
   await until(() => publisher.messages().includes('app after'), 10_000, 'shipping goes on')
   await until(() => metric(app, 'forwarder_files_skipped_total', 'not_regular') === 11, 15_000, 'eleven FIFOs skipped')
-  await app.tailer!.rescan(false)
+  await scanned(app)
   t.equal(metric(app, 'forwarder_files_skipped_total', 'not_regular'), 11, 'each counted once, whatever the number of scans')
   t.equal(publisher.events.length, 23, 'every line once')
   const coded = out.filter((l) => l.code === 'LY_IO' && l.reason === 'not_regular')
