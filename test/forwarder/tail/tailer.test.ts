@@ -272,3 +272,21 @@ t.test('ignore_older skips files not modified for that long; clean_removed forge
   await until(() => JSON.parse(readFileSync(join(data, 'registry.json'), 'utf8')).files.length === 0, 5000, 'entry of the deleted file removed')
   t.equal(app.tailer!.knownFiles, 0)
 })
+
+t.test('scans are observable: Tailer.scans, nextScan() and logyard_forwarder_scans_total', async (t) => {
+  const dir = tmpDir(t)
+  writeFileSync(join(dir, 'a.log'), 'a\n')
+  const { app, publisher } = await startApp(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(dir, '*.log')], read_from: 'beginning', scan_frequency: '200ms' }] })
+  await until(() => publisher.events.length === 1, 5000, 'a.log')
+  const tailer = app.tailer!
+  t.ok(tailer.scans >= 2, `the scans at start counted (${tailer.scans})`)
+  const before = tailer.scans
+  await tailer.nextScan() // the periodic rescan, begun after the call
+  t.ok(tailer.scans > before, 'nextScan() resolves once a scan has completed')
+  await tailer.nextScan({ full: true }) // while the watcher runs, every 6th periodic scan is full
+  const rendered = Number(/^logyard_forwarder_scans_total (\d+)$/m.exec(app.metrics.render())?.[1])
+  t.ok(rendered >= before + 2 && rendered === tailer.scans, `the counter in /metrics (${rendered})`)
+  const pending = t.rejects(tailer.nextScan(), /tailer stopped/, 'a wait still pending when the tailer stops is rejected, not left hanging')
+  await app.stop()
+  await pending
+})
