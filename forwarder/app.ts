@@ -140,6 +140,7 @@ export class ForwarderApp {
     for (const reason of Object.keys(s.scanLimited) as (keyof typeof s.scanLimited)[]) {
       m.observe('forwarder_scan_limited_total', 'Directory scans bounded, by reason (loop: a directory met inside itself; max_depth: scan_max_depth; max_entries: scan_max_entries)', 'counter', () => s.scanLimited[reason], { reason })
     }
+    m.observe('forwarder_scans_total', 'Glob scans completed (the periodic rescan every scan_frequency, and those at start); not rising over a few scan_frequency periods means a stuck scanner', 'counter', () => t.scans)
     m.observe('forwarder_fs_calls_outstanding', 'File-system calls of the reader in progress', 'gauge', () => t.fs.outstanding)
     m.observe('forwarder_fs_calls_stalled', 'File-system calls of the reader outstanding longer than read_stall_timeout (/healthz answers 503 while above 0)', 'gauge', () => t.stalled().count)
     m.observe('forwarder_reader_stalls_total', 'Times the reader was found stalled', 'counter', () => s.stalls)

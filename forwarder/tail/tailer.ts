@@ -118,6 +118,10 @@ export class Tailer {
   #watcher: Watcher | undefined
   #scanEvery: number
   #scans = 0
+  /** Scans begun and completed (rescan); `#scanWaiters` wait on them (nextScan). */
+  #scansStarted = 0
+  #scansDone = 0
+  #scanWaiters: { after: number; full: boolean; resolve: () => void; reject: (err: Error) => void }[] = []
   #pollStart = 1000
   #pollMax = MAX_POLL_DELAY
   #lastAt: Map<string, RegistryEntry> | undefined
@@ -158,6 +162,25 @@ export class Tailer {
     return this.#counters.events
   }
 
+  /**
+   * Scans completed (the initial ones included): logyard_forwarder_scans_total.
+   * A counter that stays flat while scan_frequency passes is a stuck scanner.
+   */
+  get scans(): number {
+    return this.#scansDone
+  }
+
+  /**
+   * Resolves once a scan begun after this call has completed, so everything on
+   * disk before the call has been looked at (with `full`: a scan that also
+   * stats the files already open, which the watcher otherwise reports; see
+   * FULL_SCAN_EVERY). Rejects when the tailer stops first.
+   */
+  nextScan(options: { full?: boolean } = {}): Promise<void> {
+    if (this.#stopping) return Promise.reject(new Error('tailer stopped'))
+    return new Promise((resolve, reject) => this.#scanWaiters.push({ after: this.#scansStarted, full: options.full === true, resolve, reject }))
+  }
+
   /** Files waiting for a free handle (over max_open_files). */
   waitingPaths(): IterableIterator<string> {
     return this.#budget.waitingPaths()
@@ -194,6 +217,7 @@ export class Tailer {
     this.#stopping = true
     clearInterval(this.#tick)
     clearInterval(this.#scanTimer)
+    for (const w of this.#scanWaiters.splice(0)) w.reject(new Error('tailer stopped'))
     this.wake()
     await this.#pump
     await this.#watcher?.close()
@@ -551,11 +575,17 @@ export class Tailer {
     if (h || this.#matchers.some((m) => m.matches(path))) void this.#discover(path, false)
   }
 
-  /** Full glob scan: new files, renames, closed files that grew, forgotten files. */
-  async rescan(initial: boolean): Promise<void> {
+  /**
+   * Full glob scan: new files, renames, closed files that grew, forgotten files.
+   * `full`: stat the open files too, whatever FULL_SCAN_EVERY says. Returns at
+   * once while another scan runs (nextScan() waits for the next one).
+   */
+  async rescan(initial: boolean, full = false): Promise<void> {
     if (this.#scanning || this.#stopping) return
     this.#scanning = true
-    const cheap = !initial && this.#watcher !== undefined && ++this.#scans % FULL_SCAN_EVERY !== 0
+    const cheap = !initial && !full && this.#watcher !== undefined && ++this.#scans % FULL_SCAN_EVERY !== 0
+    const number = ++this.#scansStarted
+    let completed = false
     try {
       const seen = new Set<string>()
       const done = new Set<string>()
@@ -619,11 +649,23 @@ export class Tailer {
         if (!w) break
         await this.#discover(w.path, w.initial)
       }
+      completed = true
     } catch (err) {
       this.#ioError('(scan)', err, 'scan')
     } finally {
       this.#scanning = false
+      if (completed) this.#scanCompleted(number, !cheap)
     }
+  }
+
+  #scanCompleted(number: number, full: boolean): void {
+    this.#scansDone++
+    if (this.#scanWaiters.length === 0) return
+    this.#scanWaiters = this.#scanWaiters.filter((w) => {
+      if (number <= w.after || (w.full && !full)) return true
+      w.resolve()
+      return false
+    })
   }
 
   async #consider(path: string, key: string, st: Stats, inputIndex: number, initial: boolean, link: boolean): Promise<void> {

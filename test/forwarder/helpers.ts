@@ -7,6 +7,7 @@ import { silentLogger } from '../../core/logger.ts'
 import { ForwarderApp } from '../../forwarder/app.ts'
 import { forwarderSpec, type ForwarderConfig } from '../../forwarder/config.ts'
 import type { Publisher } from '../../forwarder/ship/publisher.ts'
+import { until } from '../helpers/until.ts'
 import { encodedWindowFrames, jsonFramePayloads, type EncodedWindow } from '../../core/lumberjack/frame-encoder.ts'
 
 // A Publisher that keeps what it is sent, for tests of the tailing logic
@@ -83,4 +84,27 @@ export async function startApp(t: { teardown(fn: () => Promise<unknown> | void):
   return { app, publisher }
 }
 
-export { until } from '../helpers/until.ts'
+/**
+ * A barrier for "nothing (more) was picked up": resolves once a scan begun
+ * after this call has completed (starting one now rather than at the next
+ * scan_frequency tick), so every path on disk before the call has been looked
+ * at. `full`: a scan that also stats the files already open.
+ */
+export async function scanned(app: ForwarderApp, options: { full?: boolean } = {}, ms = 20_000): Promise<void> {
+  const tailer = app.tailer!
+  let done = false
+  void tailer.nextScan(options).then(
+    () => (done = true),
+    () => {}, // stopped: until() below times out naming what it waited for
+  )
+  await until(
+    () => {
+      if (!done) void tailer.rescan(false, options.full) // returns at once while a scan runs
+      return done
+    },
+    ms,
+    'a scan begun after the call to complete',
+  )
+}
+
+export { until }

@@ -8,7 +8,7 @@ const now = (): number => performance.now()
 const pause = (ms: number): Promise<void> => new Promise((r) => realSetTimeout(r, ms))
 
 /**
- * Polls `fn` every `every` ms until it returns a truthy value (a predicate:
+ * Polls `fn` (sync or async) every `every` ms until it returns a truthy value (a predicate:
  * `true`) and resolves with it; an error thrown by `fn` counts as "not yet"
  * and is quoted if time runs out after `ms`.
  */

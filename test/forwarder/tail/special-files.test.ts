@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { ForwarderApp } from '../../../forwarder/app.ts'
 import { NotRegularFile, TrackedFs } from '../../../forwarder/tail/fs-ops.ts'
-import { MemoryPublisher, config, tmpDir, until } from '../helpers.ts'
+import { MemoryPublisher, config, scanned, tmpDir, until } from '../helpers.ts'
 
 // Issue 14 item 12: FIFOs and devices in a watched directory must not block a
 // libuv threadpool thread (open with O_NONBLOCK, fstat, refuse what is not a
@@ -31,15 +31,6 @@ const metric = (app: ForwarderApp, name: string, reason?: string): number => {
   const m = new RegExp(`^logyard_${name}${reason ? `\\{reason="${reason}"\\}` : ''} (\\d+)$`, 'm').exec(app.metrics.render())
   if (!m) throw new Error(`metric ${name} not rendered`)
   return Number(m[1])
-}
-
-/** Polls an async condition every 50 ms until it is true or `ms` pass. */
-async function untilAsync(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 const mkfifo = (p: string): void => void execFileSync('mkfifo', [p])
@@ -90,7 +81,7 @@ t.test('5 FIFOs named like logs beside a log file: the file ships promptly, the 
   appendFileSync(join(logs, 'app.log'), 'app after\n')
   await until(() => publisher.messages().includes('app after'), 10_000, 'shipping goes on')
   await until(() => metric(app, 'forwarder_files_skipped_total', 'not_regular') === 11, 15_000, 'eleven FIFOs skipped')
-  await app.tailer!.rescan(false)
+  await scanned(app)
   t.equal(metric(app, 'forwarder_files_skipped_total', 'not_regular'), 11, 'each counted once, whatever the number of scans')
   t.equal(publisher.events.length, 23, 'every line once')
   const coded = out.filter((l) => l.code === 'LY_IO' && l.reason === 'not_regular')
@@ -173,16 +164,19 @@ t.test('a stalled reader (threadpool blocked) turns /healthz to 503 with the rea
   t.teardown(release)
   try {
     let body: Record<string, any> = {}
-    await untilAsync(
+    let mismatch = '' // a status code that disagrees with the body ends the wait and fails below
+    await until(
       async () => {
         const res = await fetch(`${base}/healthz`)
         body = (await res.json()) as Record<string, any>
-        if (res.status !== (body.ok ? 200 : 503)) throw new Error(`status ${res.status} with ok ${body.ok}`)
-        return res.status === 503
+        if (res.status !== (body.ok ? 200 : 503)) mismatch = `status ${res.status} with ok ${body.ok}`
+        return res.status === 503 || mismatch !== ''
       },
       20_000,
       '/healthz 503',
+      50,
     )
+    t.equal(mismatch, '', '/healthz status code agrees with its body')
     t.match(body.status, /^stalled reader: \w+ of .+ outstanding for \d+s$/, `reason given: ${body.status}`)
     t.ok(body.details.stalled_fs_calls >= 1)
     t.ok(metric(app, 'forwarder_fs_calls_stalled') >= 1, 'gauge above 0')
@@ -193,7 +187,7 @@ t.test('a stalled reader (threadpool blocked) turns /healthz to 503 with the rea
   }
   appendFileSync(f, 'after\n')
   await until(() => publisher.messages().includes('after'), 20_000, 'shipping resumes')
-  await untilAsync(async () => (await fetch(`${base}/healthz`)).status === 200, 20_000, '/healthz 200 again')
+  await until(async () => (await fetch(`${base}/healthz`)).status === 200, 20_000, '/healthz 200 again', 50)
   t.equal(metric(app, 'forwarder_fs_calls_stalled'), 0)
   await until(() => out.some((l) => l.code === 'LY_TIMEOUT' && l.msg === 'reader no longer stalled'), 10_000, 'recovery logged')
 })

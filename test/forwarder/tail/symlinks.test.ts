@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { ForwarderApp } from '../../../forwarder/app.ts'
 import { PathMatcher } from '../../../forwarder/tail/scanner.ts'
-import { MemoryPublisher, config, tmpDir, until } from '../helpers.ts'
+import { MemoryPublisher, config, scanned, tmpDir, until } from '../helpers.ts'
 
 // Issue 14 item 11: a symbolic link put in a watched directory must not ship
 // what it points to unless follow_symlinks allows it; with it, a link and its
@@ -50,8 +50,8 @@ t.test('follow_symlinks off (default): links to files and directories outside ar
   // A file appearing inside the linked directory: neither the watcher nor the scan enters it.
   writeFileSync(join(outside, 'deep', 'new.log'), 'SECRET appeared later\n')
   // Later scans meet the same links again: still counted and logged once each.
-  await app.tailer!.rescan(false)
-  await app.tailer!.rescan(false)
+  await scanned(app)
+  await scanned(app)
   appendFileSync(join(logs, 'app.log'), 'app after\n')
   await until(() => publisher.messages().includes('app after'), 10_000, 'shipping goes on')
   t.notOk(publisher.messages().some((m) => m.includes('SECRET')), 'nothing from a link target reached the output')
@@ -84,7 +84,7 @@ t.test('follow_symlinks on: a link inside the allowed directories is read once, 
   })
   await until(() => publisher.events.length >= 12, 10_000, '12 lines')
   await until(() => metric(app, 'forwarder_files_skipped_total', 'symlink_target') === 1 && metric(app, 'forwarder_files_skipped_total', 'not_regular') === 1, 10_000, 'evil.log and zero.log skipped')
-  await app.tailer!.rescan(false)
+  await scanned(app)
   appendFileSync(join(logs, 'app.log'), 'app more\n')
   await until(() => publisher.messages().includes('app more'), 10_000, 'the appended line')
   const msgs = publisher.messages()
@@ -141,7 +141,7 @@ t.test('directory loop through the running forwarder: lines of the real files sh
   const logs = loopTree(dir)
   const { app, publisher, logs: out } = await start(t, { data_dir: join(dir, 'data'), inputs: [{ paths: [join(logs, '**', '*.log')], read_from: 'beginning', follow_symlinks: true }] })
   await until(() => publisher.events.length >= 3, 10_000, 'three lines')
-  await app.tailer!.rescan(false)
+  await scanned(app)
   appendFileSync(join(logs, 'a', 'b', 'x.log'), 'x2\n')
   await until(() => publisher.messages().includes('x2'), 10_000, 'appended line')
   t.same(publisher.messages().sort(), ['x', 'x2', 'y', 'z'], 'each line once')
