@@ -10,7 +10,9 @@ import type { Pipeline } from './pipeline/pipeline.ts'
 // One aggregator process (or cluster worker): inputs → pipeline → output.
 //
 // deliver(events) is what every input calls. It resolves when the output has
-// made every kept event safe, so the beats input ACKs only then. Two pause
+// made every kept event safe, so the beats input ACKs only then. It takes the
+// array: the input must not read it after the call (the output may empty it,
+// see component.ts). Two pause
 // flags stop the pausable inputs from reading their sockets: the output is
 // busy, or too many batches are in the pipeline; they resume only when both
 // are clear. stop() stops accepting, lets in-flight batches finish up to the
@@ -118,16 +120,21 @@ export class Aggregator {
     if (this.#closed) throw new ClosedError('aggregator stopped')
     this.#inflight++
     this.#updateFlow()
+    const n = events.length
     try {
-      this.#eventsIn.inc(events.length)
+      this.#eventsIn.inc(n)
       const kept = await this.#pipeline.run(events)
-      if (kept.length !== events.length) this.#eventsDropped.inc(events.length - kept.length)
-      if (kept.length > 0) await this.#output.write(kept)
-      this.#eventsOut.inc(kept.length)
+      const out = kept.length
+      if (out !== n) this.#eventsDropped.inc(n - out)
+      // the output takes `kept` (and may empty it once encoded); the input's
+      // array must not keep the same events alive meanwhile
+      if (kept !== events) events.length = 0
+      if (out > 0) await this.#output.write(kept)
+      this.#eventsOut.inc(out)
     } catch (err) {
       this.#batchesFailed.inc()
       const e = err as { code?: string; message?: string }
-      this.#logger.error({ code: codeOf(err, 'LY_IO'), err: e.message, events: events.length }, 'batch failed in the pipeline or output; not acknowledged')
+      this.#logger.error({ code: codeOf(err, 'LY_IO'), err: e.message, events: n }, 'batch failed in the pipeline or output; not acknowledged')
       throw err
     } finally {
       this.#inflight--

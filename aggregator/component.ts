@@ -90,6 +90,11 @@ export interface StageComponent<S extends ObjectSpec = ObjectSpec, T extends str
 // reject for them. It rejects only with a ClosedError when the output is
 // destroyed before the events were safe, so the Lumberjack batch is not acked
 // and the sender resends it.
+//
+// `write()` takes the array: the caller must not read it after the call. An
+// output may empty it once it holds the events in a form of its own (the
+// Elasticsearch output does, after encoding), so the events can be collected
+// while the request is in flight rather than live until the answer.
 
 export interface Output {
   readonly type: string

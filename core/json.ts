@@ -59,3 +59,18 @@ function bounded(v: unknown, depth: number, ancestors: Set<object>, budget: { en
   ancestors.delete(v)
   return out
 }
+
+/**
+ * JSON.parse that keeps every number as it was written: one whose text a
+ * double would change (an integer beyond 2^53, `2.50`, `1e21`) becomes a
+ * rawJSON value that JSON.stringify writes back verbatim. For the rare path
+ * that turns an encoded document back into an event (the dead-letter queue).
+ */
+export function parseExact(text: string): unknown {
+  return JSON.parse(text, exactNumber as (key: string, value: unknown) => unknown)
+}
+
+function exactNumber(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === 'number' && context?.source !== undefined && String(value) !== context.source) return rawJSON(context.source)
+  return value
+}

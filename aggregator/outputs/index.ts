@@ -43,7 +43,7 @@ interface OutputDeps {
 }
 
 /** Several outputs behind one: every event goes to all of them. Also owns the dead-letter queue. */
-class FanOut extends EventEmitter implements Output {
+export class FanOut extends EventEmitter implements Output {
   readonly type: string
   readonly outputs: readonly Output[]
   readonly #deadLetter: DeadLetterSink
@@ -87,7 +87,10 @@ class FanOut extends EventEmitter implements Output {
   write(events: LogEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('outputs are closed'))
     if (this.outputs.length === 1) return this.outputs[0]!.write(events)
-    return Promise.all(this.outputs.map((o) => o.write(events))).then(() => undefined)
+    // each output owns the array it is given (it may empty it): one copy each
+    const all = Promise.all(this.outputs.map((o) => o.write(events.slice()))).then(() => undefined)
+    events.length = 0
+    return all
   }
 
   async close(deadlineMs?: number): Promise<void> {

@@ -169,12 +169,13 @@ export class BeatsInput implements Input {
       }
     }
     if (this.#deriveId) this.#derive(batch.events)
+    const n = batch.events.length
     try {
-      await this.#deliver(batch.events)
+      await this.#deliver(batch.events) // takes the array: it may be empty afterwards
     } catch (err) {
       this.#failed.inc()
       const e = err as { code?: string; message?: string }
-      this.#logger.warn({ peer: peer.remoteAddress, conn: peer.id, events: batch.events.length, code: e.code, err: e.message }, 'batch not delivered; closing the connection without ACK so the sender resends')
+      this.#logger.warn({ peer: peer.remoteAddress, conn: peer.id, events: n, code: e.code, err: e.message }, 'batch not delivered; closing the connection without ACK so the sender resends')
       throw err
     }
   }

@@ -341,13 +341,13 @@ export class CollectdInput implements Input {
     }
     if (batch.length === 0) return
     this.#inFlight++
+    const take = batch.length // deliver() takes the array: it may be empty afterwards
     let p: Promise<void>
     try {
       p = this.#deliver(batch)
     } catch (err) {
       p = Promise.reject(err)
     }
-    const take = batch.length
     p.then(() => this.#onDelivered(take), (err: unknown) => this.#onDeliverFailed(err, take))
   }
 

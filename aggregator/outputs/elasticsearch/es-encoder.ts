@@ -1,5 +1,5 @@
 import type { LogEvent } from '../../../core/event.ts'
-import { stringifyEvent } from '../../../core/json.ts'
+import { parseExact, stringifyEvent } from '../../../core/json.ts'
 import { IndexName, indexValueSafe, sanitizeIndexName } from './index-name.ts'
 
 // Events → `_bulk` NDJSON, one document at a time (the sink keeps documents
@@ -49,9 +49,18 @@ interface EncoderOptions {
  * The lines are kept as two strings (never joined: the sink writes each into
  * the request body's buffer, see writeBulkBody), and `bytes` is summed from
  * their lengths without flattening a joined string.
+ *
+ * It does not hold the event: from here on the document is its text, so the
+ * event's objects can be collected while the request is in flight (they would
+ * otherwise live until Elasticsearch answers, be promoted and be marked — the
+ * largest share of the aggregator's garbage-collection time). `eventOf()`
+ * turns the text back into the event for the dead-letter queue.
  */
 export class BulkDoc {
-  readonly event: LogEvent
+  /** The event itself only for a document that could not be encoded (`source` ''). */
+  readonly event: LogEvent | undefined
+  /** The event's `@metadata` (not in `source`): the dead-letter record keeps it. */
+  readonly meta: unknown
   /** The action line, ending with `\n`. */
   readonly action: string
   /** The source line without its `\n` ('' for a document that was never encoded). */
@@ -64,8 +73,9 @@ export class BulkDoc {
   /** Whatever the caller attached (the sink: the write() that owns this document). */
   readonly owner: unknown
 
-  constructor(event: LogEvent, action: string, source: string, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown) {
+  constructor(event: LogEvent | undefined, meta: unknown, action: string, source: string, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown) {
     this.event = event
+    this.meta = meta
     this.action = action
     this.source = source
     this.bytes = bytes
@@ -78,6 +88,14 @@ export class BulkDoc {
   /** Action line + source line, both ending with `\n` ('' for a document that was never encoded). */
   get line(): string {
     return this.source === '' ? '' : this.action + this.source + '\n'
+  }
+
+  /** The event as it was encoded, `@metadata` included; numbers keep their exact text (parseExact). */
+  eventOf(): LogEvent {
+    if (this.event !== undefined) return this.event
+    const event = parseExact(this.source) as LogEvent
+    if (this.meta !== undefined) event['@metadata'] = this.meta
+    return event
   }
 }
 
@@ -213,7 +231,7 @@ export class BulkEncoder {
     } else {
       action = head + '}}\n'
     }
-    return new BulkDoc(event, action, source, bytes, this.op, hasId, index, owner)
+    return new BulkDoc(undefined, meta, action, source, bytes, this.op, hasId, index, owner)
   }
 
   /** A whole bulk body for events (tests, benches). Unencodable events are skipped. */

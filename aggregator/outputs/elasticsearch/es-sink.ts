@@ -233,7 +233,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     for (let i = 0; i < events.length; i++) {
       const doc = this.encoder.encode(events[i]!, ticket)
       if (typeof doc === 'string') {
-        ;(refused ??= []).push(new BulkDoc(events[i]!, '', '', 0, this.encoder.op, false, this.encoder.indexOf(events[i]!), ticket))
+        ;(refused ??= []).push(new BulkDoc(events[i]!, events[i]!['@metadata'], '', '', 0, this.encoder.op, false, this.encoder.indexOf(events[i]!), ticket))
         ;(reasons ??= []).push(doc)
         continue
       }
@@ -242,6 +242,9 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
       this.#pendingBytes += doc.bytes
     }
     this.#pendingDocs += events.length
+    // The documents are text now: let go of the events (the Output contract
+    // gives us the array), so they die young instead of waiting for the answer.
+    events.length = 0
     if (this.busy) this.#needDrain = true
     if (refused) void this.#deadLetter(refused, reasons!, 0)
     this.#schedule()
@@ -464,7 +467,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
       status: typeof status === 'number' ? status : (status[i] ?? 0),
       index: d.index,
       output: this.name,
-      event: d.event,
+      event: d.eventOf(),
     }))
     const backoff = new Backoff({ initial: 500, max: 30_000 })
     for (;;) {

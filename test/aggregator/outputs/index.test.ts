@@ -6,7 +6,11 @@ import { parseConfig } from '../../../core/config/load.ts'
 import { validate } from '../../../core/config/schema.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
-import { createOutputs, outputSpec, type OutputConfig } from '../../../aggregator/outputs/index.ts'
+import { createOutputs, FanOut, outputSpec, type OutputConfig } from '../../../aggregator/outputs/index.ts'
+import { EventEmitter } from 'node:events'
+import { MemoryDeadLetter } from '../../../aggregator/outputs/dead-letter.ts'
+import type { LogEvent } from '../../../core/event.ts'
+import type { Output } from '../../../aggregator/component.ts'
 import { deadLetterSpec, type DeadLetterConfig } from '../../../aggregator/outputs/dead-letter.ts'
 import { BlackholeOutput } from '../../../aggregator/outputs/blackhole.ts'
 
@@ -86,4 +90,38 @@ test('an output that fails makes the fan-out write reject (the batch is not ackn
   await t.rejects(out.write([{ a: 1 }]), { code: 'LY_IO' })
   t.notOk(out.healthy())
   await out.close(100)
+})
+
+test('fan-out: each output owns its own array, so one that empties it after encoding takes nothing from the others', async (t) => {
+  /** Reads its array only after a turn of the event loop; `empties` empties it at once, as the Elasticsearch output does after encoding. */
+  class Stub extends EventEmitter implements Output {
+    readonly type: string
+    readonly seen: unknown[][] = []
+    readonly busy = false
+    readonly empties: boolean
+    constructor(type: string, empties: boolean) {
+      super()
+      this.type = type
+      this.empties = empties
+    }
+    async write(events: LogEvent[]): Promise<void> {
+      if (this.empties) {
+        this.seen.push(events.map((e) => e.a))
+        events.length = 0
+        return
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+      this.seen.push(events.map((e) => e.a))
+    }
+    healthy(): boolean { return true }
+    async close(): Promise<void> {}
+  }
+  const first = new Stub('emptier', true)
+  const second = new Stub('late-reader', false)
+  const out = new FanOut([first, second], new MemoryDeadLetter())
+  const batch: LogEvent[] = [{ a: 1 }, { a: 2 }]
+  await out.write(batch)
+  t.same(first.seen, [[1, 2]])
+  t.same(second.seen, [[1, 2]], 'the late reader still got both events')
+  t.equal(batch.length, 0, 'the caller\'s array is let go too')
 })

@@ -263,3 +263,27 @@ test('backpressure: busy at max_pending_docs, write() waits for room, one drain;
   t.same(srv2.bulks.slice(1).map((b) => b.ids), [['q-0', 'q-1'], ['q-2']], 'flush_interval 0 sends at once')
   await eager.sink.close(500)
 })
+
+test('write() lets go of the events once encoded; a refused one reaches the DLQ from its text, exact numbers and @metadata kept', async (t) => {
+  // item 1 refused (400 mapper_parsing_exception), the rest created
+  const refuseSecond: Reply = (b) => ({ status: 200, body: { took: 1, errors: true, items: b.ids.map((id, i) => (i === 1 ? { create: { _id: id, status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad' } } } : { create: { _id: id, status: 201 } })) } })
+  const srv = await responder([refuseSecond])
+  t.teardown(srv.close)
+  const dlq = new MemoryDeadLetter()
+  const { sink } = await makeSink({ hosts: [srv.url], index: 'x', template: { enabled: false } }, dlq)
+  const batch = [
+    { '@metadata': { _id: 'n-0', beat: 'logyard' }, message: 'a' },
+    { '@metadata': { _id: 'n-1', beat: 'logyard', raw_index: 'y' }, message: 'b', big: 12345678901234567890n, price: JSON.parse('2.5'), nested: { list: [1, 'x', null] } },
+    { '@metadata': { _id: 'n-2' }, message: 'c' },
+  ]
+  const done = sink.write(batch)
+  t.equal(batch.length, 0, 'the array is emptied as soon as write() has encoded it (the output owns it)')
+  await done
+  t.equal(sink.stats.indexed, 2)
+  t.equal(dlq.records.length, 1)
+  const r = dlq.records[0]!
+  t.same(r.event['@metadata'], { _id: 'n-1', beat: 'logyard', raw_index: 'y' }, '@metadata kept (it is not in the indexed source)')
+  t.equal(r.index, 'y')
+  t.equal(JSON.stringify(r.event), '{"message":"b","big":12345678901234567890,"price":2.5,"nested":{"list":[1,"x",null]},"@metadata":{"_id":"n-1","beat":"logyard","raw_index":"y"}}', 'the event as indexed, the integer beyond 2^53 exact')
+  await sink.close(1000)
+})
