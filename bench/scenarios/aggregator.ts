@@ -72,7 +72,7 @@ class BlackholeOutput extends EventEmitter implements Output {
   async write(events: LogEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i++) {
       const doc = this.#encoder.encode(events[i]!)
-      if (typeof doc !== 'string') this.bytes += doc.line.length
+      if (typeof doc !== 'string') this.bytes += doc.bytes
     }
     this.events += events.length
   }

@@ -45,27 +45,26 @@ interface EncoderOptions {
 }
 
 /**
- * One encoded document: its two NDJSON lines and what the retry table needs.
- * The lines are kept as two strings (never joined: the sink writes each into
- * the request body's buffer, see writeBulkBody), and `bytes` is summed from
- * their lengths without flattening a joined string.
+ * One encoded document: its two NDJSON lines, as UTF-8 bytes in a chunk the
+ * encoder fills (`chunk[start, start + bytes)`), and what the retry table
+ * needs.
  *
- * It does not hold the event: from here on the document is its text, so the
- * event's objects can be collected while the request is in flight (they would
- * otherwise live until Elasticsearch answers, be promoted and be marked — the
- * largest share of the aggregator's garbage-collection time). `eventOf()`
- * turns the text back into the event for the dead-letter queue.
+ * It holds neither the event nor its JSON strings: from encoding on, the
+ * document is bytes outside the JavaScript heap, so the event's objects and
+ * strings die young instead of living until Elasticsearch answers, being
+ * promoted and marked (the largest share of the aggregator's garbage
+ * collection). `eventOf()` turns the bytes back into the event for the
+ * dead-letter queue.
  */
 export class BulkDoc {
-  /** The event itself only for a document that could not be encoded (`source` ''). */
+  /** The event itself only for a document that could not be encoded (`bytes` 0). */
   readonly event: LogEvent | undefined
-  /** The event's `@metadata` (not in `source`): the dead-letter record keeps it. */
+  /** The event's `@metadata` (not in the source line): the dead-letter record keeps it. */
   readonly meta: unknown
-  /** The action line, ending with `\n`. */
-  readonly action: string
-  /** The source line without its `\n` ('' for a document that was never encoded). */
-  readonly source: string
-  /** UTF-8 length of `line`. */
+  /** Holds the action line and the source line, each ending with `\n`, at `start`. */
+  chunk: Buffer
+  start: number
+  /** UTF-8 length of both lines. */
   readonly bytes: number
   readonly op: BulkOp
   readonly hasId: boolean
@@ -73,11 +72,11 @@ export class BulkDoc {
   /** Whatever the caller attached (the sink: the write() that owns this document). */
   readonly owner: unknown
 
-  constructor(event: LogEvent | undefined, meta: unknown, action: string, source: string, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown) {
+  constructor(event: LogEvent | undefined, meta: unknown, chunk: Buffer, start: number, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown) {
     this.event = event
     this.meta = meta
-    this.action = action
-    this.source = source
+    this.chunk = chunk
+    this.start = start
     this.bytes = bytes
     this.op = op
     this.hasId = hasId
@@ -87,7 +86,24 @@ export class BulkDoc {
 
   /** Action line + source line, both ending with `\n` ('' for a document that was never encoded). */
   get line(): string {
-    return this.source === '' ? '' : this.action + this.source + '\n'
+    return this.chunk.toString('utf8', this.start, this.start + this.bytes)
+  }
+
+  /** The source line without its `\n` ('' for a document that was never encoded). */
+  get source(): string {
+    if (this.bytes === 0) return ''
+    const end = this.start + this.bytes
+    return this.chunk.toString('utf8', this.chunk.indexOf(10, this.start) + 1, end - 1)
+  }
+
+  /**
+   * Copies the bytes out of the shared chunk: a document that waits for a
+   * retry must not keep a whole chunk (up to 1 MiB of settled documents) alive.
+   */
+  detach(): void {
+    if (this.chunk.length === this.bytes) return
+    this.chunk = Buffer.from(this.chunk.subarray(this.start, this.start + this.bytes))
+    this.start = 0
   }
 
   /** The event as it was encoded, `@metadata` included; numbers keep their exact text (parseExact). */
@@ -99,22 +115,46 @@ export class BulkDoc {
   }
 }
 
+const EMPTY = Buffer.alloc(0)
+
+/** A document for an event that cannot be encoded: no bytes, the event kept for the dead-letter queue. */
+export function unencodedDoc(event: LogEvent, op: BulkOp, index: string, owner: unknown): BulkDoc {
+  return new BulkDoc(event, event['@metadata'], EMPTY, 0, 0, op, false, index, owner)
+}
+
 /**
- * The `_bulk` body of `docs` as one Buffer, each line encoded straight into
- * it (no joined string of megabytes to flatten and encode again); `bytes` is
- * the sum of their `bytes`.
+ * The `_bulk` body of `docs` (`bytes`: the sum of their `bytes`). Documents
+ * encoded one after the other lie side by side in the encoder's chunk, so a
+ * request of fresh documents is usually one slice of one chunk (no copy) or a
+ * copy of a few runs.
  */
 export function writeBulkBody(docs: readonly BulkDoc[], bytes: number): Buffer {
+  if (docs.length === 0) return EMPTY
+  const first = docs[0]!
+  let runs = 1
+  for (let i = 1; i < docs.length; i++) {
+    const p = docs[i - 1]!
+    const d = docs[i]!
+    if (d.chunk !== p.chunk || d.start !== p.start + p.bytes) runs++
+  }
+  if (runs === 1) return first.chunk.subarray(first.start, first.start + bytes)
   const buf = Buffer.allocUnsafe(bytes)
   let off = 0
-  for (let i = 0; i < docs.length; i++) {
+  let runChunk = first.chunk
+  let runStart = first.start
+  let runEnd = first.start + first.bytes
+  for (let i = 1; i < docs.length; i++) {
     const d = docs[i]!
-    off += buf.write(d.action, off)
-    off += buf.write(d.source, off)
-    buf[off++] = 10
+    if (d.chunk === runChunk && d.start === runEnd) {
+      runEnd += d.bytes
+      continue
+    }
+    off += runChunk.copy(buf, off, runStart, runEnd)
+    runChunk = d.chunk
+    runStart = d.start
+    runEnd = d.start + d.bytes
   }
-  // cannot happen (bytes come from the same strings); if it did, the joined lines are still right
-  if (off !== bytes) return Buffer.from(docs.map((d) => d.line).join(''))
+  runChunk.copy(buf, off, runStart, runEnd)
   return buf
 }
 
@@ -143,6 +183,8 @@ export function sourceOf(event: LogEvent): string {
 }
 
 const MAX_CACHE = 4096
+/** Documents are written into chunks of this size (off the JavaScript heap; a chunk lives while one of its documents is pending). */
+const CHUNK_BYTES = 1024 * 1024
 
 export class BulkEncoder {
   readonly index: IndexName
@@ -196,17 +238,9 @@ export class BulkEncoder {
     return head
   }
 
-  #lastHead = ''
-  #lastHeadBytes = 0
-
-  /** UTF-8 length of a head (index names may hold any character). */
-  #headBytes(head: string): number {
-    if (head !== this.#lastHead) {
-      this.#lastHead = head
-      this.#lastHeadBytes = Buffer.byteLength(head)
-    }
-    return this.#lastHeadBytes
-  }
+  /** The chunk documents are written into, and how much of it is used. */
+  #chunk: Buffer = Buffer.alloc(0)
+  #used = 0
 
   /** Encodes one event; returns a string reason instead when it cannot be serialized. */
   encode(event: LogEvent, owner?: unknown): BulkDoc | string {
@@ -222,16 +256,20 @@ export class BulkEncoder {
     const id = meta !== undefined && meta !== null && typeof meta === 'object' ? meta._id : undefined
     const hasId = typeof id === 'string' && id !== ''
     const head = this.#head(index)
-    let action: string
-    let bytes = this.#headBytes(head) + Buffer.byteLength(source) + 4 // }}\n … \n
-    if (hasId) {
-      const quoted = JSON.stringify(id)
-      action = head + ',"_id":' + quoted + '}}\n'
-      bytes += 7 + Buffer.byteLength(quoted) // ,"_id":
-    } else {
-      action = head + '}}\n'
+    const action = hasId ? head + ',"_id":' + JSON.stringify(id) + '}}\n' : head + '}}\n'
+    // room for the worst case (3 UTF-8 bytes per UTF-16 unit); usually a 1 MiB chunk holds ~1,500 documents
+    const room = (action.length + source.length) * 3 + 1
+    let chunk = this.#chunk
+    if (chunk.length - this.#used < room) {
+      chunk = this.#chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, room))
+      this.#used = 0
     }
-    return new BulkDoc(undefined, meta, action, source, bytes, this.op, hasId, index, owner)
+    const start = this.#used
+    let off = start + chunk.write(action, start)
+    off += chunk.write(source, off)
+    chunk[off++] = 10
+    this.#used = off
+    return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner)
   }
 
   /** A whole bulk body for events (tests, benches). Unencodable events are skipped. */

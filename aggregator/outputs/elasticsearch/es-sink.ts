@@ -12,7 +12,7 @@ import type { DeadLetterRecord, DeadLetterSink } from '../dead-letter.ts'
 import type { Output } from '../../component.ts'
 import { createTransport, type BulkTransport, type Product } from './bulk-transport.ts'
 import { resolveLegacyIndex, type ElasticsearchOutputConfig } from './es-config.ts'
-import { BulkDoc, BulkEncoder, writeBulkBody } from './es-encoder.ts'
+import { BulkEncoder, unencodedDoc, writeBulkBody, type BulkDoc } from './es-encoder.ts'
 import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdict, RequestVerdict, type BulkOutcome } from './es-retry.ts'
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
 
@@ -233,7 +233,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     for (let i = 0; i < events.length; i++) {
       const doc = this.encoder.encode(events[i]!, ticket)
       if (typeof doc === 'string') {
-        ;(refused ??= []).push(new BulkDoc(events[i]!, events[i]!['@metadata'], '', '', 0, this.encoder.op, false, this.encoder.indexOf(events[i]!), ticket))
+        ;(refused ??= []).push(unencodedDoc(events[i]!, this.encoder.op, this.encoder.indexOf(events[i]!), ticket))
         ;(reasons ??= []).push(doc)
         continue
       }
@@ -440,7 +440,10 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
     for (let i = 0; i < docs.length; i++) {
       const v = verdicts[i]
       if (v === ItemVerdict.ok || v === ItemVerdict.duplicate) this.#settle(docs[i]!)
-      else if (v === ItemVerdict.retry) retry.push(docs[i]!)
+      else if (v === ItemVerdict.retry) {
+        docs[i]!.detach() // its neighbours are settled: do not keep their chunk alive while it waits
+        retry.push(docs[i]!)
+      }
       else {
         ;(dead ??= []).push(docs[i]!)
         ;(reasons ??= []).push(outcome.reasons?.[i] ?? 'refused')

@@ -150,3 +150,34 @@ test('legacy-format events (@metadata.event_format: legacy) go to legacyIndex; r
   const plain = new BulkEncoder({ index: 'x' })
   t.equal(plain.indexOf({ '@metadata': { event_format: 'legacy' } }), 'x', 'no legacyIndex: the one index')
 })
+
+test('documents live in shared chunks: a body of any subset, in any order, across chunks and after detach() is their lines', async (t) => {
+  const enc = new BulkEncoder({ index: 'x' })
+  // ~1.9 MiB of documents: at least two 1 MiB chunks
+  const docs: BulkDoc[] = []
+  for (let i = 0; i < 3000; i++) {
+    const d = enc.encode({ '@metadata': { _id: `id-${i}` }, i, message: `${i} ${'ä'.repeat(300)}` })
+    if (typeof d !== 'string') docs.push(d)
+  }
+  t.ok(new Set(docs.map((d) => d.chunk)).size >= 2, 'several chunks')
+  const body = (ds: BulkDoc[]): string => writeBulkBody(ds, ds.reduce((a, d) => a + d.bytes, 0)).toString('utf8')
+  const lines = (ds: BulkDoc[]): string => ds.map((d) => d.line).join('')
+  const fresh = docs.slice(10, 20)
+  const one = writeBulkBody(fresh, fresh.reduce((a, d) => a + d.bytes, 0))
+  t.equal(one.buffer, fresh[0]!.chunk.buffer, 'side-by-side documents of one chunk: a slice of it, no copy')
+  t.equal(one.toString('utf8'), lines(fresh))
+  const every3rd = docs.filter((_, i) => i % 3 === 0)
+  t.equal(body(every3rd), lines(every3rd), 'gaps')
+  const reversed = docs.slice(0, 50).reverse()
+  t.equal(body(reversed), lines(reversed), 'reversed')
+  t.equal(body(docs), lines(docs), 'all, across chunks')
+  const retried = docs[1234]!
+  const before = retried.line
+  const chunk = retried.chunk
+  retried.detach()
+  t.not(retried.chunk, chunk, 'a detached document has bytes of its own')
+  t.equal(retried.chunk.length, retried.bytes)
+  t.equal(retried.line, before)
+  t.equal(body([docs[1233]!, retried, docs[1235]!]), lines([docs[1233]!, retried, docs[1235]!]))
+  t.same(retried.eventOf(), { i: 1234, message: `1234 ${'ä'.repeat(300)}`, '@metadata': { _id: 'id-1234' } }, 'the event back from its bytes')
+})
