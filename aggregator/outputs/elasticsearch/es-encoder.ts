@@ -259,9 +259,19 @@ export class BulkEncoder {
     const action = hasId ? head + ',"_id":' + JSON.stringify(id) + '}}\n' : head + '}}\n'
     // room for the worst case (3 UTF-8 bytes per UTF-16 unit); usually a 1 MiB chunk holds ~1,500 documents
     const room = (action.length + source.length) * 3 + 1
+    if (room > CHUNK_BYTES / 4) {
+      // a large document gets a buffer of its exact size: memory stays what max_pending_bytes counts
+      const bytes = Buffer.byteLength(action) + Buffer.byteLength(source) + 1
+      const own = Buffer.allocUnsafeSlow(bytes)
+      const n = own.write(action, 0)
+      own.write(source, n)
+      own[bytes - 1] = 10
+      return new BulkDoc(undefined, meta, own, 0, bytes, this.op, hasId, index, owner)
+    }
+    // a chunk is left with less than a quarter of it unused
     let chunk = this.#chunk
     if (chunk.length - this.#used < room) {
-      chunk = this.#chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, room))
+      chunk = this.#chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES)
       this.#used = 0
     }
     const start = this.#used

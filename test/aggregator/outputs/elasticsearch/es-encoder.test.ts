@@ -181,3 +181,16 @@ test('documents live in shared chunks: a body of any subset, in any order, acros
   t.equal(body([docs[1233]!, retried, docs[1235]!]), lines([docs[1233]!, retried, docs[1235]!]))
   t.same(retried.eventOf(), { i: 1234, message: `1234 ${'ä'.repeat(300)}`, '@metadata': { _id: 'id-1234' } }, 'the event back from its bytes')
 })
+
+test('a large document gets a buffer of its exact size (memory stays what the byte bound counts); small ones share chunks', async (t) => {
+  const enc = new BulkEncoder({ index: 'x' })
+  const small = enc.encode({ message: 'small' }) as BulkDoc
+  const large = enc.encode({ '@metadata': { _id: 'big' }, message: 'ü'.repeat(200_000) }) as BulkDoc
+  const after = enc.encode({ message: 'after' }) as BulkDoc
+  t.equal(large.chunk.length, large.bytes, 'exact size')
+  t.equal(large.bytes, Buffer.byteLength(large.line))
+  t.equal(large.line, `{"create":{"_index":"x","_id":"big"}}\n{"message":"${'ü'.repeat(200_000)}"}\n`)
+  t.equal(after.chunk, small.chunk, 'the small documents around it stay in the shared chunk')
+  t.equal(after.start, small.start + small.bytes)
+  t.equal(writeBulkBody([small, large, after], small.bytes + large.bytes + after.bytes).toString('utf8'), small.line + large.line + after.line)
+})
