@@ -57,7 +57,7 @@ async function index(events: LogEvent[], prefix: string) {
     compression: 'none',
   }, dlq)
   await sink.ready()
-  await sink.write(events)
+  await sink.write(events.slice()) // write() takes its array (it empties it once encoded); the test keeps its own
   await sink.close(10_000)
   await es.client.indices.refresh({ index: `${prefix}-*` })
   return { sink, dlq }
