@@ -259,26 +259,21 @@ export class BulkEncoder {
     const action = hasId ? head + ',"_id":' + JSON.stringify(id) + '}}\n' : head + '}}\n'
     // room for the worst case (3 UTF-8 bytes per UTF-16 unit); usually a 1 MiB chunk holds ~1,500 documents
     const room = (action.length + source.length) * 3 + 1
+    let chunk = this.#chunk
+    let start = this.#used
     if (room > CHUNK_BYTES / 4) {
       // a large document gets a buffer of its exact size: memory stays what max_pending_bytes counts
-      const bytes = Buffer.byteLength(action) + Buffer.byteLength(source) + 1
-      const own = Buffer.allocUnsafeSlow(bytes)
-      const n = own.write(action, 0)
-      own.write(source, n)
-      own[bytes - 1] = 10
-      return new BulkDoc(undefined, meta, own, 0, bytes, this.op, hasId, index, owner)
-    }
-    // a chunk is left with less than a quarter of it unused
-    let chunk = this.#chunk
-    if (chunk.length - this.#used < room) {
+      chunk = Buffer.allocUnsafeSlow(Buffer.byteLength(action) + Buffer.byteLength(source) + 1)
+      start = 0
+    } else if (chunk.length - start < room) {
+      // a chunk is left with less than a quarter of it unused
       chunk = this.#chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES)
-      this.#used = 0
+      start = this.#used = 0
     }
-    const start = this.#used
     let off = start + chunk.write(action, start)
     off += chunk.write(source, off)
     chunk[off++] = 10
-    this.#used = off
+    if (chunk === this.#chunk) this.#used = off
     return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner)
   }
 
