@@ -83,7 +83,8 @@ function frameTypeName(t: number): string {
  * default 16 KiB chunks (measured).
  */
 function inflateChunk(compressed: number, budget: number): number {
-  return Math.max(64, Math.min(compressed * 32, 4 * 1024 * 1024, budget))
+  // zlib's own floor is 64 bytes; a budget below 64 KiB caps the chunk too
+  return Math.max(64, Math.min(Math.max(compressed * 32, 64 * 1024), 4 * 1024 * 1024, budget))
 }
 
 export class FrameDecoder {
