@@ -85,13 +85,13 @@ async function encodeBench(quick: boolean): Promise<BenchResult[]> {
         if (typeof d === 'string') continue
         docs.push(d)
         body += d.bytes
-        if (docs.length === 2000 || i === n - 1) {
+        if (docs.length === 2000) {
           bytes += writeBulkBody(docs, body).length
           docs = []
           body = 0
         }
       }
-      return bytes
+      return bytes + writeBulkBody(docs, body).length
     },
   ])
   return [
