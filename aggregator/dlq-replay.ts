@@ -1,5 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises'
 import { validate } from '../core/config/schema.ts'
+import { parseExact } from '../core/json.ts'
 import { runProgram, type CliArgs, type CliProgram } from '../core/cli.ts'
 import { UsageError } from '../core/errors.ts'
 import type { LogEvent } from '../core/event.ts'
@@ -58,7 +59,8 @@ function parseRecords(text: string, counts: ReplayCounts): DeadLetterRecord[] {
   for (const l of text.split('\n')) {
     if (l.trim() === '') continue
     try {
-      const r = JSON.parse(l) as DeadLetterRecord
+      // exact: an integer beyond 2^53 or a `2.50` is replayed as it was refused
+      const r = parseExact(l) as DeadLetterRecord
       if (r && typeof r === 'object' && r.event && typeof r.event === 'object') {
         out.push(r)
         continue

@@ -4,6 +4,8 @@
 
 /** Node 24's JSON.rawJSON: a toJSON() result JSON.stringify writes as this exact text. */
 export const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON
+/** Node 24's JSON.isRawJSON: true for a value rawJSON made (parseExact's exact numbers). */
+const isRawJSON = (JSON as unknown as { isRawJSON(value: unknown): boolean }).isRawJSON
 
 function bigintReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? rawJSON(value.toString()) : value
@@ -38,6 +40,9 @@ const SAFE_MAX_ENTRIES = 100_000
 function bounded(v: unknown, depth: number, ancestors: Set<object>, budget: { entries: number }): unknown {
   if (typeof v === 'bigint') return rawJSON(v.toString())
   if (v === null || typeof v !== 'object') return v
+  // an exact number from parseExact: JSON.stringify writes its text verbatim,
+  // a copy would be written as {"rawJSON":"…"}
+  if (isRawJSON(v)) return v
   if (ancestors.has(v)) return '[Circular]'
   if (depth >= SAFE_MAX_DEPTH) return '[depth limit]'
   const toJSON = (v as { toJSON?: unknown }).toJSON

@@ -112,8 +112,9 @@ async function startAggregator(workers: number, dir: string, sinkPort: number): 
     'logging: {level: info}',
   ].join('\n') + '\n')
   // LOGYARD_BENCH_PROF=DIR: CPU profiles of the aggregator (every thread) into DIR
-  const prof = process.env.LOGYARD_BENCH_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}` } : {}
-  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2', ...prof })
+  // LOGYARD_BENCH_NODE_OPTIONS: more Node options for the aggregator (A/B runs of V8 flags)
+  const options = [process.env.LOGYARD_BENCH_PROF ? `--cpu-prof --cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}` : '', process.env.LOGYARD_BENCH_NODE_OPTIONS ?? ''].join(' ').trim()
+  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2', ...(options ? { NODE_OPTIONS: options } : {}) })
 }
 
 interface Run { eps: number; wall: number; cpu: number; benchCpu: number; threads: string }

@@ -6,7 +6,7 @@ import { validate } from '../../../core/config/schema.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { DeadLetterQueue, deadLetterSpec, listDeadLetterFiles, LoggingDeadLetter, type DeadLetterRecord } from '../../../aggregator/outputs/dead-letter.ts'
-import { safeStringify } from '../../../core/json.ts'
+import { parseExact, safeStringify } from '../../../core/json.ts'
 import { pino } from 'pino'
 import { until } from '../../helpers/until.ts'
 
@@ -171,4 +171,10 @@ test('a full disk: the append is all or nothing, the failed write is retried who
   const all = parse() as DeadLetterRecord[]
   t.equal(all.length, ok + 2, 'the retried batch written whole, once')
   t.same(all.slice(-2).map((r) => (r.event['@metadata'] as { _id: string })._id), ['id-5000', 'id-5001'])
+})
+
+test('safeStringify writes parseExact numbers verbatim (not as {"rawJSON":…})', async (t) => {
+  const e = parseExact('{"a":18446744073709551616,"b":2.50,"c":[1e21,3],"d":{"e":9007199254740993}}')
+  t.equal(safeStringify(e), '{"a":18446744073709551616,"b":2.50,"c":[1e21,3],"d":{"e":9007199254740993}}')
+  t.equal(safeStringify({ ...(e as object), '@metadata': undefined }), '{"a":18446744073709551616,"b":2.50,"c":[1e21,3],"d":{"e":9007199254740993}}', 'also in a copy (the file output drops @metadata so)')
 })

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { validate } from '../../../core/config/schema.ts'
+import { parseExact } from '../../../core/json.ts'
 import { MetricsRegistry } from '../../../core/metrics.ts'
 import { silentLogger } from '../../../core/logger.ts'
 import { DeadLetterQueue, deadLetterSpec } from '../../../aggregator/outputs/dead-letter.ts'
@@ -44,4 +45,19 @@ t.test('logyard-dlq --print prints what the dead-letter queue holds; --help name
   const bad = spawnSync(process.execPath, [bin, '--frobnicate'], { encoding: 'utf8', timeout: 60_000 })
   t.equal(bad.status, 2)
   t.match(bad.stderr, /^logyard-dlq: LY_USAGE: /)
+})
+
+t.test('logyard-dlq --print keeps numbers exact: an integer beyond 2^53 and a 2.50 come out as they went in', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logyard-dlqbin-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dlq = await DeadLetterQueue.open(validate(deadLetterSpec, { path: dir }), { logger: silentLogger(), metrics: new MetricsRegistry() })
+  // as the Elasticsearch output hands it over: the event parsed back from the refused document's bytes
+  const event = parseExact('{"message":"m","counter":18446744073709551615,"price":2.50,"small":7}') as Record<string, unknown>
+  await dlq.write([{ '@timestamp': new Date().toISOString(), reason: '400 mapper_parsing_exception', status: 400, index: 'logs-x', output: 'elasticsearch', event }])
+  await dlq.close()
+  const written = readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.ndjson'))!), 'utf8')
+  t.match(written, /"counter":18446744073709551615,"price":2\.50,"small":7/, 'the dead-letter file holds the numbers verbatim')
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'logyard-dlq.js'), '--dlq', dir, '--print'], { encoding: 'utf8', timeout: 60_000 })
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /"counter":18446744073709551615,"price":2\.50,"small":7/, 'and --print writes them back verbatim')
 })
