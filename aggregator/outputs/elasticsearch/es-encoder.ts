@@ -123,23 +123,15 @@ export function unencodedDoc(event: LogEvent, op: BulkOp, index: string, owner: 
 }
 
 /**
- * The `_bulk` body of `docs` (`bytes`: the sum of their `bytes`). Documents
- * encoded one after the other lie side by side in the encoder's chunk, so a
- * request of fresh documents is usually one slice of one chunk (no copy) or a
- * copy of a few runs.
+ * The `_bulk` body of `docs` as the runs of bytes it is made of, without a
+ * copy. Documents encoded one after the other lie side by side in the
+ * encoder's chunk, so a request of fresh documents is one run per chunk it
+ * spans (a 1,000-document request of ~1 KiB documents: two or three).
  */
-export function writeBulkBody(docs: readonly BulkDoc[], bytes: number): Buffer {
-  if (docs.length === 0) return EMPTY
+export function bulkBodyRuns(docs: readonly BulkDoc[]): Buffer[] {
+  const runs: Buffer[] = []
+  if (docs.length === 0) return runs
   const first = docs[0]!
-  let runs = 1
-  for (let i = 1; i < docs.length; i++) {
-    const p = docs[i - 1]!
-    const d = docs[i]!
-    if (d.chunk !== p.chunk || d.start !== p.start + p.bytes) runs++
-  }
-  if (runs === 1) return first.chunk.subarray(first.start, first.start + bytes)
-  const buf = Buffer.allocUnsafe(bytes)
-  let off = 0
   let runChunk = first.chunk
   let runStart = first.start
   let runEnd = first.start + first.bytes
@@ -149,13 +141,19 @@ export function writeBulkBody(docs: readonly BulkDoc[], bytes: number): Buffer {
       runEnd += d.bytes
       continue
     }
-    off += runChunk.copy(buf, off, runStart, runEnd)
+    runs.push(runChunk.subarray(runStart, runEnd))
     runChunk = d.chunk
     runStart = d.start
     runEnd = d.start + d.bytes
   }
-  runChunk.copy(buf, off, runStart, runEnd)
-  return buf
+  runs.push(runChunk.subarray(runStart, runEnd))
+  return runs
+}
+
+/** The `_bulk` body of `docs` (`bytes`: the sum of their `bytes`) in one buffer: a slice when it is one run, else a copy. */
+export function writeBulkBody(docs: readonly BulkDoc[], bytes: number): Buffer {
+  const runs = bulkBodyRuns(docs)
+  return runs.length === 0 ? EMPTY : runs.length === 1 ? runs[0]! : Buffer.concat(runs, bytes)
 }
 
 /**

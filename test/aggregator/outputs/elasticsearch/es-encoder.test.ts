@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { stringifyEvent } from '../../../../core/json.ts'
-import { BulkEncoder, sourceOf, writeBulkBody, type BulkDoc } from '../../../../aggregator/outputs/elasticsearch/es-encoder.ts'
+import { BulkEncoder, bulkBodyRuns, sourceOf, writeBulkBody, type BulkDoc } from '../../../../aggregator/outputs/elasticsearch/es-encoder.ts'
 import { IndexName, sanitizeIndexName } from '../../../../aggregator/outputs/elasticsearch/index-name.ts'
 import { ExactInteger } from '../../../../aggregator/inputs/collectd/exact-integer.ts'
 
@@ -171,6 +171,12 @@ test('documents live in shared chunks: a body of any subset, in any order, acros
   const reversed = docs.slice(0, 50).reverse()
   t.equal(body(reversed), lines(reversed), 'reversed')
   t.equal(body(docs), lines(docs), 'all, across chunks')
+  // the runs the sink gzips without joining them: one per chunk spanned, one per gap
+  const runs = bulkBodyRuns(docs)
+  t.equal(runs.length, new Set(docs.map((d) => d.chunk)).size, 'all documents in order: one run per chunk')
+  t.equal(Buffer.concat(runs).toString('utf8'), lines(docs))
+  t.equal(bulkBodyRuns(every3rd).length, every3rd.length, 'every third document: a run each')
+  t.same(bulkBodyRuns([]), [], 'no documents, no runs')
   const retried = docs[1234]!
   const before = retried.line
   const chunk = retried.chunk
