@@ -56,6 +56,42 @@ interface EncoderOptions {
  * collection). `eventOf()` turns the bytes back into the event for the
  * dead-letter queue.
  */
+/**
+ * How many live documents a shared chunk holds. The encoder retires a chunk
+ * when it moves on to the next; the chunk goes back to its pool once it is
+ * retired and its last document is done (settled or detached), and the
+ * encoder writes new documents over it. Reusing chunks matters beyond the
+ * allocation: V8 counts every new Buffer as external memory, and the volume
+ * allocated (not what stays live) is what starts its full collections. A
+ * chunk whose documents are never marked done (an output closed with
+ * documents pending, a bench or test that only encodes) is simply left to
+ * the garbage collector.
+ */
+class ChunkLease {
+  refs = 0
+  #retired = false
+  readonly buf: Buffer
+  readonly #pool: Buffer[]
+
+  constructor(buf: Buffer, pool: Buffer[]) {
+    this.buf = buf
+    this.#pool = pool
+  }
+
+  release(): void {
+    if (--this.refs === 0 && this.#retired) this.#recycle()
+  }
+
+  retire(): void {
+    this.#retired = true
+    if (this.refs === 0) this.#recycle()
+  }
+
+  #recycle(): void {
+    if (this.#pool.length < POOL_CHUNKS) this.#pool.push(this.buf)
+  }
+}
+
 export class BulkDoc {
   /** The event itself only for a document that could not be encoded (`bytes` 0). */
   readonly event: LogEvent | undefined
@@ -71,8 +107,10 @@ export class BulkDoc {
   readonly index: string
   /** Whatever the caller attached (the sink: the write() that owns this document). */
   readonly owner: unknown
+  /** The shared chunk's count this document is in, until done(). */
+  #lease: ChunkLease | undefined
 
-  constructor(event: LogEvent | undefined, meta: unknown, chunk: Buffer, start: number, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown) {
+  constructor(event: LogEvent | undefined, meta: unknown, chunk: Buffer, start: number, bytes: number, op: BulkOp, hasId: boolean, index: string, owner: unknown, lease?: ChunkLease) {
     this.event = event
     this.meta = meta
     this.chunk = chunk
@@ -82,6 +120,22 @@ export class BulkDoc {
     this.hasId = hasId
     this.index = index
     this.owner = owner
+    this.#lease = lease
+    if (lease !== undefined) lease.refs++
+  }
+
+  /**
+   * The document is finished (indexed, a duplicate, dead-lettered): its bytes
+   * in the shared chunk may be written over once the chunk's other documents
+   * are done too. Nothing may read `line`, `source` or `eventOf()` after it.
+   */
+  done(): void {
+    const lease = this.#lease
+    if (lease === undefined) return
+    this.#lease = undefined
+    this.chunk = EMPTY
+    this.start = 0
+    lease.release()
   }
 
   /** Action line + source line, both ending with `\n` ('' for a document that was never encoded). */
@@ -102,8 +156,11 @@ export class BulkDoc {
    */
   detach(): void {
     if (this.chunk.length === this.bytes) return
+    const lease = this.#lease
     this.chunk = Buffer.from(this.chunk.subarray(this.start, this.start + this.bytes))
     this.start = 0
+    this.#lease = undefined
+    lease?.release()
   }
 
   /** The event as it was encoded, `@metadata` included; numbers keep their exact text (parseExact). */
@@ -183,6 +240,8 @@ export function sourceOf(event: LogEvent): string {
 const MAX_CACHE = 4096
 /** Documents are written into chunks of this size (off the JavaScript heap; a chunk lives while one of its documents is pending). */
 const CHUNK_BYTES = 1024 * 1024
+/** Chunks an encoder keeps for reuse once all their documents are done (at most 8 MiB idle). */
+const POOL_CHUNKS = 8
 
 export class BulkEncoder {
   readonly index: IndexName
@@ -236,9 +295,12 @@ export class BulkEncoder {
     return head
   }
 
-  /** The chunk documents are written into, and how much of it is used. */
+  /** The chunk documents are written into, how much of it is used, and its count of live documents. */
   #chunk: Buffer = Buffer.alloc(0)
   #used = 0
+  #lease: ChunkLease | undefined
+  /** Retired chunks whose documents are all done, to write over. */
+  readonly #pool: Buffer[] = []
 
   /** Encodes one event; returns a string reason instead when it cannot be serialized. */
   encode(event: LogEvent, owner?: unknown): BulkDoc | string {
@@ -265,14 +327,17 @@ export class BulkEncoder {
       start = 0
     } else if (chunk.length - start < room) {
       // a chunk is left with less than a quarter of it unused
-      chunk = this.#chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES)
+      this.#lease?.retire()
+      chunk = this.#chunk = this.#pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES)
+      this.#lease = new ChunkLease(chunk, this.#pool)
       start = this.#used = 0
     }
     let off = start + chunk.write(action, start)
     off += chunk.write(source, off)
     chunk[off++] = 10
-    if (chunk === this.#chunk) this.#used = off
-    return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner)
+    if (chunk !== this.#chunk) return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner)
+    this.#used = off
+    return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner, this.#lease)
   }
 
   /** A whole bulk body for events (tests, benches). Unencodable events are skipped. */

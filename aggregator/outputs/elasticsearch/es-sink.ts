@@ -514,6 +514,7 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   #settle(doc: BulkDoc): void {
     this.#pendingDocs--
     this.#pendingBytes -= doc.bytes
+    doc.done() // its bytes may now be written over (the encoder reuses the chunk once all of its documents are done)
     const t = doc.owner as Ticket
     if (--t.remaining === 0 && !t.settled) {
       t.settled = true

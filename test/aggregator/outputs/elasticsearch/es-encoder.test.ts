@@ -200,3 +200,49 @@ test('a large document gets a buffer of its exact size (memory stays what the by
   t.equal(after.start, small.start + small.bytes)
   t.equal(writeBulkBody([small, large, after], small.bytes + large.bytes + after.bytes).toString('utf8'), small.line + large.line + after.line)
 })
+
+test('a chunk is written over only when the encoder has moved on and every document in it is done (settled or detached)', async (t) => {
+  const enc = new BulkEncoder({ index: 'x' })
+  const docs: BulkDoc[] = []
+  const encodeUntilNewChunk = (tag: string): BulkDoc[] => {
+    const first = enc.encode({ message: `${tag}-0 ${'x'.repeat(900)}` }) as BulkDoc
+    const out = [first]
+    for (let i = 1; ; i++) {
+      const d = enc.encode({ message: `${tag}-${i} ${'x'.repeat(900)}` }) as BulkDoc
+      out.push(d)
+      if (d.chunk !== first.chunk) return out
+    }
+  }
+  // chunk A filled, the last document opened chunk B
+  const a = encodeUntilNewChunk('a')
+  docs.push(...a)
+  const chunkA = a[0]!.chunk
+  const inA = a.filter((d) => d.chunk === chunkA)
+  const b0 = a[a.length - 1]!
+  t.ok(inA.length > 500, `${inA.length} documents in chunk A`)
+  // all but one of A done: B fills and the next chunk is a new one
+  for (const d of inA.slice(1)) d.done()
+  const b = encodeUntilNewChunk('b')
+  t.not(b[b.length - 1]!.chunk, chunkA, 'a document of A is still pending: A is not reused')
+  t.equal(inA[0]!.line.includes('a-0 '), true, 'and its bytes are intact')
+  // the last one of A is detached (waits for a retry): its bytes move out, A is free
+  const before = inA[0]!.line
+  inA[0]!.detach()
+  t.equal(inA[0]!.line, before, 'the detached document keeps its bytes')
+  const chunkB = b0.chunk
+  for (const d of [b0, ...b.slice(0, -1)]) d.done() // chunk B done too
+  t.equal(b0.chunk.length, 0, 'a done document no longer points into the chunk')
+  const c = encodeUntilNewChunk('c')
+  const reused = c[c.length - 1]!.chunk
+  t.ok(reused === chunkA || reused === chunkB, 'the next chunk is a retired one whose documents are all done, written over')
+  t.equal(c[c.length - 1]!.line.includes('c-'), true)
+  t.equal(inA[0]!.line, before, 'the detached copy is untouched by the reuse')
+  // the current chunk is never handed out again while it is being filled, even with all its documents done
+  const current = c[c.length - 1]!
+  const { chunk: currentChunk, start: currentStart } = current
+  current.done()
+  const next = enc.encode({ message: 'next' }) as BulkDoc
+  t.equal(next.chunk, currentChunk)
+  t.equal(next.start, currentStart + current.bytes, 'written after the done document, not over it')
+  t.equal(next.line, '{"create":{"_index":"x"}}\n{"message":"next"}\n')
+})
