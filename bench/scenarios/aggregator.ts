@@ -159,6 +159,16 @@ export function cpuOfPid(pid: number): number {
   }
 }
 
+/** VmHWM of a process in MiB (its peak resident set), 0 when it is gone. */
+export function hwmOfPid(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
 /** A child-process aggregator (bin/logyard-aggregator.js) with `workers` workers and a blackhole output. */
 async function startChild(workers: number, dir: string): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
   const tls = tlsMaterial()
@@ -176,9 +186,20 @@ async function startChild(workers: number, dir: string): Promise<{ child: ChildP
 }
 
 /** Starts bin/logyard-aggregator.js on `config`; resolves once `workers` workers logged 'aggregator started', with their pids and the beats port. */
-export async function spawnAggregator(config: string, workers: number, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
+/**
+ * The V8 flags configs/logyard-aggregator.service starts the aggregator with
+ * (read from its ExecStart line, so a bench runs what the unit runs).
+ */
+export const UNIT_V8_FLAGS: string[] = (() => {
+  const unit = readFileSync(join(import.meta.dirname, '../../configs/logyard-aggregator.service'), 'utf8')
+  const exec = /^ExecStart=\S+\/node((?: --[\w-]+(?:=\S+)?)*) /m.exec(unit)
+  if (!exec) throw new Error('configs/logyard-aggregator.service: no ExecStart line with node flags')
+  return exec[1]!.trim().split(' ').filter(Boolean)
+})()
+
+export async function spawnAggregator(config: string, workers: number, env: NodeJS.ProcessEnv = {}, v8Flags: readonly string[] = []): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
   const node = join(import.meta.dirname, '../../node_modules/.bin/node')
-  const child = spawn(node, [join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const child = spawn(node, [...v8Flags, join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
   const pids: number[] = []

@@ -10,6 +10,7 @@ import { loadTypesDb } from '../../aggregator/inputs/collectd/types-db.ts'
 import { collectdMetricJson } from '../../aggregator/inputs/collectd/ecs-json.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { freePort } from '../../test/e2e/procs.ts'
+import { UNIT_V8_FLAGS } from './aggregator.ts'
 
 // collectd end to end, as an operator runs it: a sender process blasts
 // collectd-shaped datagrams (1452 bytes, ~50 value lists) at a fixed rate
@@ -26,7 +27,7 @@ const ROOT = join(import.meta.dirname, '../..')
 const NODE = join(ROOT, 'node_modules/.bin/node')
 const TYPES_DB = join(ROOT, 'test/fixtures/collectd/types.db')
 // The same V8 flags as configs/logyard-aggregator.service (see there why).
-const V8_FLAGS: string[] = ['--max-semi-space-size=16', '--no-allocation-site-pretenuring']
+const V8_FLAGS = UNIT_V8_FLAGS
 const UNIT_ENV = { MALLOC_ARENA_MAX: '2' }
 
 function procStat(pid: number): { cpu_s: number; hwm_mib: number } {

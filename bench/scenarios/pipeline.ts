@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { gunzipSync, gzipSync, inflateSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
-import { blast, cpuOfPid, spawnAggregator } from './aggregator.ts'
+import { blast, cpuOfPid, hwmOfPid, spawnAggregator, UNIT_V8_FLAGS } from './aggregator.ts'
 import { sampleLines } from './reference.ts'
 import { defaultPatternsDir } from '../../aggregator/config.ts'
 import { BulkEncoder, writeBulkBody, type BulkDoc } from '../../aggregator/outputs/elasticsearch/es-encoder.ts'
@@ -114,10 +114,13 @@ async function startAggregator(workers: number, dir: string, sinkPort: number): 
   // LOGYARD_BENCH_PROF=DIR: CPU profiles of the aggregator (every thread) into DIR
   // LOGYARD_BENCH_NODE_OPTIONS: more Node options for the aggregator (A/B runs of V8 flags)
   const options = [process.env.LOGYARD_BENCH_PROF ? `--cpu-prof --cpu-prof-dir=${process.env.LOGYARD_BENCH_PROF}` : '', process.env.LOGYARD_BENCH_NODE_OPTIONS ?? ''].join(' ').trim()
-  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2', ...(options ? { NODE_OPTIONS: options } : {}) })
+  return spawnAggregator(config, workers, { MALLOC_ARENA_MAX: '2', ...(options ? { NODE_OPTIONS: options } : {}) }, V8_FLAGS)
 }
 
-interface Run { eps: number; wall: number; cpu: number; benchCpu: number; threads: string }
+/** The aggregator runs with the systemd unit's V8 flags; LOGYARD_BENCH_V8_FLAGS replaces them ('' for none) in A/B runs. */
+const V8_FLAGS = process.env.LOGYARD_BENCH_V8_FLAGS !== undefined ? process.env.LOGYARD_BENCH_V8_FLAGS.split(' ').filter(Boolean) : UNIT_V8_FLAGS
+
+interface Run { eps: number; wall: number; cpu: number; benchCpu: number; threads: string; hwm: number }
 
 /** CPU-seconds of each thread of `pid` by thread name (main thread, grok workers, libuv pool, V8 helpers). */
 function threadCpu(pid: number): Map<string, number> {
@@ -161,10 +164,11 @@ async function childRun(workers: number, windows: Buffer[], counts: number[], ev
     const m = await measure(() => Promise.race([blast(port, windows, counts), deadline(300_000, 'run')]))
     const cpu = pids.reduce((a, p) => a + cpuOfPid(p), 0) - cpu0
     const threads = threadDelta(threads0, pids.map(threadCpu))
+    const hwm = Math.max(...pids.map(hwmOfPid)) // the largest worker's peak RSS
     const got = sink.docs - before
     // every ACK means Elasticsearch (here: the sink) had the documents: check it did
     if (got < events) throw new Error(`${events} events acknowledged but only ${got} reached the sink`)
-    return { eps: events / m.wall_s, wall: m.wall_s, cpu, benchCpu: m.cpu_s, threads }
+    return { eps: events / m.wall_s, wall: m.wall_s, cpu, benchCpu: m.cpu_s, threads, hwm }
   } catch (err) {
     throw new Error(`${workers} worker(s): ${(err as Error).message}; aggregator said: ${tail()}`)
   } finally {
@@ -275,14 +279,14 @@ const scenario: Scenario = {
           const r = await childRun(workers, windows, counts, events, dir)
           const limit = { name: `sum of the parts on one core ×${workers}, per wall second`, throughput: partsPerCpu * Math.min(workers, availableParallelism()), unit: 'events/s' }
           results.push(result({
-            scenario: `pipeline.${shape}.workers${workers}`, unit: 'events/s', throughput: r.eps, wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: 0, limit,
+            scenario: `pipeline.${shape}.workers${workers}`, unit: 'events/s', throughput: r.eps, wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: r.hwm, limit,
             target: workers === 1 ? 100_000 : 180_000,
             notes: `${events} events over 4 mTLS connections; aggregator ${r.cpu.toFixed(2)} CPU-s, load generator + null sink ${r.benchCpu.toFixed(2)} CPU-s on the same ${availableParallelism()} cores`,
           }))
           results.push(result({
-            scenario: `pipeline.${shape}.workers${workers}.per-cpu`, unit: 'events/cpu-s', throughput: events / Math.max(r.cpu, 1e-6), wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: 0,
+            scenario: `pipeline.${shape}.workers${workers}.per-cpu`, unit: 'events/cpu-s', throughput: events / Math.max(r.cpu, 1e-6), wall_s: r.wall, cpu_s: r.cpu, peak_rss_mib: r.hwm,
             limit: { name: 'sum of the parts, per CPU-second', throughput: partsPerCpu, unit: 'events/cpu-s' },
-            notes: `events per CPU-second of the aggregator process(es); CPU-s by thread: ${r.threads}`,
+            notes: `events per CPU-second of the aggregator process(es); V8 flags ${V8_FLAGS.join(' ') || 'none'}; CPU-s by thread: ${r.threads}`,
           }))
         }
       }
