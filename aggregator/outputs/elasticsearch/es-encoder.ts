@@ -45,18 +45,6 @@ interface EncoderOptions {
 }
 
 /**
- * One encoded document: its two NDJSON lines, as UTF-8 bytes in a chunk the
- * encoder fills (`chunk[start, start + bytes)`), and what the retry table
- * needs.
- *
- * It holds neither the event nor its JSON strings: from encoding on, the
- * document is bytes outside the JavaScript heap, so the event's objects and
- * strings die young instead of living until Elasticsearch answers, being
- * promoted and marked (the largest share of the aggregator's garbage
- * collection). `eventOf()` turns the bytes back into the event for the
- * dead-letter queue.
- */
-/**
  * How many live documents a shared chunk holds. The encoder retires a chunk
  * when it moves on to the next; the chunk goes back to its pool once it is
  * retired and its last document is done (settled or detached), and the
@@ -92,6 +80,18 @@ class ChunkLease {
   }
 }
 
+/**
+ * One encoded document: its two NDJSON lines, as UTF-8 bytes in a chunk the
+ * encoder fills (`chunk[start, start + bytes)`), and what the retry table
+ * needs.
+ *
+ * It holds neither the event nor its JSON strings: from encoding on, the
+ * document is bytes outside the JavaScript heap, so the event's objects and
+ * strings die young instead of living until Elasticsearch answers, being
+ * promoted and marked (the largest share of the aggregator's garbage
+ * collection). `eventOf()` turns the bytes back into the event for the
+ * dead-letter queue.
+ */
 export class BulkDoc {
   /** The event itself only for a document that could not be encoded (`bytes` 0). */
   readonly event: LogEvent | undefined

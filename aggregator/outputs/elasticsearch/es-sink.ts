@@ -11,7 +11,7 @@ import type { DeadLetterRecord, DeadLetterSink } from '../dead-letter.ts'
 import type { Output } from '../../component.ts'
 import { createTransport, type BulkTransport, type Product } from './bulk-transport.ts'
 import { resolveLegacyIndex, type ElasticsearchOutputConfig } from './es-config.ts'
-import { BulkEncoder, bulkBodyRuns, unencodedDoc, type BulkDoc } from './es-encoder.ts'
+import { BulkEncoder, bulkBodyRuns, unencodedDoc, writeBulkBody, type BulkDoc } from './es-encoder.ts'
 import { classifyBulkBody, classifyNoResponse, classifyRequestStatus, ItemVerdict, RequestVerdict, type BulkOutcome } from './es-retry.ts'
 import { indexTemplateBody, unknownMapperType } from './es-template.ts'
 
@@ -422,13 +422,12 @@ export class ElasticsearchOutput extends EventEmitter implements Output {
   async #send(docs: BulkDoc[]): Promise<BulkOutcome> {
     let bytes = 0
     for (let i = 0; i < docs.length; i++) bytes += docs[i]!.bytes
-    const runs = bulkBodyRuns(docs)
     const headers: Record<string, string> = {}
     let payload: Buffer
     if (this.#gzip) {
-      payload = await gzipRuns(runs, this.#gzip)
+      payload = await gzipRuns(bulkBodyRuns(docs), this.#gzip)
       headers['content-encoding'] = 'gzip'
-    } else payload = runs.length === 1 ? runs[0]! : Buffer.concat(runs, bytes)
+    } else payload = writeBulkBody(docs, bytes)
     this.stats.requests++
     this.stats.bytesSent += bytes
     this.#mBytes.inc(bytes)
