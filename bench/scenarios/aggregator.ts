@@ -185,7 +185,6 @@ async function startChild(workers: number, dir: string): Promise<{ child: ChildP
   return spawnAggregator(config, workers)
 }
 
-/** Starts bin/logyard-aggregator.js on `config`; resolves once `workers` workers logged 'aggregator started', with their pids and the beats port. */
 /**
  * The V8 flags configs/logyard-aggregator.service starts the aggregator with
  * (read from its ExecStart line, so a bench runs what the unit runs).
@@ -197,6 +196,7 @@ export const UNIT_V8_FLAGS: string[] = (() => {
   return exec[1]!.trim().split(' ').filter(Boolean)
 })()
 
+/** Starts bin/logyard-aggregator.js on `config`; resolves once `workers` workers logged 'aggregator started', with their pids and the beats port. */
 export async function spawnAggregator(config: string, workers: number, env: NodeJS.ProcessEnv = {}, v8Flags: readonly string[] = []): Promise<{ child: ChildProcess; port: number; pids: number[]; tail: () => string }> {
   const node = join(import.meta.dirname, '../../node_modules/.bin/node')
   const child = spawn(node, [...v8Flags, join(import.meta.dirname, '../../bin/logyard-aggregator.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measure, result, type BenchResult, type Scenario } from '../harness.ts'
@@ -10,7 +10,7 @@ import { loadTypesDb } from '../../aggregator/inputs/collectd/types-db.ts'
 import { collectdMetricJson } from '../../aggregator/inputs/collectd/ecs-json.ts'
 import type { LogEvent } from '../../core/event.ts'
 import { freePort } from '../../test/e2e/procs.ts'
-import { UNIT_V8_FLAGS } from './aggregator.ts'
+import { cpuOfPid, hwmOfPid, UNIT_V8_FLAGS } from './aggregator.ts'
 
 // collectd end to end, as an operator runs it: a sender process blasts
 // collectd-shaped datagrams (1452 bytes, ~50 value lists) at a fixed rate
@@ -31,13 +31,7 @@ const V8_FLAGS = UNIT_V8_FLAGS
 const UNIT_ENV = { MALLOC_ARENA_MAX: '2' }
 
 function procStat(pid: number): { cpu_s: number; hwm_mib: number } {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return { cpu_s: (Number(f[11]) + Number(f[12])) / 100, hwm_mib: hwm ? Number(hwm[1]) / 1024 : 0 }
-  } catch {
-    return { cpu_s: 0, hwm_mib: 0 }
-  }
+  return { cpu_s: cpuOfPid(pid), hwm_mib: hwmOfPid(pid) }
 }
 
 async function metrics(opsPort: number): Promise<Map<string, number>> {

@@ -335,9 +335,9 @@ export class BulkEncoder {
     let off = start + chunk.write(action, start)
     off += chunk.write(source, off)
     chunk[off++] = 10
-    if (chunk !== this.#chunk) return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner)
-    this.#used = off
-    return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner, this.#lease)
+    const shared = chunk === this.#chunk
+    if (shared) this.#used = off
+    return new BulkDoc(undefined, meta, chunk, start, off - start, this.op, hasId, index, owner, shared ? this.#lease : undefined)
   }
 
   /** A whole bulk body for events (tests, benches). Unencodable events are skipped. */

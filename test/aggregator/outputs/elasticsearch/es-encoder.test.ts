@@ -203,7 +203,6 @@ test('a large document gets a buffer of its exact size (memory stays what the by
 
 test('a chunk is written over only when the encoder has moved on and every document in it is done (settled or detached)', async (t) => {
   const enc = new BulkEncoder({ index: 'x' })
-  const docs: BulkDoc[] = []
   const encodeUntilNewChunk = (tag: string): BulkDoc[] => {
     const first = enc.encode({ message: `${tag}-0 ${'x'.repeat(900)}` }) as BulkDoc
     const out = [first]
@@ -215,7 +214,6 @@ test('a chunk is written over only when the encoder has moved on and every docum
   }
   // chunk A filled, the last document opened chunk B
   const a = encodeUntilNewChunk('a')
-  docs.push(...a)
   const chunkA = a[0]!.chunk
   const inA = a.filter((d) => d.chunk === chunkA)
   const b0 = a[a.length - 1]!
